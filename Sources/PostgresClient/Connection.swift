@@ -1,0 +1,152 @@
+import CLibPQ
+import Foundation
+
+/// One session with a PostgreSQL server. Not `Sendable`: a connection belongs to
+/// one thread of work at a time, as libpq requires.
+public final class Connection {
+    let handle: OpaquePointer
+    /// Where this connection points, with any password removed.
+    public let target: String
+
+    /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
+    /// string lets libpq use the standard `PG*` environment variables.
+    public init(_ connectionString: String) throws {
+        let redacted = ConnectionString.redact(connectionString)
+        // Parse first: libpq's parse errors can quote the input, which may hold a password.
+        var parseError: UnsafeMutablePointer<CChar>?
+        if let options = PQconninfoParse(connectionString, &parseError) {
+            PQconninfoFree(options)
+        } else {
+            var reason = "it could not be parsed"
+            if let parseError {
+                reason = ConnectionString.redact(String(cString: parseError))
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                PQfreemem(parseError)
+            }
+            throw PostgresError(
+                kind: .connection,
+                message: "the database URL \"\(redacted)\" is not valid: \(reason)",
+                hint: "use postgresql://USER@HOST:PORT/DBNAME or key=value pairs such as host=/path/to/socket dbname=verity")
+        }
+        guard let handle = PQconnectdb(connectionString) else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let reason = ConnectionString.redact(String(cString: PQerrorMessage(handle)))
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let place = Self.describePlace(handle)
+            PQfinish(handle)
+            throw PostgresError(
+                kind: .connection,
+                message: "could not connect to PostgreSQL at \(place): \(reason)",
+                hint: "check that the server is running and that the URL (\(redacted)) is right")
+        }
+        self.handle = handle
+        self.target = redacted
+        // Notices ("relation already exists, skipping") are for DBAs, not users.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // One round trip fixes the session's text formats that decoding relies on.
+        try execute(unsafeSQL: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// "socket /path/.s.PGSQL.5432" or "host:port", for connection errors.
+    private static func describePlace(_ handle: OpaquePointer) -> String {
+        let host = PQhost(handle).map { String(cString: $0) } ?? ""
+        let port = PQport(handle).map { String(cString: $0) } ?? ""
+        if host.isEmpty { return "the default socket" }
+        if host.hasPrefix("/") { return "socket \(host)/.s.PGSQL.\(port.isEmpty ? "5432" : port)" }
+        return "\(host):\(port.isEmpty ? "5432" : port)"
+    }
+
+    /// The server's version, e.g. "15.18".
+    public var serverVersion: String {
+        let number = Int(PQserverVersion(handle))
+        return "\(number / 10000).\(number % 10000)"
+    }
+
+    /// The database user this session runs as.
+    public var user: String { PQuser(handle).map { String(cString: $0) } ?? "" }
+
+    /// True while a transaction block is open.
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// Runs one statement with its parameters bound through `PQexecParams`.
+    @discardableResult
+    public func query(_ query: Query) throws -> ResultSet {
+        let sql = query.sql
+        let parameters = query.parameters
+        let types = query.parameterTypes.map { Oid($0.rawValue) }
+        for (index, value) in parameters.enumerated() where value?.utf8.contains(0) == true {
+            throw PostgresError(
+                kind: .invalidParameter,
+                message: "parameter $\(index + 1) contains a NUL byte (\\0), which PostgreSQL text cannot store",
+                hint: "remove the NUL character from the input", sql: sql)
+        }
+        let result = withCStrings(parameters) { pointers in
+            PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// Runs trusted SQL that may hold several statements (migrations, SET, BEGIN).
+    /// It takes no parameters, so nothing from a user may reach it.
+    public func execute(unsafeSQL sql: String) throws {
+        _ = try check(PQexec(handle, sql), sql: sql)
+    }
+
+    /// Turns a `PGresult` into a `ResultSet` or the matching `PostgresError`.
+    func check(_ result: OpaquePointer?, sql: String) throws -> ResultSet {
+        guard let result else { throw connectionError(sql: sql) }
+        let status = PQresultStatus(result)
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_PIPELINE_SYNC:
+            return ResultSet(handle: result, sql: sql)
+        default:
+            let error = serverError(result, sql: sql)
+            PQclear(result)
+            throw error
+        }
+    }
+
+    func serverError(_ result: OpaquePointer, sql: String) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            PQresultErrorField(result, code).map { String(cString: $0) }
+        }
+        let state = field(Int32(verity_diag_sqlstate)).map(SQLState.init(rawValue:))
+        let message =
+            field(Int32(verity_diag_message_primary))
+            ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+        if state == nil, PQstatus(handle) != CONNECTION_OK {
+            return connectionError(sql: sql)
+        }
+        return PostgresError(
+            kind: state == nil ? .protocolViolation : .server, sqlState: state,
+            message: message.isEmpty ? "the statement failed" : message,
+            detail: field(Int32(verity_diag_message_detail)), hint: field(Int32(verity_diag_message_hint)),
+            constraint: field(Int32(verity_diag_constraint_name)), table: field(Int32(verity_diag_table_name)),
+            column: field(Int32(verity_diag_column_name)), sql: sql)
+    }
+
+    func connectionError(sql: String?) -> PostgresError {
+        let reason = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(
+            kind: .connection,
+            message: "lost the connection to PostgreSQL (\(target)): \(reason.isEmpty ? "no reply" : reason)",
+            sql: sql)
+    }
+}
+
+/// Calls `body` with C strings for each value (NULL pointers for nil) that live
+/// exactly as long as the call.
+func withCStrings<R>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = values.map { $0.map { strdup($0) } }
+    defer { for pointer in owned { free(pointer) } }
+    return owned.withUnsafeMutableBufferPointer { buffer in
+        body(buffer.map { UnsafePointer($0) })
+    }
+}

@@ -1,0 +1,62 @@
+import CLibPQ
+import Foundation
+
+/// Transaction isolation levels, as PostgreSQL spells them.
+public enum IsolationLevel: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+}
+
+extension Connection {
+    /// Runs `body` in one transaction: it commits when `body` returns and rolls
+    /// back when it throws. With `retryingConflicts > 0`, a serialization failure
+    /// or deadlock (at any statement or at COMMIT) reruns the whole body, so the
+    /// body must not have effects outside the database.
+    ///
+    /// Called inside an open transaction it uses a savepoint, so helpers can be
+    /// composed without knowing whether their caller already began one.
+    @discardableResult
+    public func transaction<Result>(
+        _ isolation: IsolationLevel = .readCommitted,
+        retryingConflicts retries: Int = 0,
+        _ body: (Connection) throws -> Result
+    ) throws -> Result {
+        if isInTransaction { return try savepoint(body) }
+        var attempt = 0
+        while true {
+            try execute(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            do {
+                let value = try body(self)
+                // COMMIT of a failed transaction quietly rolls back; say so instead.
+                if PQtransactionStatus(handle) == PQTRANS_INERROR {
+                    throw PostgresError(
+                        kind: .protocolViolation,
+                        message: "the transaction was aborted by an earlier error that was not reported; nothing was committed")
+                }
+                try execute(unsafeSQL: "COMMIT")
+                return value
+            } catch {
+                if isInTransaction { try? execute(unsafeSQL: "ROLLBACK") }
+                guard attempt < retries, let postgresError = error as? PostgresError,
+                    postgresError.isTransientConflict
+                else { throw error }
+                attempt += 1
+                // Jittered backoff so two retrying writers do not collide again.
+                usleep(UInt32.random(in: 1_000...(5_000 * UInt32(min(attempt, 8)))))
+            }
+        }
+    }
+
+    private func savepoint<Result>(_ body: (Connection) throws -> Result) throws -> Result {
+        try execute(unsafeSQL: "SAVEPOINT verity_nested")
+        do {
+            let value = try body(self)
+            try execute(unsafeSQL: "RELEASE SAVEPOINT verity_nested")
+            return value
+        } catch {
+            try? execute(unsafeSQL: "ROLLBACK TO SAVEPOINT verity_nested; RELEASE SAVEPOINT verity_nested")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Where commands write. Commands never touch stdout directly, so tests can run
+/// them in-process and read exactly what a user would see.
+public struct Console: Sendable {
+    public var writeOut: @Sendable (String) -> Void
+    public var writeErr: @Sendable (String) -> Void
+    /// Whether stdout is a terminal (decides colour and default formats).
+    public var isTerminal: Bool
+
+    public init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void, isTerminal: Bool) {
+        self.writeOut = writeOut
+        self.writeErr = writeErr
+        self.isTerminal = isTerminal
+    }
+
+    public static let standard = Console(
+        writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
+        writeErr: { FileHandle.standardError.write(Data($0.utf8)) },
+        isTerminal: isatty(STDOUT_FILENO) == 1)
+
+    @TaskLocal public static var current: Console = .standard
+
+    public func print(_ line: String = "") { writeOut(line + "\n") }
+    public func error(_ line: String) { writeErr(line + "\n") }
+
+    /// Colour only on a terminal and never when NO_COLOR is set (no-color.org).
+    public var usesColour: Bool {
+        isTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
+}

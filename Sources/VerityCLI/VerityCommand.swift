@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import PostgresClient
+import VerityCore
+
+/// The root `verity` command.
+public struct VerityCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "verity",
+        abstract: "Track allegations from claimed to assessed, with sources, evidence and an append-only history.",
+        discussion: """
+            With no database configured, Verity runs its own PostgreSQL under $VERITY_HOME
+            (default ~/.local/share/verity), created and started on first use.
+
+            Exit codes: 0 success, 1 unexpected failure, 64 usage error, 65 rule violated,
+            66 not found, 69 database unavailable, 75 concurrent change (run it again).
+            """,
+        version: "0.1.0",
+        subcommands: [DBCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses and runs `arguments` (without the program name), writing to
+    /// `Console.current`, and returns the process exit code.
+    public static func run(_ arguments: [String]) -> Int32 {
+        let console = Console.current
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            // argument-parser's own outcomes: help and version (0) or a usage error.
+            let code = exitCode(for: error)
+            if code == .success {
+                console.print(fullMessage(for: error))
+                return 0
+            }
+            console.error(fullMessage(for: error))
+            return ExitStatus.usage.rawValue
+        }
+        do {
+            try command.run()
+            return ExitStatus.success.rawValue
+        } catch let exit as VerityCLIExit {
+            return exit.status.rawValue
+        } catch let error where error is VerityError || error is PostgresError {
+            return ExitStatus.report(error, console: console).rawValue
+        } catch {
+            // argument-parser's errors thrown while running: help for a command
+            // group without a subcommand, ValidationError, ExitCode.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                console.print(message)
+                return 0
+            }
+            if !message.isEmpty { console.error(message.hasPrefix("Error:") ? message : "error: \(message)") }
+            return code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
+        }
+    }
+}
+
+/// Thrown by a command that already told the user what happened and only needs
+/// to exit with a given status.
+struct VerityCLIExit: Error {
+    let status: ExitStatus
+}

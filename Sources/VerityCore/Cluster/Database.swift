@@ -1,0 +1,40 @@
+import Foundation
+import PostgresClient
+
+/// Opens the connection every command works through.
+public enum Database {
+    /// Connects to `location`. The embedded cluster is created, started and
+    /// migrated on demand; an external server must already be migrated
+    /// (`verity db migrate`), because changing a shared schema is a decision.
+    public static func open(_ location: DatabaseLocation, migrate: Bool = true) throws -> Connection {
+        switch location {
+        case .url(let url, _):
+            let connection = try connect(url)
+            if migrate { try Migrator(connection: connection).requireCurrent() }
+            return connection
+        case .embedded(let home):
+            let cluster = try EmbeddedCluster.forHome(home)
+            let connection: Connection
+            if let ready = try? Connection(cluster.connectionString()) {
+                connection = ready
+            } else {
+                try cluster.ensureRunning()
+                connection = try connect(cluster.connectionString())
+            }
+            if migrate {
+                let migrator = Migrator(connection: connection)
+                if try !migrator.pending().isEmpty { try migrator.migrate() }
+            }
+            return connection
+        }
+    }
+
+    /// Connects, turning libpq's failure into an "unavailable" error for users.
+    public static func connect(_ connectionString: String) throws -> Connection {
+        do {
+            return try Connection(connectionString)
+        } catch let error as PostgresError {
+            throw VerityError.unavailable(error.message, hint: error.hint)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Finds PostgreSQL's server programs (initdb, pg_ctl), which Debian keeps off
+/// the PATH in /usr/lib/postgresql/VERSION/bin.
+public struct ServerPrograms: Sendable {
+    public let directory: String
+
+    public var initdb: String { directory + "/initdb" }
+    public var pgCtl: String { directory + "/pg_ctl" }
+
+    /// Where distributions put the programs when they are not on the PATH.
+    public static var standardDirectories: [String] {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        return versions.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }.map { "/usr/lib/postgresql/\($0)/bin" }
+            + ["/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"]
+    }
+
+    public static func locate(
+        environment: [String: String] = ProcessEnvironment.current, extraDirectories: [String] = standardDirectories
+    ) throws -> ServerPrograms {
+        var candidates: [String] = []
+        if let explicit = environment["VERITY_PG_BIN"], !explicit.isEmpty { candidates.append(explicit) }
+        for directory in (environment["PATH"] ?? "").split(separator: ":") { candidates.append(String(directory)) }
+        candidates += extraDirectories
+        for directory in candidates
+        where FileManager.default.isExecutableFile(atPath: directory + "/initdb")
+            && FileManager.default.isExecutableFile(atPath: directory + "/pg_ctl")
+        {
+            return ServerPrograms(directory: directory)
+        }
+        throw VerityError.unavailable(
+            "PostgreSQL's server programs (initdb, pg_ctl, postgres) were not found, so the embedded database cannot start",
+            hint: "install them: `sudo apt-get install postgresql` on Debian or Ubuntu (or set VERITY_PG_BIN to their folder), "
+                + "or point Verity at an existing server with --database-url or VERITY_DATABASE_URL")
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import VerityCLI
+
+exit(VerityCommand.run(Array(CommandLine.arguments.dropFirst())))
