@@ -16,7 +16,10 @@ public struct VerityCommand: ParsableCommand {
             66 not found, 69 database unavailable, 75 concurrent change (run it again).
             """,
         version: "0.1.0",
-        subcommands: [DBCommand.self]
+        subcommands: [
+            CaseCommand.self, ReviewerCommand.self, SourceCommand.self, EvidenceCommand.self, SearchCommand.self,
+            DBCommand.self,
+        ]
     )
 
     public init() {}

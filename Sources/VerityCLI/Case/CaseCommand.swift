@@ -1,0 +1,265 @@
+import ArgumentParser
+import PostgresClient
+import VerityCore
+
+/// `verity case ...`: allegations and their workflow.
+struct CaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case",
+        abstract: "Open, list, show, update and work cases through claimed → disputed → evidence-pending → assessed.",
+        discussion: """
+            Allowed moves: claimed → disputed (needs --reason), claimed → evidence-pending,
+            disputed → evidence-pending, evidence-pending → disputed (needs --reason),
+            evidence-pending → assessed (`case assess`: verdict, confidence, rationale, at least one
+            evidence note, by an assigned reviewer or an editor), assessed → evidence-pending
+            (`case reopen`, needs --reason). Cases are named by id (12) or reference (IZY-001).
+            """,
+        subcommands: [
+            CaseOpen.self, CaseList.self, CaseShow.self, CaseUpdate.self, CaseDispute.self, CaseMove.self,
+            CaseAssess.self, CaseReopen.self, CaseAssign.self, CaseUnassign.self, CaseHistory.self,
+        ])
+}
+
+struct CaseOpen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open", abstract: "Open a case for an allegation.",
+        discussion: """
+            Example: verity case open "As of today, there are 450 dead people" --claimant "Volodymyr Zelensky" \\
+                       --claimed-at 2022-09-16 --location "Izium, Kharkiv region" --tag izium --ref IZY-001 --as editor
+            """)
+
+    @Argument(help: "The claim, as stated.") var claim: String
+    @Option(help: "Who made the claim.") var claimant: String
+    @Option(name: .customLong("claimed-at"), help: "When the claim was made (YYYY-MM-DD).") var claimedAt: CalendarDate?
+    @Option(help: "Where the claim is about.") var location: String?
+    @Option(name: .customLong("tag"), help: "A tag; repeat for several.") var tags: [String] = []
+    @Option(help: "low, normal, high or urgent.") var priority: Priority = .normal
+    @Option(help: "Due date (YYYY-MM-DD).") var due: CalendarDate?
+    @Option(help: "External reference, unique, e.g. IZY-001.") var ref: String?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let draft = CaseDraft(
+            claim: claim, claimant: claimant, claimedAt: claimedAt, location: location, tags: tags, priority: priority,
+            due: due, ref: ref)
+        let opened = try options.openDesk().openCase(draft, as: actor.actor)
+        ModelViews.printCase(opened, format: options.format, sentence: "Opened case \(opened.label).")
+    }
+}
+
+struct CaseList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, oldest first.")
+
+    @Option(help: "Only cases in this state.") var state: CaseState?
+    @Option(help: "Only cases assigned to this reviewer.") var reviewer: String?
+    @Option(help: "Only cases with this tag.") var tag: String?
+    @Flag(help: "Only cases past their due date and not assessed.") var overdue = false
+    @Flag(help: "Only cases with no reviewer.") var unassigned = false
+    @Option(help: "At most this many cases.") var limit: Int?
+    @OptionGroup var options: DeskOptions
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        var filter = CaseFilter()
+        filter.state = state
+        filter.reviewer = reviewer
+        filter.tag = tag
+        filter.overdueOnly = overdue
+        filter.unassignedOnly = unassigned
+        filter.limit = limit
+        ModelViews.printCases(try options.openDesk().cases(filter), format: options.format)
+    }
+}
+
+struct CaseShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a case with its sources, evidence, reviewers and latest history.")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let detail = try options.openDesk().showCase(CaseKey(id))
+        let console = Console.current
+        switch options.format {
+        case .json: console.print(JSONOutput.encode(detail))
+        case .csv: console.print(CSVOutput.render(header: ModelViews.caseCSVHeader, rows: [ModelViews.caseCSVRow(detail.summary)]))
+        case .table:
+            ModelViews.printCaseFields(detail.summary)
+            let next = detail.allowedNextStates.map(\.rawValue).joined(separator: ", ")
+            console.print("next       " + (next.isEmpty ? "none" : next))
+            console.print("\nSources (\(detail.sources.count))")
+            if !detail.sources.isEmpty {
+                console.print(TableOutput.render(header: ModelViews.sourceHeader, rows: detail.sources.map(ModelViews.sourceRow)))
+            }
+            console.print("\nEvidence (\(detail.evidence.count))")
+            if !detail.evidence.isEmpty {
+                console.print(TableOutput.render(header: ModelViews.evidenceHeader, rows: detail.evidence.map(ModelViews.evidenceRow)))
+            }
+            let latest = detail.history.suffix(10)
+            console.print("\nHistory (latest \(latest.count) of \(detail.history.count); all with `verity case history \(detail.summary.id)`)")
+            console.print(TableOutput.render(header: ModelViews.historyHeader, rows: latest.map(ModelViews.historyRow)))
+        }
+    }
+}
+
+struct CaseUpdate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change a case's claim, claimant, priority, due date or tags.")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "New wording of the claim.") var claim: String?
+    @Option(help: "New claimant.") var claimant: String?
+    @Option(name: .customLong("claimed-at"), help: "New date of the claim (YYYY-MM-DD).") var claimedAt: CalendarDate?
+    @Option(help: "New location.") var location: String?
+    @Option(help: "New priority.") var priority: Priority?
+    @Option(help: "New due date (YYYY-MM-DD).") var due: CalendarDate?
+    @Option(name: .customLong("tag"), help: "Add a tag; repeat for several.") var tags: [String] = []
+    @Option(name: .customLong("untag"), help: "Remove a tag; repeat for several.") var untags: [String] = []
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        var changes = CaseChanges()
+        changes.claim = claim
+        changes.claimant = claimant
+        changes.claimedAt = claimedAt
+        changes.location = location
+        changes.priority = priority
+        changes.due = due
+        changes.addTags = tags
+        changes.removeTags = untags
+        let updated = try options.openDesk().updateCase(CaseKey(id), changes, as: actor.actor)
+        ModelViews.printCase(updated, format: options.format, sentence: "Updated case \(updated.label).")
+    }
+}
+
+struct CaseDispute: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispute", abstract: "Mark a case disputed: the claim is contested.",
+        discussion: "Example: verity case dispute IZY-001 --reason \"Kremlin spokesman: 'It's a lie'\" --source 1")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "Why the claim is contested (required).") var reason: String
+    @Option(help: "The source of the counter-claim; linked to the case.") var source: Int?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let moved = try options.openDesk().move(CaseKey(id), to: .disputed, reason: reason, citing: source, as: actor.actor)
+        ModelViews.printCase(moved, format: options.format, sentence: "Case \(moved.label) is now disputed.")
+    }
+}
+
+struct CaseMove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "move", abstract: "Move a case to another state.",
+        discussion: "Example: verity case move IZY-001 --to evidence-pending")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "The new state.") var to: CaseState
+    @Option(help: "Why (required to dispute or reopen).") var reason: String?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        if to == .assessed {
+            throw VerityError.usage(
+                "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
+        }
+        let moved = try options.openDesk().move(CaseKey(id), to: to, reason: reason, as: actor.actor)
+        ModelViews.printCase(moved, format: options.format, sentence: "Case \(moved.label) is now \(moved.state.rawValue).")
+    }
+}
+
+struct CaseAssess: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assess", abstract: "Conclude a case with a verdict (from evidence-pending).",
+        discussion: """
+            Needs at least one evidence note, and an assessor who is assigned to the case or is an editor.
+            Confidence: 1 confirmed ... 6 cannot be judged (Admiralty scale).
+            """)
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "The verdict.") var verdict: Verdict
+    @Option(help: "Confidence, 1 (confirmed) to 6 (cannot be judged).") var confidence: Int
+    @Option(help: "Why: what the assessment rests on.") var rationale: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let assessed = try options.openDesk().move(
+            CaseKey(id), to: .assessed, reason: nil,
+            assessment: Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
+        ModelViews.printCase(
+            assessed, format: options.format, sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue).")
+    }
+}
+
+struct CaseReopen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen", abstract: "Reopen an assessed case (back to evidence-pending).")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "Why the assessment is reopened (required).") var reason: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let desk = try options.openDesk()
+        let key = CaseKey(id)
+        let current = try desk.findCase(key)
+        guard current.state == .assessed else {
+            throw VerityError.ruleViolated(
+                "case \(current.label) is \(current.state.rawValue), not assessed; only assessed cases are reopened")
+        }
+        let reopened = try desk.move(key, to: .evidencePending, reason: reason, as: actor.actor)
+        ModelViews.printCase(reopened, format: options.format, sentence: "Case \(reopened.label) is reopened.")
+    }
+}
+
+struct CaseAssign: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Assign a reviewer to a case.")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "The reviewer's handle.") var to: String
+    @Flag(help: "Make them the case's lead (replacing any other lead).") var lead = false
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let updated = try options.openDesk().assign(CaseKey(id), reviewer: to, lead: lead, as: actor.actor)
+        ModelViews.printCase(
+            updated, format: options.format, sentence: "Assigned \(to)\(lead ? " as lead" : "") to case \(updated.label).")
+    }
+}
+
+struct CaseUnassign: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unassign", abstract: "Remove a reviewer from a case.")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @Option(help: "The reviewer's handle.") var from: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let updated = try options.openDesk().unassign(CaseKey(id), reviewer: from, as: actor.actor)
+        ModelViews.printCase(updated, format: options.format, sentence: "Removed \(from) from case \(updated.label).")
+    }
+}
+
+struct CaseHistory: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "The append-only history of a case: who did what, when and why.")
+
+    @Argument(help: "Case id or reference.") var id: String
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        ModelViews.printHistory(try options.openDesk().history(CaseKey(id)), format: options.format)
+    }
+}

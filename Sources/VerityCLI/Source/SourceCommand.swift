@@ -1,0 +1,87 @@
+import ArgumentParser
+import PostgresClient
+import VerityCore
+
+/// `verity source ...`: where things were said or shown.
+struct SourceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "source",
+        abstract: "Record sources (URL, publisher, date, reliability, file hash) and link them to cases.",
+        subcommands: [SourceAdd.self, SourceLink.self, SourceList.self, SourceShow.self])
+}
+
+struct SourceAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Record a source; --file hashes a local copy (SHA-256; the file is not stored).",
+        discussion: """
+            Reliability is graded A-F (Admiralty): A completely reliable, B usually reliable, C fairly
+            reliable, D not usually reliable, E unreliable, F cannot be judged.
+            Example: verity source add https://www.rt.com/russia/562933-kremlin-izyum-mass-graves/ \\
+                       --title "Kremlin responds to Izyum mass grave claims" --publisher RT \\
+                       --published-at 2022-09-19 --kind article --reliability E --file article.txt --case IZY-001
+            """)
+
+    @Argument(help: "Where it was said or shown.") var url: String
+    @Option(help: "Title.") var title: String
+    @Option(help: "Publisher.") var publisher: String
+    @Option(help: "Author.") var author: String?
+    @Option(name: .customLong("published-at"), help: "Publication date (YYYY-MM-DD).") var publishedAt: CalendarDate?
+    @Option(help: "Kind of source.") var kind: SourceKind = .article
+    @Option(help: "Admiralty reliability grade A-F.") var reliability: Reliability = .F
+    @Option(help: "A local copy to hash.") var file: String?
+    @Option(name: .customLong("archive-url"), help: "An archived copy's URL.") var archiveURL: String?
+    @Option(help: "External reference, unique, e.g. SRC-RT-2022-09-19.") var ref: String?
+    @Option(name: .customLong("case"), help: "Link to this case (id or reference); repeat for several.") var cases: [String] = []
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        var draft = SourceDraft(url: url, title: title, publisher: publisher)
+        draft.author = author
+        draft.publishedAt = publishedAt
+        draft.kind = kind
+        draft.reliability = reliability
+        draft.filePath = file
+        draft.archiveURL = archiveURL
+        draft.ref = ref
+        let source = try options.openDesk().addSource(draft, linkTo: cases.map(CaseKey.init), as: actor.actor)
+        ModelViews.printSource(source, format: options.format, sentence: "Added source \(source.id).")
+    }
+}
+
+struct SourceLink: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "link", abstract: "Link a source to a case.")
+
+    @Argument(help: "Source id.") var sourceID: Int
+    @Option(name: .customLong("case"), help: "Case id or reference.") var caseID: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let desk = try options.openDesk()
+        let linked = try desk.linkSource(sourceID, to: CaseKey(caseID), as: actor.actor)
+        let source = try desk.source(sourceID)
+        ModelViews.printSource(
+            source, format: options.format,
+            sentence: linked ? "Linked source \(sourceID) to case \(caseID)." : "Source \(sourceID) was already linked to case \(caseID).")
+    }
+}
+
+struct SourceList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List sources.")
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        ModelViews.printSources(try options.openDesk().sources(), format: options.format)
+    }
+}
+
+struct SourceShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a source and the cases it is linked to.")
+    @Argument(help: "Source id.") var sourceID: Int
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        ModelViews.printSource(try options.openDesk().source(sourceID), format: options.format)
+    }
+}

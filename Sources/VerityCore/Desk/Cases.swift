@@ -1,0 +1,406 @@
+import Foundation
+import PostgresClient
+
+/// What a reviewer gives to open a case.
+public struct CaseDraft: Sendable {
+    public var claim: String
+    public var claimant: String
+    public var claimedAt: CalendarDate?
+    public var location: String?
+    public var tags: [String] = []
+    public var priority: Priority = .normal
+    public var due: CalendarDate?
+    public var ref: String?
+
+    public init(
+        claim: String, claimant: String, claimedAt: CalendarDate? = nil, location: String? = nil,
+        tags: [String] = [], priority: Priority = .normal, due: CalendarDate? = nil, ref: String? = nil
+    ) {
+        self.claim = claim
+        self.claimant = claimant
+        self.claimedAt = claimedAt
+        self.location = location
+        self.tags = tags
+        self.priority = priority
+        self.due = due
+        self.ref = ref
+    }
+}
+
+/// Field changes for `case update`; nil leaves a field as it is.
+public struct CaseChanges: Sendable {
+    public var claim: String?
+    public var claimant: String?
+    public var claimedAt: CalendarDate?
+    public var location: String?
+    public var priority: Priority?
+    public var due: CalendarDate?
+    public var addTags: [String] = []
+    public var removeTags: [String] = []
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        claim == nil && claimant == nil && claimedAt == nil && location == nil && priority == nil && due == nil
+            && addTags.isEmpty && removeTags.isEmpty
+    }
+}
+
+/// Which cases `case list` shows.
+public struct CaseFilter: Sendable {
+    public var state: CaseState?
+    public var reviewer: String?
+    public var tag: String?
+    public var overdueOnly = false
+    public var unassignedOnly = false
+    public var limit: Int?
+
+    public init() {}
+}
+
+/// The assessment given when a case moves to assessed.
+public struct Assessment: Sendable {
+    public var verdict: Verdict
+    public var confidence: Int
+    public var rationale: String
+
+    public init(verdict: Verdict, confidence: Int, rationale: String) {
+        self.verdict = verdict
+        self.confidence = confidence
+        self.rationale = rationale
+    }
+}
+
+extension Desk {
+    static let refPattern = #"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"#
+
+    static let caseColumns: Query = """
+        SELECT c.id, c.ref, c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due, c.state,
+               c.verdict, c.confidence, c.rationale, ab.handle AS assessed_by, c.assessed_at, c.state_changed_at,
+               c.created_at, c.updated_at, c.version,
+               coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle)
+                           FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+                          WHERE a.case_id = c.id), '{}') AS reviewers,
+               (SELECT r.handle FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+                 WHERE a.case_id = c.id AND a.is_lead) AS lead,
+               coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue
+          FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
+        """
+
+    // MARK: reading
+
+    public func findCase(_ key: CaseKey) throws -> CaseSummary {
+        guard let row = try db.query(Self.caseColumns + " WHERE \(key.condition)").first else {
+            throw VerityError.notFound("no \(key)", hint: "list cases with `verity case list`")
+        }
+        return try Self.decodeCase(row)
+    }
+
+    public func cases(_ filter: CaseFilter = CaseFilter()) throws -> [CaseSummary] {
+        var conditions: [Query] = ["true"]
+        if let state = filter.state { conditions.append("c.state = \(state.rawValue)") }
+        if let tag = filter.tag { conditions.append("\(tag) = ANY (c.tags)") }
+        if let reviewer = filter.reviewer {
+            conditions.append(
+                """
+                EXISTS (SELECT 1 FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+                         WHERE a.case_id = c.id AND r.handle = \(reviewer))
+                """)
+        }
+        if filter.overdueOnly { conditions.append("c.due < current_date AND c.state <> 'assessed'") }
+        if filter.unassignedOnly {
+            conditions.append("NOT EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id)")
+        }
+        var query = Self.caseColumns + " WHERE " + Query.joined(conditions, separator: " AND ") + " ORDER BY c.id"
+        if let limit = filter.limit { query += " LIMIT \(limit)" }
+        return try db.query(query).rows.map(Self.decodeCase)
+    }
+
+    public func showCase(_ key: CaseKey) throws -> CaseDetail {
+        let summary = try findCase(key)
+        return CaseDetail(
+            summary: summary, sources: try sources(forCase: summary.id), evidence: try evidence(forCase: summary.id),
+            history: try history(caseID: summary.id), allowedNextStates: summary.state.allowedTargets)
+    }
+
+    public func history(_ key: CaseKey) throws -> [HistoryEntry] {
+        try history(caseID: try findCase(key).id)
+    }
+
+    func history(caseID: Int) throws -> [HistoryEntry] {
+        try db.query(
+            """
+            SELECT h.id, h.case_id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason,
+                   h.details::text AS details
+              FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id
+             WHERE h.case_id = \(caseID) ORDER BY h.id
+            """
+        ).rows.map { row in
+            HistoryEntry(
+                id: try row.decode("id"), caseID: try row.decode("case_id"), at: try row.decode("at"),
+                actor: try row.decode("actor"), action: try row.decode("action"),
+                fromState: try row.decode("from_state", as: String?.self).flatMap(CaseState.init(rawValue:)),
+                toState: try row.decode("to_state", as: String?.self).flatMap(CaseState.init(rawValue:)),
+                reason: try row.decode("reason"), details: JSONValue(parsing: try row.decode("details")))
+        }
+    }
+
+    // MARK: opening and updating
+
+    @discardableResult
+    public func openCase(_ draft: CaseDraft, as actor: String?) throws -> CaseSummary {
+        try Self.validate(text: draft.claim, field: "claim")
+        try Self.validate(text: draft.claimant, field: "--claimant")
+        if let ref = draft.ref { try Self.validate(ref: ref) }
+        let tags = try Self.normalized(tags: draft.tags)
+        let id: Int = try change(as: actor) { db in
+            do {
+                return try db.query(
+                    """
+                    INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
+                    VALUES (\(draft.ref), \(draft.claim), \(draft.claimant), \(draft.claimedAt), \(draft.location),
+                            \(tags), \(draft.priority.rawValue), \(draft.due))
+                    RETURNING id
+                    """)[0].decode("id")
+            } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+                throw VerityError.usage(
+                    "a case with the reference \"\(draft.ref ?? "")\" already exists",
+                    hint: "choose another --ref, or look at it with `verity case show \(draft.ref ?? "")`")
+            }
+        }
+        return try findCase(.id(id))
+    }
+
+    @discardableResult
+    public func updateCase(_ key: CaseKey, _ changes: CaseChanges, as actor: String?) throws -> CaseSummary {
+        guard !changes.isEmpty else {
+            throw VerityError.usage(
+                "nothing to update", hint: "give at least one of --claim, --claimant, --priority, --due, --tag, --untag")
+        }
+        if let claim = changes.claim { try Self.validate(text: claim, field: "--claim") }
+        if let claimant = changes.claimant { try Self.validate(text: claimant, field: "--claimant") }
+        let current = try findCase(key)
+        var tags = current.tags
+        for tag in try Self.normalized(tags: changes.addTags) where !tags.contains(tag) { tags.append(tag) }
+        let removing = Set(changes.removeTags)
+        tags.removeAll { removing.contains($0) }
+        return try change(as: actor) { db in
+            let updated = try db.query(
+                """
+                UPDATE cases c SET
+                    claim = coalesce(\(changes.claim), c.claim),
+                    claimant = coalesce(\(changes.claimant), c.claimant),
+                    claimed_at = coalesce(\(changes.claimedAt), c.claimed_at),
+                    location = coalesce(\(changes.location), c.location),
+                    priority = coalesce(\(changes.priority?.rawValue), c.priority),
+                    due = coalesce(\(changes.due), c.due),
+                    tags = \(tags)
+                 WHERE c.id = \(current.id) AND c.version = \(current.version)
+                RETURNING c.id
+                """)
+            try requireUnchanged(updated, current)
+            return try findCase(.id(current.id))
+        }
+    }
+
+    // MARK: the workflow
+
+    /// Moves a case to `target`, checking the transition table, the reason and,
+    /// for `assessed`, the assessment and its evidence.
+    @discardableResult
+    public func move(
+        _ key: CaseKey, to target: CaseState, reason: String?, assessment: Assessment? = nil,
+        citing sourceID: Int? = nil, as actor: String?
+    ) throws -> CaseSummary {
+        let current = try findCase(key)
+        if let sourceID { _ = try source(sourceID) }
+        guard current.state != target else {
+            throw VerityError.ruleViolated(
+                "case \(current.label) is already \(target.rawValue)",
+                hint: allowedHint(current))
+        }
+        guard let step = current.state.transition(to: target) else {
+            throw VerityError.ruleViolated(
+                "case \(current.label) is \(current.state.rawValue) and cannot move to \(target.rawValue); "
+                    + "allowed from \(current.state.rawValue): "
+                    + current.state.allowedTargets.map(\.rawValue).joined(separator: ", "),
+                hint: allowedHint(current))
+        }
+        let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if step.requiresReason, trimmedReason?.isEmpty ?? true {
+            throw VerityError.usage(
+                "\(step.action == "reopen" ? "reopening" : "disputing") case \(current.label) needs a reason",
+                hint: "say why with --reason \"...\"")
+        }
+        if target == .assessed {
+            guard let assessment else {
+                throw VerityError.usage(
+                    "assessing case \(current.label) needs a verdict, a confidence and a rationale",
+                    hint: "use `verity case assess \(current.id) --verdict V --confidence N --rationale TEXT`")
+            }
+            guard Credibility.range.contains(assessment.confidence) else {
+                throw VerityError.usage("--confidence must be 1 to 6, not \(assessment.confidence)")
+            }
+            try Self.validate(text: assessment.rationale, field: "--rationale")
+            try requireAssessable(current, by: actor)
+        }
+        let details = sourceID.map { "{\"source_id\": \($0)}" }
+        return try change(as: actor, reason: trimmedReason, details: details) { db in
+            // A cited source (the counter-claim of a dispute) is linked in the same transaction.
+            if let sourceID { _ = try linkIfNeeded(db, source: sourceID, caseID: current.id) }
+            let updated = try db.query(
+                """
+                UPDATE cases SET state = \(target.rawValue), verdict = \(assessment?.verdict.rawValue),
+                       confidence = \(assessment?.confidence), rationale = \(assessment?.rationale)
+                 WHERE id = \(current.id) AND version = \(current.version)
+                RETURNING id
+                """)
+            try requireUnchanged(updated, current)
+            return try findCase(.id(current.id))
+        }
+    }
+
+    /// Explains a refused assessment before the database refuses it.
+    private func requireAssessable(_ current: CaseSummary, by actor: String?) throws {
+        let evidence = try db.query(
+            "SELECT count(*) AS n FROM evidence_notes WHERE case_id = \(current.id) AND retracted_at IS NULL")
+        if try evidence[0].decode("n", as: Int.self) == 0 {
+            throw VerityError.ruleViolated(
+                "case \(current.label) has no evidence notes; an assessment must rest on at least one",
+                hint: "add one with `verity evidence add \(current.id) --stance S --credibility N --note TEXT`")
+        }
+        guard let actor else { return }
+        let assessor = try requireActiveReviewer(actor)
+        if assessor.role == .reviewer, !current.reviewers.contains(actor) {
+            throw VerityError.ruleViolated(
+                "reviewer \"\(actor)\" is not assigned to case \(current.label) and is not an editor, so cannot assess it",
+                hint: "assign them first: `verity case assign \(current.id) --to \(actor)`")
+        }
+    }
+
+    private func allowedHint(_ summary: CaseSummary) -> String {
+        let commands = summary.state.allowedTargets.map { target -> String in
+            switch (summary.state, target) {
+            case (_, .disputed): return "`verity case dispute \(summary.id) --reason ...`"
+            case (.assessed, .evidencePending): return "`verity case reopen \(summary.id) --reason ...`"
+            case (_, .assessed): return "`verity case assess \(summary.id) --verdict ... --confidence N --rationale ...`"
+            default: return "`verity case move \(summary.id) --to \(target.rawValue)`"
+            }
+        }
+        return "next steps: " + commands.joined(separator: ", ")
+    }
+
+    /// Turns "0 rows updated" into the lost-update refusal the user can act on.
+    func requireUnchanged(_ updated: ResultSet, _ seen: CaseSummary) throws {
+        guard updated.rowCount == 0 else { return }
+        let latest = try db.query(
+            """
+            SELECT r.handle, h.at, h.action FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id
+             WHERE h.case_id = \(seen.id) ORDER BY h.id DESC LIMIT 1
+            """
+        ).first
+        let who = try latest?.decode("handle", as: String?.self) ?? "someone"
+        let when = try latest.map { TimestampText.format(try $0.decode("at", as: Date.self)) } ?? "just now"
+        throw VerityError.conflict(
+            "case \(seen.label) was changed by \(who) at \(when) while this command ran; nothing was written",
+            hint: "run it again: it will apply to the case as it is now")
+    }
+
+    // MARK: reviewers on a case
+
+    /// Assigns a reviewer; `lead` makes them the case's one lead.
+    @discardableResult
+    public func assign(_ key: CaseKey, reviewer handle: String, lead: Bool, as actor: String?) throws -> CaseSummary {
+        let current = try findCase(key)
+        _ = try requireActiveReviewer(handle, role: "assignee")
+        return try change(as: actor) { db in
+            let reviewerID: Int = try db.query("SELECT id FROM reviewers WHERE handle = \(handle)")[0].decode("id")
+            let existing = try db.query(
+                "SELECT is_lead FROM case_assignments WHERE case_id = \(current.id) AND reviewer_id = \(reviewerID) FOR UPDATE"
+            ).first
+            if lead {
+                try db.query(
+                    """
+                    UPDATE case_assignments SET is_lead = false
+                     WHERE case_id = \(current.id) AND is_lead AND reviewer_id <> \(reviewerID)
+                    """)
+            }
+            if let existing {
+                if lead, try !existing.decode("is_lead", as: Bool.self) {
+                    try db.query(
+                        "UPDATE case_assignments SET is_lead = true WHERE case_id = \(current.id) AND reviewer_id = \(reviewerID)")
+                }
+            } else {
+                try db.query(
+                    "INSERT INTO case_assignments (case_id, reviewer_id, is_lead) VALUES (\(current.id), \(reviewerID), \(lead))")
+            }
+            return try findCase(.id(current.id))
+        }
+    }
+
+    @discardableResult
+    public func unassign(_ key: CaseKey, reviewer handle: String, as actor: String?) throws -> CaseSummary {
+        let current = try findCase(key)
+        return try change(as: actor) { db in
+            let removed = try db.query(
+                """
+                DELETE FROM case_assignments a USING reviewers r
+                 WHERE a.reviewer_id = r.id AND a.case_id = \(current.id) AND r.handle = \(handle)
+                RETURNING a.case_id
+                """)
+            guard removed.rowCount == 1 else {
+                throw VerityError.notFound(
+                    "reviewer \"\(handle)\" is not assigned to case \(current.label)",
+                    hint: current.reviewers.isEmpty
+                        ? "the case has no reviewers" : "assigned: \(current.reviewers.joined(separator: ", "))")
+            }
+            return try findCase(.id(current.id))
+        }
+    }
+
+    // MARK: validation and decoding
+
+    static func validate(text: String, field: String) throws {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw VerityError.usage("\(field) must not be empty")
+        }
+    }
+
+    static func validate(ref: String) throws {
+        guard ref.range(of: refPattern, options: .regularExpression) != nil else {
+            throw VerityError.usage(
+                "the reference \"\(ref)\" is not valid",
+                hint: "use up to 64 letters, digits and . _ : / -, starting with a letter or digit, e.g. IZY-001")
+        }
+        if Int(ref) != nil {
+            throw VerityError.usage(
+                "the reference \"\(ref)\" is only digits and would be mistaken for a case id",
+                hint: "add letters, e.g. IZY-\(ref)")
+        }
+    }
+
+    static func normalized(tags: [String]) throws -> [String] {
+        var result: [String] = []
+        for tag in tags {
+            let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { throw VerityError.usage("a --tag must not be empty") }
+            if !result.contains(trimmed) { result.append(trimmed) }
+        }
+        return result
+    }
+
+    static func decodeCase(_ row: Row) throws -> CaseSummary {
+        CaseSummary(
+            id: try row.decode("id"), ref: try row.decode("ref"), claim: try row.decode("claim"),
+            claimant: try row.decode("claimant"), claimedAt: try row.decode("claimed_at"),
+            location: try row.decode("location"), tags: try row.decode("tags"),
+            priority: Priority(rawValue: try row.decode("priority")) ?? .normal, due: try row.decode("due"),
+            state: CaseState(rawValue: try row.decode("state")) ?? .claimed,
+            verdict: try row.decode("verdict", as: String?.self).flatMap(Verdict.init(rawValue:)),
+            confidence: try row.decode("confidence"), rationale: try row.decode("rationale"),
+            assessedBy: try row.decode("assessed_by"), assessedAt: try row.decode("assessed_at"),
+            stateChangedAt: try row.decode("state_changed_at"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"), version: try row.decode("version"),
+            reviewers: try row.decode("reviewers"), lead: try row.decode("lead"), overdue: try row.decode("overdue"))
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import PostgresClient
+
+/// A person on the desk.
+public struct Reviewer: Codable, Sendable, Equatable {
+    public var handle: String
+    public var name: String
+    public var email: String?
+    public var role: ReviewerRole
+    public var active: Bool
+    public var createdAt: Date
+}
+
+/// A case as lists show it: the allegation, where it stands, and who holds it.
+public struct CaseSummary: Codable, Sendable {
+    public var id: Int
+    public var ref: String?
+    public var claim: String
+    public var claimant: String
+    public var claimedAt: CalendarDate?
+    public var location: String?
+    public var tags: [String]
+    public var priority: Priority
+    public var due: CalendarDate?
+    public var state: CaseState
+    public var verdict: Verdict?
+    public var confidence: Int?
+    public var rationale: String?
+    public var assessedBy: String?
+    public var assessedAt: Date?
+    public var stateChangedAt: Date
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+    /// Handles of the assigned reviewers, the lead first.
+    public var reviewers: [String]
+    public var lead: String?
+    public var overdue: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, ref, claim, claimant, claimedAt, location, tags, priority, due, state, verdict, confidence
+        case rationale, assessedBy, assessedAt, stateChangedAt, createdAt, updatedAt, version, reviewers, lead, overdue
+    }
+
+    /// Absent values are written as null, so scripts see every field.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(ref, forKey: .ref)
+        try c.encode(claim, forKey: .claim)
+        try c.encode(claimant, forKey: .claimant)
+        try c.encode(claimedAt, forKey: .claimedAt)
+        try c.encode(location, forKey: .location)
+        try c.encode(tags, forKey: .tags)
+        try c.encode(priority, forKey: .priority)
+        try c.encode(due, forKey: .due)
+        try c.encode(state, forKey: .state)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(rationale, forKey: .rationale)
+        try c.encode(assessedBy, forKey: .assessedBy)
+        try c.encode(assessedAt, forKey: .assessedAt)
+        try c.encode(stateChangedAt, forKey: .stateChangedAt)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(version, forKey: .version)
+        try c.encode(reviewers, forKey: .reviewers)
+        try c.encode(lead, forKey: .lead)
+        try c.encode(overdue, forKey: .overdue)
+    }
+
+    /// "12" or "12 (IZY-001)", for messages.
+    public var label: String { ref.map { "\(id) (\($0))" } ?? String(id) }
+}
+
+/// A case with everything linked to it, as `case show` prints it.
+public struct CaseDetail: Encodable, Sendable {
+    public var summary: CaseSummary
+    public var sources: [Source]
+    public var evidence: [EvidenceNote]
+    public var history: [HistoryEntry]
+    /// The transitions allowed from the current state.
+    public var allowedNextStates: [CaseState]
+
+    enum ExtraKeys: String, CodingKey { case sources, evidence, history, allowedNextStates }
+
+    public func encode(to encoder: Encoder) throws {
+        try summary.encode(to: encoder)
+        var c = encoder.container(keyedBy: ExtraKeys.self)
+        try c.encode(sources, forKey: .sources)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encode(history, forKey: .history)
+        try c.encode(allowedNextStates, forKey: .allowedNextStates)
+    }
+}
+
+/// Where something was said or shown.
+public struct Source: Codable, Sendable {
+    public var id: Int
+    public var ref: String?
+    public var url: String
+    public var title: String
+    public var publisher: String
+    public var author: String?
+    public var publishedAt: CalendarDate?
+    public var kind: SourceKind
+    public var reliability: Reliability
+    public var fileName: String?
+    public var fileSha256: String?
+    public var fileSize: Int?
+    public var archiveURL: String?
+    public var addedBy: String?
+    public var createdAt: Date
+    /// Ids of the cases the source is linked to.
+    public var cases: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case id, ref, url, title, publisher, author, publishedAt, kind, reliability, fileName, fileSha256, fileSize
+        case archiveURL = "archive_url"
+        case addedBy, createdAt, cases
+    }
+}
+
+/// What a source shows about a claim. Never edited; retraction keeps it in the record.
+public struct EvidenceNote: Encodable, Sendable {
+    public var id: Int
+    public var caseID: Int
+    public var sourceID: Int?
+    /// Admiralty reliability of the cited source, if any.
+    public var sourceReliability: Reliability?
+    public var author: String
+    public var stance: Stance
+    public var credibility: Int
+    public var note: String
+    public var createdAt: Date
+    public var retractedAt: Date?
+    public var retractedBy: String?
+    public var retractionReason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case caseID = "case_id"
+        case sourceID = "source_id"
+        case sourceReliability, author, stance, credibility, note, createdAt, retractedAt, retractedBy, retractionReason
+        case grade
+    }
+
+    /// Admiralty notation: reliability letter and credibility digit, e.g. "B2"; "-2" without a graded source.
+    public var grade: String { (sourceReliability?.rawValue ?? "-") + String(credibility) }
+
+    public var isRetracted: Bool { retractedAt != nil }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(caseID, forKey: .caseID)
+        try c.encode(sourceID, forKey: .sourceID)
+        try c.encode(sourceReliability, forKey: .sourceReliability)
+        try c.encode(author, forKey: .author)
+        try c.encode(stance, forKey: .stance)
+        try c.encode(credibility, forKey: .credibility)
+        try c.encode(grade, forKey: .grade)
+        try c.encode(note, forKey: .note)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(retractedAt, forKey: .retractedAt)
+        try c.encode(retractedBy, forKey: .retractedBy)
+        try c.encode(retractionReason, forKey: .retractionReason)
+    }
+}
+
+/// One row of a case's append-only history.
+public struct HistoryEntry: Encodable, Sendable {
+    public var id: Int
+    public var caseID: Int
+    public var at: Date
+    public var actor: String?
+    public var action: String
+    public var fromState: CaseState?
+    public var toState: CaseState?
+    public var reason: String?
+    /// The change's details as the database recorded them (a JSON object).
+    public var details: JSONValue
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case caseID = "case_id"
+        case at, actor, action, fromState, toState, reason, details
+    }
+}
+
+/// A search hit: a case, source or evidence note whose text matches.
+public struct SearchHit: Encodable, Sendable {
+    public var kind: String
+    public var id: Int
+    public var caseID: Int?
+    public var rank: Double
+    public var title: String
+    public var snippet: String
+
+    enum CodingKeys: String, CodingKey {
+        case kind, id
+        case caseID = "case_id"
+        case rank, title, snippet
+    }
+}

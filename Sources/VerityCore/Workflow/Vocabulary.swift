@@ -1,0 +1,75 @@
+/// The words of Verity's model that users type and scripts read. Each is a
+/// closed set, checked by the database as well (CHECK constraints in sql/).
+
+/// The conclusion of an assessed case.
+public enum Verdict: String, CaseIterable, Codable, Sendable {
+    case `true`
+    case mostlyTrue = "mostly-true"
+    case mixed
+    case mostlyFalse = "mostly-false"
+    case `false`
+    case unverifiable
+
+    /// Position on a 1-5 truth scale for ClaimReview-style ratings (nil for unverifiable).
+    public var ratingValue: Int? {
+        switch self {
+        case .false: return 1
+        case .mostlyFalse: return 2
+        case .mixed: return 3
+        case .mostlyTrue: return 4
+        case .true: return 5
+        case .unverifiable: return nil
+        }
+    }
+}
+
+public enum Priority: String, CaseIterable, Codable, Sendable {
+    case low, normal, high, urgent
+}
+
+public enum ReviewerRole: String, CaseIterable, Codable, Sendable {
+    case reviewer, editor, admin
+}
+
+public enum SourceKind: String, CaseIterable, Codable, Sendable {
+    case article, statement, video, image, document
+    case socialPost = "social-post"
+    case dataset, other
+}
+
+/// Admiralty-system source reliability.
+public enum Reliability: String, CaseIterable, Codable, Sendable {
+    case A, B, C, D, E, F
+
+    public var meaning: String {
+        switch self {
+        case .A: return "completely reliable"
+        case .B: return "usually reliable"
+        case .C: return "fairly reliable"
+        case .D: return "not usually reliable"
+        case .E: return "unreliable"
+        case .F: return "reliability cannot be judged"
+        }
+    }
+}
+
+/// What an evidence note says about the claim.
+public enum Stance: String, CaseIterable, Codable, Sendable {
+    case supports, refutes, context
+}
+
+/// Admiralty-system information credibility, 1 (confirmed) to 6 (cannot be judged).
+public enum Credibility {
+    public static let range = 1...6
+
+    public static func meaning(_ grade: Int) -> String {
+        switch grade {
+        case 1: return "confirmed by other sources"
+        case 2: return "probably true"
+        case 3: return "possibly true"
+        case 4: return "doubtful"
+        case 5: return "improbable"
+        default: return "truth cannot be judged"
+        }
+    }
+}
