@@ -18,7 +18,7 @@ public struct VerityCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             CaseCommand.self, ReviewerCommand.self, SourceCommand.self, EvidenceCommand.self, SearchCommand.self,
-            DBCommand.self,
+            ReportCommand.self, ImportCommand.self, ExportCommand.self, GenerateCommand.self, DBCommand.self,
         ]
     )
 
