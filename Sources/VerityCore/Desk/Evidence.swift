@@ -64,7 +64,7 @@ extension Desk {
             throw VerityError.usage("retracting evidence note \(id) needs a reason", hint: "say why with --reason \"...\"")
         }
         try change(as: actor, reason: trimmed) { db in
-            try db.query("UPDATE evidence_notes SET retraction_reason = \(trimmed) WHERE id = \(id)")
+            _ = try db.query("UPDATE evidence_notes SET retraction_reason = \(trimmed) WHERE id = \(id)")
         }
         return try evidenceNote(id)
     }
