@@ -115,7 +115,7 @@ struct WorkflowRulesTests {
         #expect("\(unknown!)".contains("unknown reviewer \"ghost\""))
         let missing = #expect(throws: VerityError.self) { try desk.openCase(draft, as: nil) }
         #expect(missing?.category == .usage)
-        try desk.deactivateReviewer("analyst")
+        _ = try desk.deactivateReviewer("analyst")
         let inactive = #expect(throws: (any Error).self) { try desk.openCase(draft, as: "analyst") }
         #expect("\(inactive!)".contains("deactivated"))
         #expect(try desk.cases().isEmpty)

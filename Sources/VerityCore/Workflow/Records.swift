@@ -119,6 +119,27 @@ public struct Source: Codable, Sendable {
         case archiveURL = "archive_url"
         case addedBy, createdAt, cases
     }
+
+    /// Absent values are written as null, so scripts see every field.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(ref, forKey: .ref)
+        try c.encode(url, forKey: .url)
+        try c.encode(title, forKey: .title)
+        try c.encode(publisher, forKey: .publisher)
+        try c.encode(author, forKey: .author)
+        try c.encode(publishedAt, forKey: .publishedAt)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(reliability, forKey: .reliability)
+        try c.encode(fileName, forKey: .fileName)
+        try c.encode(fileSha256, forKey: .fileSha256)
+        try c.encode(fileSize, forKey: .fileSize)
+        try c.encode(archiveURL, forKey: .archiveURL)
+        try c.encode(addedBy, forKey: .addedBy)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(cases, forKey: .cases)
+    }
 }
 
 /// What a source shows about a claim. Never edited; retraction keeps it in the record.
@@ -185,6 +206,19 @@ public struct HistoryEntry: Encodable, Sendable {
         case id
         case caseID = "case_id"
         case at, actor, action, fromState, toState, reason, details
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(caseID, forKey: .caseID)
+        try c.encode(at, forKey: .at)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(action, forKey: .action)
+        try c.encode(fromState, forKey: .fromState)
+        try c.encode(toState, forKey: .toState)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(details, forKey: .details)
     }
 }
 
