@@ -18,12 +18,9 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let hits = try options.openDesk().search(text, limit: limit)
-        let header = ["kind", "id", "case", "rank", "title", "match"]
-        let rows = hits.map { [$0.kind, String($0.id), $0.caseID.map(String.init) ?? "", String(format: "%.3f", $0.rank), $0.title, $0.snippet] }
-        switch options.format {
-        case .json: Console.current.print(JSONOutput.encode(hits))
-        case .csv: Console.current.print(CSVOutput.render(header: header, rows: rows))
-        case .table: Console.current.print(hits.isEmpty ? "No matches." : TableOutput.render(header: header, rows: rows))
-        }
+        ModelViews.printList(
+            hits, format: options.format, header: ["kind", "id", "case", "rank", "title", "match"],
+            row: { [$0.kind, String($0.id), $0.caseID.map(String.init) ?? "", String(format: "%.3f", $0.rank), $0.title, $0.snippet] },
+            empty: "No matches.")
     }
 }

@@ -5,6 +5,19 @@ import VerityCore
 /// How each record prints as a table row, CSV row or JSON. One place per record.
 enum ModelViews {
     static func date(_ value: CalendarDate?) -> String { value?.description ?? "" }
+
+    /// Prints records as a JSON array, CSV with a header, or an aligned table
+    /// (`empty` when there are none): the one way every list command prints.
+    static func printList<Item: Encodable>(
+        _ items: [Item], format: OutputFormat, header: [String], row: (Item) -> [String], empty: String
+    ) {
+        let console = Console.current
+        switch format {
+        case .json: console.print(JSONOutput.encode(items))
+        case .csv: console.print(CSVOutput.render(header: header, rows: items.map(row)))
+        case .table: console.print(items.isEmpty ? empty : TableOutput.render(header: header, rows: items.map(row)))
+        }
+    }
     static func time(_ value: Date?) -> String { value.map(TimestampText.format) ?? "" }
 
     // MARK: cases
@@ -88,14 +101,10 @@ enum ModelViews {
     // MARK: reviewers
 
     static func printReviewers(_ reviewers: [Reviewer], format: OutputFormat) {
-        let header = ["handle", "name", "email", "role", "active"]
-        let rows = reviewers.map { [$0.handle, $0.name, $0.email ?? "", $0.role.rawValue, $0.active ? "yes" : "no"] }
-        switch format {
-        case .json: Console.current.print(JSONOutput.encode(reviewers))
-        case .csv: Console.current.print(CSVOutput.render(header: header, rows: rows))
-        case .table:
-            Console.current.print(reviewers.isEmpty ? "No reviewers yet." : TableOutput.render(header: header, rows: rows))
-        }
+        printList(
+            reviewers, format: format, header: ["handle", "name", "email", "role", "active"],
+            row: { [$0.handle, $0.name, $0.email ?? "", $0.role.rawValue, $0.active ? "yes" : "no"] },
+            empty: "No reviewers yet.")
     }
 
     // MARK: sources
@@ -108,13 +117,7 @@ enum ModelViews {
     }
 
     static func printSources(_ sources: [Source], format: OutputFormat) {
-        switch format {
-        case .json: Console.current.print(JSONOutput.encode(sources))
-        case .csv: Console.current.print(CSVOutput.render(header: sourceHeader, rows: sources.map(sourceRow)))
-        case .table:
-            Console.current.print(
-                sources.isEmpty ? "No sources yet." : TableOutput.render(header: sourceHeader, rows: sources.map(sourceRow)))
-        }
+        printList(sources, format: format, header: sourceHeader, row: sourceRow, empty: "No sources yet.")
     }
 
     static func printSource(_ s: Source, format: OutputFormat, sentence: String? = nil) {
@@ -151,13 +154,7 @@ enum ModelViews {
     }
 
     static func printEvidence(_ notes: [EvidenceNote], format: OutputFormat) {
-        switch format {
-        case .json: Console.current.print(JSONOutput.encode(notes))
-        case .csv: Console.current.print(CSVOutput.render(header: evidenceHeader, rows: notes.map(evidenceRow)))
-        case .table:
-            Console.current.print(
-                notes.isEmpty ? "No evidence notes yet." : TableOutput.render(header: evidenceHeader, rows: notes.map(evidenceRow)))
-        }
+        printList(notes, format: format, header: evidenceHeader, row: evidenceRow, empty: "No evidence notes yet.")
     }
 
     // MARK: history
@@ -170,10 +167,6 @@ enum ModelViews {
     }
 
     static func printHistory(_ entries: [HistoryEntry], format: OutputFormat) {
-        switch format {
-        case .json: Console.current.print(JSONOutput.encode(entries))
-        case .csv: Console.current.print(CSVOutput.render(header: historyHeader, rows: entries.map(historyRow)))
-        case .table: Console.current.print(TableOutput.render(header: historyHeader, rows: entries.map(historyRow)))
-        }
+        printList(entries, format: format, header: historyHeader, row: historyRow, empty: "No history.")
     }
 }
