@@ -60,3 +60,31 @@ struct EmbeddedClusterTests {
         #expect(error?.hint?.contains("apt-get install postgresql") == true)
     }
 }
+
+@Suite("The embedded cluster after a crash")
+struct EmbeddedClusterCrashTests {
+    @Test("a server killed with SIGKILL is restarted on the next command, data intact")
+    func restartAfterKill() throws {
+        let home = "/tmp/verity-crash-\(UUID().uuidString.prefix(8))"
+        let cluster = try EmbeddedCluster.forHome(home)
+        defer {
+            cluster.destroy()
+            try? FileManager.default.removeItem(atPath: home)
+        }
+        let db = try Database.open(.embedded(home: home))
+        try db.query("CREATE TABLE survivor (n int)")
+        try db.query("INSERT INTO survivor VALUES (\(42))")
+        let pidText = try String(contentsOfFile: cluster.dataDirectory + "/postmaster.pid", encoding: .utf8)
+        let pid = try #require(pidText.split(separator: "\n").first.flatMap { Int32($0) })
+        kill(pid, SIGKILL)
+        // Wait for the postmaster to be gone; its socket file stays behind.
+        var waited = 0
+        while kill(pid, 0) == 0, waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(cluster.isRunning, "the stale socket file is still there")
+        let again = try Database.open(.embedded(home: home))
+        #expect(try again.query("SELECT n FROM survivor")[0].decode("n", as: Int.self) == 42)
+    }
+}

@@ -59,7 +59,9 @@ public struct EmbeddedCluster: Sendable {
     /// `verity` database exists. Safe to call on every command.
     public func ensureRunning() throws {
         if !isInitialized { try initialize() }
-        if !isRunning { try start() }
+        // Probe with a connection, not the socket file: after a crash the file
+        // stays behind while no server listens (pg_ctl clears the stale lock).
+        if (try? Connection(connectionString(database: "postgres"))) == nil { try start() }
         try createDatabaseIfMissing()
     }
 
