@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import PostgresClient
+import VerityCore
+
+/// `--format` of the reports: documents for people, JSON and CSV for programs.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case markdown, html, json, csv
+}
+
+/// `--output FILE`, shared by the reports and the ClaimReview export.
+struct ReportOutputOptions: ParsableArguments {
+    @Option(name: .customLong("output"), help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var path: String?
+
+    /// Writes `text` to the file, or prints it. The file is replaced whole or not at all.
+    func deliver(_ text: String) throws {
+        guard let path else {
+            Console.current.print(text)
+            return
+        }
+        let data = Data((text.hasSuffix("\n") ? text : text + "\n").utf8)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw VerityError.usage(
+                "cannot write \(path): \(error.localizedDescription)", hint: "check that the directory exists and is writable")
+        }
+        Console.current.writeErr("wrote \(path) (\(data.count) bytes)\n")
+    }
+}
+
+extension ReportOutputOptions {
+    /// Writes text piece by piece as `body` produces it, so a large export is
+    /// never held whole in memory. A file is written beside its final name and
+    /// renamed at the end, so it is replaced whole or not at all.
+    func stream(_ body: (_ write: (String) throws -> Void) throws -> Void) throws {
+        guard let path else {
+            try body { Console.current.writeOut($0) }
+            return
+        }
+        let partial = path + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: partial, contents: nil) else {
+            throw VerityError.usage("cannot write \(path)", hint: "check that the directory exists and is writable")
+        }
+        var bytes = 0
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
+            defer { try? handle.close() }
+            try body { text in
+                let data = Data(text.utf8)
+                try handle.write(contentsOf: data)
+                bytes += data.count
+            }
+            try handle.synchronize()
+            guard rename(partial, path) == 0 else {
+                throw VerityError.usage("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        Console.current.writeErr("wrote \(path) (\(bytes) bytes)\n")
+    }
+}
+
+/// Parses --as-of and --since: ISO 8601 timestamps with or without an offset
+/// (UTC when none), or plain dates (midnight UTC at the start of that day).
+enum ReportInstant {
+    static func parse(_ text: String, option: String) throws -> Date {
+        guard let date = TimestampText.parse(text.trimmingCharacters(in: .whitespaces)) else {
+            throw VerityError.usage(
+                "\(option) \"\(text)\" is not a date or timestamp",
+                hint: "use 2022-09-20, 2022-09-20T12:00:00Z or 2022-09-20T12:00:00+03:00")
+        }
+        return date
+    }
+}

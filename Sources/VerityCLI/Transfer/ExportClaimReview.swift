@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import VerityCore
+
+/// `verity export claimreview`: schema.org ClaimReview JSON-LD for assessed cases.
+struct ExportClaimReview: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "claimreview",
+        abstract: "schema.org ClaimReview JSON-LD for assessed cases (always a JSON array).",
+        discussion: """
+            Named cases (--case) must all be assessed, or nothing is written and the command exits 65
+            naming those that are not. --all-assessed exports every assessed case (or, with --case,
+            the named ones that are assessed) and skips the rest.
+            Example: verity export claimreview --all-assessed --publisher "Kharkiv Verification Desk" \\
+                       --publisher-url https://desk.example --output claimreview.json
+            """)
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("A case id or reference; repeat for several.", valueName: "id"))
+    var cases: [String] = []
+    @Flag(name: .customLong("all-assessed"), help: "Export every assessed case; skip cases that are not assessed.")
+    var allAssessed = false
+    @Option(help: "The publishing organisation: the `author` of each review.") var publisher: String?
+    @Option(name: .customLong("publisher-url"), help: "The publishing organisation's web address.") var publisherURL: String?
+    @Option(
+        name: .customLong("url-template"),
+        help: ArgumentHelp("Address of each review's page, with {id} or {ref}, e.g. https://desk.example/checks/{ref}.", valueName: "template"))
+    var urlTemplate: String?
+    @OptionGroup var output: ReportOutputOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if cases.isEmpty && !allAssessed {
+            throw ValidationError("name cases with --case ID (repeatable) or export every assessed case with --all-assessed")
+        }
+        if publisherURL != nil && publisher == nil {
+            throw ValidationError("--publisher-url needs --publisher (the organisation's name)")
+        }
+        for (value, option) in [(publisherURL, "--publisher-url"), (urlTemplate, "--url-template")] {
+            if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
+                throw ValidationError("\(option) must be an http(s) address, not \"\(value)\"")
+            }
+        }
+    }
+
+    func run() throws {
+        let desk = Desk(connection: try Database.open(connection.location))
+        let publisher = ClaimReviewPublisher(name: publisher, url: publisherURL, reviewURLTemplate: urlTemplate)
+        let keys = cases.map(CaseKey.init)
+        // Named cases are checked before anything is written: all assessed, or a refusal.
+        let named = allAssessed ? nil : try desk.assessedClaims(keys)
+        var skipped: [String] = []
+        try output.stream { write in
+            var count = 0
+            func add(_ claims: [AssessedClaim]) throws {
+                for claim in claims {
+                    let json = JSONOutput.encode(ClaimReview.object(claim, publisher: publisher))
+                    let indented = json.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+                    try write((count == 0 ? "[\n" : ",\n") + indented.joined(separator: "\n"))
+                    count += 1
+                }
+            }
+            if let named {
+                try add(named)
+            } else {
+                skipped = try desk.eachAssessedClaim(among: keys, add)
+            }
+            try write(count == 0 ? "[]\n" : "\n]\n")
+        }
+        if !skipped.isEmpty { Console.current.writeErr("skipped (not assessed): \(skipped.joined(separator: ", "))\n") }
+        if publisher.name == nil {
+            Console.current.writeErr("note: no --publisher given; the reviews have no author, which Google's fact-check markup requires\n")
+        }
+    }
+}
