@@ -6,5 +6,6 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export the database (import format) or ClaimReview JSON-LD.",
-        subcommands: [])
+        subcommands: [ExportDatabase.self, ExportClaimReview.self],
+        defaultSubcommand: ExportDatabase.self)
 }

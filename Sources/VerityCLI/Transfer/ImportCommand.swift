@@ -1,13 +1,73 @@
 import ArgumentParser
+import Foundation
+import PostgresClient
+import VerityCore
 
-/// `verity import FILE|-`: bulk import of JSON Lines or CSV.
+extension ImportFormat: ExpressibleByArgument {}
+
+/// `verity import FILE|-`: bulk import of JSON Lines or CSV (all or nothing).
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines or CSV (all or nothing).")
+        abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines or CSV (all or nothing).",
+        discussion: """
+            JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
+            transition or assessment; records name each other by reference (cases, sources) and handle \
+            (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
+            (tags separated by ;). Re-importing the same file changes nothing. Any invalid record aborts the \
+            import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
+            65 when a workflow rule refused a record. The format is described in docs/import-export.md.
+            Example: verity import seeds/izium-2022.jsonl --as editor
+            """)
+
+    @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file")) var file: String
+    @Option(help: "jsonl or csv. Default: from the file name (.csv is CSV), else jsonl.") var format: ImportFormat?
+    @Flag(name: .customLong("dry-run"), help: "Check everything and report what would change, then write nothing.")
+    var dryRun = false
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        throw ValidationError("import is not built yet")
+        let console = Console.current
+        let chosen = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .jsonl)
+        let reader = try LineReader(path: file)
+        let db = try Database.open(connection.location)
+        let label = file == "-" ? "stdin" : file
+        let showProgress = console.isTerminal
+        var shown = false
+        let summary: ImportSummary
+        do {
+            summary = try Importer(connection: db).run(
+                reader, format: chosen, actor: actor.actor, dryRun: dryRun,
+                progress: showProgress ? { progress in
+                    shown = true
+                    console.writeErr("\r\u{1B}[K" + Self.describe(progress))
+                } : nil)
+            if shown { console.writeErr("\n") }
+        } catch let failure as ImportFailure {
+            if shown { console.writeErr("\n") }
+            for issue in failure.issues { console.error("\(label):\(issue)") }
+            if failure.truncated { console.error("\(label): stopped after \(failure.issues.count) problems") }
+            console.error("error: the import was refused; nothing was written")
+            throw VerityCLIExit(status: failure.isRuleViolation ? .ruleViolated : .usage)
+        }
+        let rows = ImportSummary.kindOrder.map { kind -> [String] in
+            let counts = summary.counts(kind)
+            return [kind, String(counts.created), String(counts.updated), String(counts.unchanged)]
+        }
+        console.print(TableOutput.render(header: ["type", "created", "updated", "unchanged"], rows: rows))
+        let verb = summary.dryRun ? "Dry run: checked" : "Imported"
+        let tail = summary.dryRun ? "; nothing was written" : (summary.changedNothing ? "; nothing changed" : "")
+        console.print("\(verb) \(summary.records) records from \(label)\(tail).")
+    }
+
+    static func describe(_ progress: ImportProgress) -> String {
+        let rate = progress.elapsed > 0 ? Int(Double(progress.records) / progress.elapsed) : 0
+        var text = "\(progress.phase): \(progress.records) records, \(rate) records/s"
+        if let total = progress.totalBytes, total > 0 {
+            text += ", \(min(100, progress.bytesRead * 100 / total))%"
+        }
+        return text
     }
 }
 
@@ -15,9 +75,39 @@ struct ImportCommand: ParsableCommand {
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write a deterministic synthetic dataset in the import format, for tests and benchmarks.")
+        abstract: "Write a deterministic synthetic dataset in the import format, for tests and benchmarks.",
+        discussion: """
+            Reviewers, cases in every state with histories over the year before 2025-06-30, sources, \
+            evidence notes, assignments, and some overdue cases. The same --cases and --seed always give \
+            the same bytes. Example: verity generate --cases 100000 --seed 7 --output cases.jsonl
+            """)
+
+    @Option(help: "How many cases.") var cases: Int
+    @Option(help: "Seed of the pseudo-random sequence.") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
+
+    func validate() throws {
+        if cases < 1 { throw ValidationError("--cases must be at least 1") }
+    }
 
     func run() throws {
-        throw ValidationError("generate is not built yet")
+        let generator = DatasetGenerator(cases: cases, seed: seed)
+        try withOutput(output) { try generator.write(to: $0) }
     }
+}
+
+/// Runs `body` with an output that goes to `path` (created or truncated) or to the console.
+func withOutput(_ path: String?, _ body: (ChunkedOutput) throws -> Void) throws {
+    guard let path else {
+        let console = Console.current
+        try body(ChunkedOutput { console.writeOut($0) })
+        return
+    }
+    guard FileManager.default.createFile(atPath: path, contents: nil),
+        let handle = FileHandle(forWritingAtPath: path)
+    else {
+        throw VerityError.usage("cannot write \(path)", hint: "check that its directory exists and is writable")
+    }
+    defer { try? handle.close() }
+    try body(ChunkedOutput { try handle.write(contentsOf: Data($0.utf8)) })
 }

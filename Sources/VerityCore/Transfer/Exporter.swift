@@ -1,0 +1,219 @@
+import Foundation
+import PostgresClient
+
+/// Collects output text and hands it on in large chunks.
+public final class ChunkedOutput {
+    private var pending = ""
+    private let write: (String) throws -> Void
+    private let chunkSize: Int
+
+    public init(chunkSize: Int = 256 * 1024, write: @escaping (String) throws -> Void) {
+        self.write = write
+        self.chunkSize = chunkSize
+        pending.reserveCapacity(chunkSize + 4096)
+    }
+
+    public func append(_ text: String) throws {
+        pending += text
+        if pending.utf8.count >= chunkSize { try flush() }
+    }
+
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        try write(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Writes the whole database in the import format (JSON Lines), history
+/// included: reviewers, cases, sources with their links, assignments, evidence
+/// notes, then every transition and assessment in history order. Rows are read
+/// through a cursor in batches, so memory stays flat. Importing the output into
+/// an empty database and exporting again gives the same bytes.
+public struct Exporter {
+    public let db: Connection
+    public var batchSize = 2000
+
+    public init(connection: Connection) { db = connection }
+
+    /// Cases and sources without a reference are named `case-ID` / `source-ID`.
+    static let caseRef = "coalesce(c.ref, 'case-' || c.id)"
+    static let sourceRef = "coalesce(o.ref, 'source-' || o.id)"
+
+    @discardableResult
+    public func run(to output: ChunkedOutput) throws -> Int {
+        var linesWritten = 0
+        func stream(_ db: Connection, _ sql: String, _ render: (Row) throws -> String) throws {
+            try db.execute(unsafeSQL: "DECLARE verity_export NO SCROLL CURSOR FOR " + sql)
+            while true {
+                let batch = try db.query(Query(unsafeSQL: "FETCH \(batchSize) FROM verity_export"))
+                for row in batch.rows {
+                    try output.append(try render(row))
+                    linesWritten += 1
+                }
+                if batch.rowCount < batchSize { break }
+            }
+            try db.execute(unsafeSQL: "CLOSE verity_export")
+        }
+
+        try db.transaction(.repeatableRead) { db in
+            try stream(db, """
+                SELECT v.handle, v.name, v.email, v.role, v.active, verity_iso(v.created_at) AS at
+                  FROM reviewers v ORDER BY v.id
+                """) { row in
+                var json = JSONLineWriter()
+                json.field("type", "reviewer")
+                json.field("handle", try row.text("handle"))
+                json.field("name", try row.text("name"))
+                json.field("email", try row.text("email"))
+                json.field("role", try row.text("role"))
+                json.field("active", try row.decode("active", as: Bool.self))
+                json.field("at", try row.text("at"))
+                return json.line()
+            }
+            try stream(db, """
+                SELECT \(Self.caseRef) AS ref, c.claim, c.claimant, c.claimed_at::text AS claimed_at, c.location,
+                       c.tags, c.priority, c.due::text AS due, v.handle AS by, verity_iso(c.created_at) AS at
+                  FROM cases c LEFT JOIN reviewers v ON v.id = c.created_by ORDER BY c.id
+                """) { row in
+                var json = JSONLineWriter()
+                json.field("type", "case")
+                json.field("ref", try row.text("ref"))
+                json.field("claim", try row.text("claim"))
+                json.field("claimant", try row.text("claimant"))
+                json.field("claimed_at", try row.text("claimed_at"))
+                json.field("location", try row.text("location"))
+                json.field("tags", try row.decode("tags", as: [String].self))
+                json.field("priority", try row.text("priority"))
+                json.field("due", try row.text("due"))
+                json.field("by", try row.text("by"))
+                json.field("at", try row.text("at"))
+                return json.line()
+            }
+            try stream(db, """
+                SELECT \(Self.sourceRef) AS ref, o.url, o.title, o.publisher, o.author,
+                       o.published_at::text AS published_at, o.kind, o.reliability::text AS reliability, o.file_name,
+                       o.file_sha256, o.file_size, o.archive_url, v.handle AS by, verity_iso(o.created_at) AS at,
+                       (SELECT coalesce(jsonb_agg(jsonb_build_array(\(Self.caseRef), lv.handle, verity_iso(l.linked_at))
+                                                  ORDER BY l.linked_at, l.case_id)::text, '[]')
+                          FROM case_sources l JOIN cases c ON c.id = l.case_id
+                          LEFT JOIN reviewers lv ON lv.id = l.linked_by
+                         WHERE l.source_id = o.id) AS links
+                  FROM sources o LEFT JOIN reviewers v ON v.id = o.added_by ORDER BY o.id
+                """) { row in
+                var json = JSONLineWriter()
+                json.field("type", "source")
+                json.field("ref", try row.text("ref"))
+                json.field("url", try row.text("url"))
+                json.field("title", try row.text("title"))
+                json.field("publisher", try row.text("publisher"))
+                json.field("author", try row.text("author"))
+                json.field("published_at", try row.text("published_at"))
+                json.field("kind", try row.text("kind"))
+                json.field("reliability", try row.text("reliability"))
+                json.field("file_name", try row.text("file_name"))
+                json.field("file_sha256", try row.text("file_sha256"))
+                json.field("file_size", try row.decode("file_size", as: Int?.self))
+                json.field("archive_url", try row.text("archive_url"))
+                let by = try row.text("by")
+                let at = try row.text("at")
+                json.field("by", by)
+                json.field("at", at)
+                json.field("cases", json: try Self.links(try row.text("links") ?? "[]", by: by, at: at))
+                return json.line()
+            }
+            try stream(db, """
+                SELECT \(Self.caseRef) AS case_ref, v.handle AS reviewer, a.is_lead, b.handle AS by,
+                       verity_iso(a.assigned_at) AS at
+                  FROM case_assignments a JOIN cases c ON c.id = a.case_id JOIN reviewers v ON v.id = a.reviewer_id
+                  LEFT JOIN reviewers b ON b.id = a.assigned_by
+                 ORDER BY a.assigned_at, a.case_id, a.reviewer_id
+                """) { row in
+                var json = JSONLineWriter()
+                json.field("type", "assignment")
+                json.field("case", try row.text("case_ref"))
+                json.field("reviewer", try row.text("reviewer"))
+                json.field("lead", try row.decode("is_lead", as: Bool.self))
+                json.field("by", try row.text("by"))
+                json.field("at", try row.text("at"))
+                return json.line()
+            }
+            try stream(db, """
+                SELECT \(Self.caseRef) AS case_ref, \(Self.sourceRef) AS source_ref, e.stance, e.credibility, e.note,
+                       v.handle AS by, verity_iso(e.created_at) AS at, verity_iso(e.retracted_at) AS retracted_at,
+                       rv.handle AS retracted_by, e.retraction_reason
+                  FROM evidence_notes e JOIN cases c ON c.id = e.case_id
+                  LEFT JOIN sources o ON o.id = e.source_id
+                  LEFT JOIN reviewers v ON v.id = e.author_id
+                  LEFT JOIN reviewers rv ON rv.id = e.retracted_by
+                 ORDER BY e.id
+                """) { row in
+                var json = JSONLineWriter()
+                json.field("type", "evidence")
+                json.field("case", try row.text("case_ref"))
+                json.field("source", try row.text("source_ref"))
+                json.field("stance", try row.text("stance"))
+                json.field("credibility", try row.decode("credibility", as: Int.self))
+                json.field("note", try row.text("note"))
+                json.field("by", try row.text("by"))
+                json.field("at", try row.text("at"))
+                json.field("retracted_at", try row.text("retracted_at"))
+                json.field("retracted_by", try row.text("retracted_by"))
+                json.field("retraction_reason", try row.text("retraction_reason"))
+                return json.line()
+            }
+            try stream(db, """
+                SELECT h.action, \(Self.caseRef) AS case_ref, h.to_state, v.handle AS by, verity_iso(h.at) AS at,
+                       h.reason, h.details ->> 'verdict' AS verdict, (h.details ->> 'confidence')::int AS confidence,
+                       h.details ->> 'rationale' AS rationale
+                  FROM case_history h JOIN cases c ON c.id = h.case_id LEFT JOIN reviewers v ON v.id = h.actor_id
+                 WHERE h.to_state IS NOT NULL AND h.action <> 'open'
+                 ORDER BY h.id
+                """) { row in
+                var json = JSONLineWriter()
+                if try row.text("action") == "assess" {
+                    json.field("type", "assessment")
+                    json.field("case", try row.text("case_ref"))
+                    json.field("verdict", try row.text("verdict"))
+                    json.field("confidence", try row.decode("confidence", as: Int?.self))
+                    json.field("rationale", try row.text("rationale"))
+                } else {
+                    json.field("type", "transition")
+                    json.field("case", try row.text("case_ref"))
+                    json.field("to", try row.text("to_state"))
+                }
+                json.field("by", try row.text("by"))
+                json.field("at", try row.text("at"))
+                json.field("reason", try row.text("reason"))
+                return json.line()
+            }
+        }
+        try output.flush()
+        return linesWritten
+    }
+
+    /// A source's links: a plain reference when the link was made with the
+    /// source (same by and at), otherwise an object with its own by and at.
+    static func links(_ text: String, by: String?, at: String?) throws -> String {
+        guard case .array(let items) = try JSONLineParser.parse(text) else { return "[]" }
+        var out = "["
+        for (index, item) in items.enumerated() {
+            guard case .array(let parts) = item, parts.count == 3, case .string(let ref) = parts[0] else { continue }
+            if index > 0 { out += "," }
+            var linkBy: String?
+            var linkAt: String?
+            if case .string(let value) = parts[1] { linkBy = value }
+            if case .string(let value) = parts[2] { linkAt = value }
+            if linkBy == by, linkAt == at {
+                JSONLineWriter.appendString(ref, to: &out)
+            } else {
+                var object = JSONLineWriter()
+                object.field("case", ref)
+                object.field("by", linkBy)
+                object.field("at", linkAt)
+                out += object.text + "}"
+            }
+        }
+        return out + "]"
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import PostgresClient
+
+/// The formats `verity import` reads.
+public enum ImportFormat: String, CaseIterable, Sendable {
+    case jsonl, csv
+}
+
+/// What an import changed (or, in a dry run, would change), per record type.
+public struct ImportSummary: Sendable, Equatable {
+    public struct Counts: Sendable, Equatable {
+        public var kind: String
+        public var created: Int
+        public var updated: Int
+        public var unchanged: Int
+    }
+
+    public var records: Int
+    public var counts: [Counts]
+    public var dryRun: Bool
+
+    public func counts(_ kind: String) -> Counts {
+        counts.first { $0.kind == kind } ?? Counts(kind: kind, created: 0, updated: 0, unchanged: 0)
+    }
+
+    /// True when nothing was created or updated.
+    public var changedNothing: Bool { counts.allSatisfy { $0.created == 0 && $0.updated == 0 } }
+
+    /// Record types in the order the import applies them.
+    public static let kindOrder = ["reviewer", "case", "source", "link", "assignment", "evidence", "transition", "assessment"]
+}
+
+/// An import refused: every problem found (up to a limit), and nothing written.
+public struct ImportFailure: Error, Sendable {
+    public var issues: [ImportIssue]
+    /// True when more problems were found than are listed.
+    public var truncated: Bool
+
+    /// A workflow rule refused something (exit 65); otherwise the input is invalid (exit 64).
+    public var isRuleViolation: Bool { !issues.isEmpty && issues.allSatisfy(\.isRule) }
+}
+
+/// How far an import has got, for progress output.
+public struct ImportProgress: Sendable {
+    public var records: Int
+    public var bytesRead: Int
+    public var totalBytes: Int?
+    public var elapsed: TimeInterval
+    /// "reading" while streaming, then "applying".
+    public var phase: String
+}
+
+/// Bulk import: streams a JSON Lines or CSV file into a staging table with
+/// COPY, then applies it with the set-based functions of sql/003_import.sql,
+/// all in one transaction. Any problem rolls everything back.
+public struct Importer {
+    public let db: Connection
+    public var maxIssues = 50
+
+    public init(connection: Connection) { db = connection }
+
+    /// Imports `reader`'s lines. `actor` acts for records without `by`.
+    /// Throws `ImportFailure` with line-numbered problems; writes nothing then.
+    public func run(
+        _ reader: LineReader, format: ImportFormat, actor: String?, dryRun: Bool,
+        progress: ((ImportProgress) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let started = Date()
+        let validator = RecordValidator(defaultActor: actor, latest: Date().addingTimeInterval(60))
+        var issues: [ImportIssue] = []
+        var truncated = false
+        var records = 0
+        var lastReport = started
+
+        func report(_ phase: String, force: Bool = false) {
+            guard let progress else { return }
+            let now = Date()
+            guard force || now.timeIntervalSince(lastReport) >= 0.25 else { return }
+            lastReport = now
+            progress(ImportProgress(
+                records: records, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes,
+                elapsed: now.timeIntervalSince(started), phase: phase))
+        }
+
+        func note(_ found: [ImportIssue]) {
+            for issue in found {
+                if issues.count >= maxIssues {
+                    truncated = true
+                    return
+                }
+                issues.append(issue)
+            }
+        }
+
+        let outcome: Result<ImportSummary, Error> = Result {
+            try db.transaction { db in
+                try db.query("SELECT verity_import_stage()")
+                try db.copyIn(Query(unsafeSQL: StagingColumn.copyStatement)) { writer in
+                    switch format {
+                    case .jsonl:
+                        while let bytes = try reader.nextLine() {
+                            if issues.count >= maxIssues {
+                                truncated = true
+                                break
+                            }
+                            let line = reader.lineNumber
+                            if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+                            records += 1
+                            let value: JSONField
+                            do {
+                                value = try JSONLineParser.parse(bytes)
+                            } catch let failure as JSONLineParser.Failure {
+                                note([ImportIssue(line: line, field: "json", problem: "\(failure.problem) (column \(failure.column))")])
+                                continue
+                            }
+                            let (rows, found) = validator.stage(value, line: line)
+                            note(found)
+                            if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
+                            report("reading")
+                        }
+                    case .csv:
+                        var csv = CSVReader(reader)
+                        var header: [String]?
+                        while issues.count < maxIssues {
+                            let next: (line: Int, fields: [String])?
+                            do {
+                                next = try csv.next()
+                            } catch let failure as CSVReader.Failure {
+                                note([ImportIssue(line: failure.line, field: "csv", problem: failure.problem)])
+                                break
+                            }
+                            guard let (line, fields) = next else { break }
+                            guard let known = header else {
+                                header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                                note(Self.checkHeader(header!, line: line))
+                                continue
+                            }
+                            records += 1
+                            let (rows, found) = validator.stageCSV(fields, header: known, line: line)
+                            note(found)
+                            if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
+                            report("reading")
+                        }
+                        if header == nil { note([ImportIssue(line: 1, field: "csv", problem: "the file is empty; it needs a header row: \(RecordValidator.csvHeader.joined(separator: ","))")]) }
+                        if issues.count >= maxIssues { truncated = true }
+                    }
+                }
+                report("applying", force: true)
+                if !issues.isEmpty { throw ImportFailure(issues: issues, truncated: truncated) }
+                // Unknown references and duplicate keys are reported together; only a clean
+                // import is applied, so that the rules' refusals are about real records.
+                let unresolved: Int = try db.query("SELECT verity_import_check() AS n")[0].decode("n")
+                let counts = unresolved == 0 ? try apply(db) : []
+                let found = try db.query(
+                    """
+                    SELECT line, field, problem, is_rule FROM verity_import_errors ORDER BY line, field
+                     LIMIT \(maxIssues + 1)
+                    """)
+                if found.rowCount > 0 {
+                    let all = try found.rows.map {
+                        ImportIssue(
+                            line: try $0.decode("line"), field: try $0.decode("field"),
+                            problem: try $0.decode("problem"), isRule: try $0.decode("is_rule"))
+                    }
+                    throw ImportFailure(issues: Array(all.prefix(maxIssues)), truncated: all.count > maxIssues)
+                }
+                let summary = ImportSummary(records: records, counts: counts, dryRun: dryRun)
+                if dryRun { throw DryRunRollback(summary: summary) }
+                return summary
+            }
+        }
+        switch outcome {
+        case .success(let summary): return summary
+        case .failure(let rollback as DryRunRollback): return rollback.summary
+        case .failure(let error): throw error
+        }
+    }
+
+    private struct DryRunRollback: Error { let summary: ImportSummary }
+
+    /// Runs the apply function; a refusal raised inside it names its line.
+    private func apply(_ db: Connection) throws -> [ImportSummary.Counts] {
+        let result: ResultSet
+        do {
+            result = try db.query("SELECT kind, created, updated, unchanged FROM verity_import_apply(\(maxIssues))")
+        } catch let error as PostgresError where error.kind == .server {
+            guard let detail = error.detail, detail.hasPrefix("import line ") else { throw error }
+            let digits = detail.dropFirst("import line ".count).prefix { $0.isNumber }
+            let rest = detail.dropFirst("import line ".count + digits.count)
+                .drop { $0 == ";" || $0 == " " }
+            let isRule = error.sqlState?.errorClass == "VR"
+            var problem = error.message + (rest.isEmpty ? "" : " (\(rest))")
+            if let hint = error.hint, !hint.isEmpty { problem += "; hint: \(hint)" }
+            throw ImportFailure(
+                issues: [ImportIssue(line: Int(digits) ?? 0, field: "record", problem: problem, isRule: isRule)],
+                truncated: false)
+        }
+        var counts = try result.rows.map {
+            ImportSummary.Counts(
+                kind: try $0.decode("kind"), created: try $0.decode("created"), updated: try $0.decode("updated"),
+                unchanged: try $0.decode("unchanged"))
+        }
+        counts.sort {
+            (ImportSummary.kindOrder.firstIndex(of: $0.kind) ?? 99) < (ImportSummary.kindOrder.firstIndex(of: $1.kind) ?? 99)
+        }
+        return counts
+    }
+
+    static func checkHeader(_ header: [String], line: Int) -> [ImportIssue] {
+        var issues: [ImportIssue] = []
+        for name in header where !RecordValidator.csvHeader.contains(name) {
+            issues.append(ImportIssue(
+                line: line, field: "header",
+                problem: "unknown column \"\(name.prefix(40))\"; the columns are \(RecordValidator.csvHeader.joined(separator: ","))"))
+        }
+        for name in ["ref", "claim", "claimant"] where !header.contains(name) {
+            issues.append(ImportIssue(line: line, field: "header", problem: "the column \"\(name)\" is required"))
+        }
+        if Set(header).count != header.count {
+            issues.append(ImportIssue(line: line, field: "header", problem: "a column is named twice"))
+        }
+        return issues
+    }
+}

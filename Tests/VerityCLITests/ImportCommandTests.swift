@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import VerityCore
+import VerityTestSupport
+
+@Suite("verity import, export and generate")
+struct ImportCommandTests {
+    static let seeds = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("seeds/izium-2022.jsonl").path
+
+    func temporary(_ text: String = "", suffix: String = ".jsonl") throws -> String {
+        let path = NSTemporaryDirectory() + "verity-cli-import-\(UUID().uuidString)\(suffix)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("the seeds load into a fresh database, case list shows the Izium cases, a second import changes nothing")
+    func seeds() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let first = verity(["import", Self.seeds, "--database-url", url])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Imported 26 records"))
+        let list = verity(["case", "list", "--database-url", url, "--format", "json"])
+        let cases = try #require(try list.json() as? [[String: Any]])
+        #expect(cases.compactMap { $0["ref"] as? String } == (1...5).map { "IZY-2022-00\($0)" })
+        #expect(cases.first?["claimant"] as? String == "Volodymyr Zelensky, President of Ukraine (interview with Reuters)")
+        #expect(cases.allSatisfy { ($0["state"] as? String) != "assessed" })
+        let second = verity(["import", Self.seeds, "--database-url", url])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("nothing changed"))
+        let history = verity(["case", "history", "IZY-2022-001", "--database-url", url, "--format", "json"])
+        // open, link-source x2, assign, add-evidence x2, dispute
+        #expect((try history.json() as? [Any])?.count == 7)
+    }
+
+    @Test("invalid input exits 64 with FILE:LINE: field: problem; a refused transition exits 65")
+    func exitCodes() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let bad = try temporary(
+            """
+            {"type":"reviewer","handle":"editor","name":"Editor","role":"editor"}
+            {"type":"case","ref":"X-1","claimant":"Someone"}
+            not json
+            """)
+        let invalid = verity(["import", bad, "--database-url", url, "--as", "editor"])
+        #expect(invalid.status == 64)
+        #expect(invalid.stderr.contains("\(bad):2: claim: is required"))
+        #expect(invalid.stderr.contains("\(bad):3: json: "))
+        #expect(invalid.stderr.contains("nothing was written"))
+        let refused = try temporary(
+            """
+            {"type":"reviewer","handle":"editor","name":"Editor","role":"editor"}
+            {"type":"case","ref":"X-1","claim":"c","claimant":"Someone"}
+            {"type":"transition","case":"X-1","to":"disputed","at":"2024-01-01T00:00:00Z"}
+            """)
+        let rule = verity(["import", refused, "--database-url", url, "--as", "editor"])
+        #expect(rule.status == 65, "\(rule.stderr)")
+        #expect(rule.stderr.contains("\(refused):3: reason: "))
+        let list = verity(["case", "list", "--database-url", url, "--format", "json"])
+        #expect((try list.json() as? [Any])?.isEmpty == true)
+    }
+
+    @Test("--dry-run prints the counts and writes nothing")
+    func dryRun() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let result = verity(["import", Self.seeds, "--dry-run", "--database-url", url])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("case        5        0        0"))
+        #expect(result.stdout.contains("nothing was written"))
+        let list = verity(["case", "list", "--database-url", url, "--format", "json"])
+        #expect((try list.json() as? [Any])?.isEmpty == true)
+    }
+
+    @Test("CSV import by file extension; assessed is refused with its line")
+    func csv() throws {
+        let url = try TestServer.shared.makeDatabase()
+        _ = verity(["reviewer", "add", "editor", "--name", "Editor", "--role", "editor", "--database-url", url])
+        let good = try temporary("ref,claim,claimant,tags,state\nC-1,Claim one,Someone,a;b,disputed\n", suffix: ".csv")
+        let ok = verity(["import", good, "--database-url", url, "--as", "editor"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let shown = verity(["case", "show", "C-1", "--database-url", url, "--format", "json"])
+        let object = try #require(try shown.json() as? [String: Any])
+        #expect(object["state"] as? String == "disputed")
+        #expect(object["tags"] as? [String] == ["a", "b"])
+        let bad = try temporary("ref,claim,claimant,state\nC-2,Claim two,Someone,assessed\n", suffix: ".csv")
+        let refused = verity(["import", bad, "--database-url", url, "--as", "editor"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("\(bad):2: state: assessed cannot be reached from CSV"))
+    }
+
+    @Test("verity export (the default subcommand) round-trips through an empty database byte for byte")
+    func exportRoundTrip() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let generated = try temporary()
+        #expect(verity(["generate", "--cases", "60", "--seed", "3", "--output", generated]).status == 0)
+        #expect(verity(["import", Self.seeds, "--database-url", url]).status == 0)
+        let imported = verity(["import", generated, "--database-url", url])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let first = try temporary()
+        let exported = verity(["export", "--output", first, "--database-url", url])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let other = try TestServer.shared.makeDatabase()
+        let reimported = verity(["import", first, "--database-url", other])
+        #expect(reimported.status == 0, "\(reimported.stderr)")
+        let second = verity(["export", "database", "--database-url", other])
+        #expect(second.status == 0)
+        #expect(try String(contentsOfFile: first, encoding: .utf8) == second.stdout)
+    }
+
+    @Test("verity generate is deterministic: the same seed gives the same bytes")
+    func generate() throws {
+        let one = verity(["generate", "--cases", "50", "--seed", "11"])
+        let two = verity(["generate", "--cases", "50", "--seed", "11"])
+        let three = verity(["generate", "--cases", "50", "--seed", "12"])
+        #expect(one.status == 0)
+        #expect(one.stdout == two.stdout)
+        #expect(one.stdout != three.stdout)
+        #expect(one.stdout.split(separator: "\n").filter { $0.contains(#""type":"case""#) }.count == 50)
+        #expect(verity(["generate", "--cases", "0"]).status == 64)
+    }
+}
