@@ -2,15 +2,15 @@
 SWIFT ?= swift
 VERITY := .build/debug/verity
 
-.PHONY: demo test build deps clean-demo
+.PHONY: demo test build deps
 
-# Build, start the embedded PostgreSQL, and show where the desk stands.
+# Build, start the embedded PostgreSQL, load the Izium seed case file (idempotent)
+# and print the desk's status report.
 demo: deps build
 	$(VERITY) db start
-	@if [ -f seeds/izium-2022.jsonl ] && $(VERITY) import --help >/dev/null 2>&1; then \
-		$(VERITY) import seeds/izium-2022.jsonl; fi
-	$(VERITY) db status
-	@if $(VERITY) case list --help >/dev/null 2>&1; then $(VERITY) case list; fi
+	$(VERITY) import seeds/izium-2022.jsonl
+	$(VERITY) case list
+	$(VERITY) report status
 
 # Every test, against a throwaway PostgreSQL cluster the suite starts itself.
 test: deps

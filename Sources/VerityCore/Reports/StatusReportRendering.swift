@@ -137,7 +137,7 @@ extension StatusReport {
     /// Columns of the CSV form: one row per figure.
     public static let csvHeader = ["section", "subject", "state", "metric", "value"]
 
-    /// One figure per row (`section, subject, state, metric, value`), documented in docs/reports.md.
+    /// One figure per row (`section, subject, state, metric, value`), documented in the README (Reports).
     public func csvRows() -> [[String]] {
         func number(_ value: Double?) -> String { value.map { String($0) } ?? "" }
         var rows: [[String]] = []
