@@ -133,7 +133,7 @@ extension Desk {
             SELECT h.id, h.case_id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason,
                    h.details::text AS details
               FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id
-             WHERE h.case_id = \(caseID) ORDER BY h.id
+             WHERE h.case_id = \(caseID) ORDER BY h.seq
             """
         ).rows.map { row in
             HistoryEntry(

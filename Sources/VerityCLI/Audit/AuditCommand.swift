@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import VerityCore
+
+/// `verity audit ...`: the tamper-evident history.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check the history's hash chains and print the head hash to anchor elsewhere.",
+        discussion: """
+            Every history row carries the SHA-256 of its content and of the previous row's hash
+            in the same case, computed by the database for every writer. `verify` recomputes every
+            chain; `head` prints the database's head hash, which a desk publishes or stores outside
+            the database so that a later `verify --expect-head HASH` detects a rebuilt history.
+            """,
+        subcommands: [AuditVerify.self, AuditHead.self])
+}
+
+/// `--format table|json` for the audit commands.
+enum AuditFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case table, json
+}
+
+struct AuditVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute every case's hash chain and report the first row altered, deleted or inserted out of order.",
+        discussion: """
+            Exit status 0 when every chain is intact (and its head is the expected one), 65 otherwise.
+            Examples:
+              verity audit verify
+              verity audit verify --expect-head 3f1c...e9 --format json
+            """)
+
+    @Option(
+        name: .customLong("expect-head"),
+        help: ArgumentHelp("The head hash printed earlier by `verity audit head`; a different head fails.", valueName: "hash"))
+    var expectHead: String?
+    @Option(help: "Output format: table for people, json for programs.") var format: AuditFormat = .table
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if let expectHead, expectHead.range(of: "^[0-9a-fA-F]{64}$", options: .regularExpression) == nil {
+            throw ValidationError("--expect-head must be a SHA-256 in hex (64 characters), as `verity audit head` prints it")
+        }
+    }
+
+    func run() throws {
+        let desk = Desk(connection: try Database.open(connection.location))
+        let report = try desk.verifyHistory(expectedHead: expectHead)
+        let console = Console.current
+        switch format {
+        case .json:
+            console.print(JSONOutput.encode(report))
+        case .table:
+            var lines = [
+                "status        \(report.intact ? "intact" : "NOT INTACT")",
+                "rows checked  \(report.rowsChecked)",
+                "cases         \(report.cases)",
+                "head hash     \(report.headHash)",
+            ]
+            if let expectHead { lines.append("expected head \(expectHead.lowercased())") }
+            console.print(lines.joined(separator: "\n"))
+            if !report.problems.isEmpty {
+                console.print("\nProblems (\(report.problemCount), in case and seq order)")
+                console.print(
+                    TableOutput.render(
+                        header: ["case", "seq", "history id", "problem", "detail"],
+                        rows: report.problems.map { problem in
+                            [
+                                problem.caseID.map { id in problem.caseRef.map { "\(id) (\($0))" } ?? String(id) } ?? "",
+                                problem.seq.map(String.init) ?? "", problem.historyID.map(String.init) ?? "",
+                                problem.kind.rawValue, problem.detail,
+                            ]
+                        }, maxWidth: 200))
+            }
+        }
+        if let first = report.problems.first {
+            console.error("error: the history is not intact: \(first.message)")
+            console.error(
+                "hint: restore the database from a backup taken before the change, or find who altered it; "
+                    + "the table refuses UPDATE and DELETE, so this took a superuser or the table's owner")
+            throw VerityCLIExit(status: .ruleViolated)
+        }
+    }
+}
+
+struct AuditHead: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "head",
+        abstract: "Print the database's head hash (over every case's chain head) to publish or store elsewhere.",
+        discussion: """
+            The head changes with every new history row. Store it with the time you took it; later,
+            `verity audit verify --expect-head HASH` on a copy of the database as of then proves that
+            no chain was rebuilt.
+            """)
+
+    @Option(help: "Output format: table (the bare hash) or json.") var format: AuditFormat = .table
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        let desk = Desk(connection: try Database.open(connection.location))
+        let head = try desk.historyHead()
+        switch format {
+        case .table: Console.current.print(head)
+        case .json:
+            struct Head: Encodable { let headHash: String; let takenAt: Date }
+            Console.current.print(JSONOutput.encode(Head(headHash: head, takenAt: Date())))
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import PostgresClient
+
+/// What is wrong with one history row, as `verity audit verify` reports it.
+public struct HistoryProblem: Sendable, Encodable, Equatable {
+    public enum Kind: String, Sendable, Encodable {
+        /// The row's content no longer matches its hash: it was changed.
+        case altered
+        /// The chain skips or repeats a position: rows were deleted or inserted out of order.
+        case seqGap = "seq-gap"
+        /// The row does not point at the previous row's hash: a row before it was
+        /// deleted, or it was inserted out of order.
+        case prevHashMismatch = "prev-hash-mismatch"
+        /// The row has no hash, or one the verifier cannot recompute.
+        case unhashed
+        /// All chains are consistent, but their head is not the anchored one:
+        /// the history was rebuilt, cut short or extended since it was anchored.
+        case headMismatch = "head-mismatch"
+    }
+
+    public var kind: Kind
+    public var caseID: Int?
+    public var caseRef: String?
+    public var seq: Int?
+    public var historyID: Int?
+    /// What is wrong, without saying where.
+    public var detail: String
+    /// Where and what: "case 12, seq 4, history id 981: ...".
+    public var message: String {
+        guard let caseID, let seq, let historyID else { return detail }
+        return "case \(caseID)\(caseRef.map { " (\($0))" } ?? ""), seq \(seq), history id \(historyID): \(detail)"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, caseID, caseRef, seq, historyID, detail, message
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(caseID, forKey: .caseID)
+        try container.encode(caseRef, forKey: .caseRef)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(historyID, forKey: .historyID)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(message, forKey: .message)
+    }
+}
+
+/// The outcome of recomputing every chain.
+public struct HistoryAuditReport: Sendable, Encodable {
+    public var intact: Bool { problems.isEmpty }
+    public var rowsChecked: Int
+    public var cases: Int
+    /// The head hash recomputed from the chains.
+    public var headHash: String
+    public var expectedHead: String?
+    /// The first problem in (case id, seq) order, then the others found (at most
+    /// `HistoryAudit.problemLimit` in all); `problemCount` counts them all.
+    public var problems: [HistoryProblem]
+    public var problemCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case intact, rowsChecked, cases, headHash, expectedHead, problemCount, problems
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(intact, forKey: .intact)
+        try container.encode(rowsChecked, forKey: .rowsChecked)
+        try container.encode(cases, forKey: .cases)
+        try container.encode(headHash, forKey: .headHash)
+        try container.encode(expectedHead, forKey: .expectedHead)
+        try container.encode(problemCount, forKey: .problemCount)
+        try container.encode(problems, forKey: .problems)
+    }
+}
+
+public enum HistoryAudit {
+    public static let problemLimit = 20
+}
+
+extension Desk {
+    /// The database's head hash from the stored chain heads (fast; no rows are
+    /// rehashed): SHA-256 over "case_id:head_hash\n" lines ordered by case id.
+    public func historyHead() throws -> String {
+        try db.transaction(.repeatableRead) { db in
+            var head = HistoryChain.HeadHasher()
+            try db.execute(
+                unsafeSQL: """
+                    SET TRANSACTION READ ONLY;
+                    DECLARE verity_audit_heads NO SCROLL CURSOR FOR
+                        SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC
+                    """)
+            while true {
+                let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_heads")
+                if chunk.rowCount == 0 { break }
+                for index in 0..<chunk.rowCount {
+                    let row = chunk[index]
+                    head.add(caseID: try row.decode(at: 0, as: Int.self), head: try row.decode(at: 1, as: String?.self) ?? "")
+                }
+            }
+            return head.finalize()
+        }
+    }
+
+    /// Recomputes every case's hash chain from the raw columns, in Swift,
+    /// streaming the rows in chunks of `chunkSize` from one snapshot, and
+    /// compares the head with `expectedHead` when given.
+    public func verifyHistory(expectedHead: String? = nil, chunkSize: Int = 5000) throws -> HistoryAuditReport {
+        var report = try db.transaction(.repeatableRead) { db in
+            try db.execute(
+                unsafeSQL: """
+                    SET TRANSACTION READ ONLY;
+                    SET LOCAL TimeZone = 'UTC';
+                    SET LOCAL DateStyle = 'ISO, YMD';
+                    DECLARE verity_audit_rows NO SCROLL CURSOR FOR
+                        SELECT id, case_id, seq, at, actor_id, action, from_state, to_state, reason, details,
+                               prev_hash, hash
+                          FROM case_history ORDER BY case_id, seq, id
+                    """)
+            var verifier = ChainVerifier()
+            let fetch = Query(unsafeSQL: "FETCH FORWARD \(max(1, chunkSize)) FROM verity_audit_rows")
+            while true {
+                let chunk = try db.query(fetch)
+                if chunk.rowCount == 0 { break }
+                for index in 0..<chunk.rowCount {
+                    func text(_ column: Int) -> String? { chunk.text(row: index, column: column) }
+                    guard let id = text(0).flatMap(Int.init), let caseID = text(1).flatMap(Int.init) else {
+                        throw VerityError(.failure, "case_history returned a row without an id or case id")
+                    }
+                    verifier.check(
+                        HistoryChain.Row(
+                            id: id, caseID: caseID, seq: text(2).flatMap(Int.init) ?? 0, at: text(3) ?? "",
+                            actorID: text(4), action: text(5) ?? "", fromState: text(6), toState: text(7),
+                            reason: text(8), details: text(9) ?? "", prevHash: text(10), hash: text(11)))
+                }
+            }
+            return verifier.finish(expectedHead: expectedHead)
+        }
+        try nameCases(in: &report.problems)
+        return report
+    }
+
+    private func nameCases(in problems: inout [HistoryProblem]) throws {
+        let ids = Array(Set(problems.compactMap(\.caseID)))
+        guard !ids.isEmpty else { return }
+        let refs = try db.query(
+            "SELECT id::text AS id, ref FROM cases WHERE id::text = ANY (\(ids.map(String.init)))")
+        var byID: [Int: String] = [:]
+        for row in refs.rows {
+            if let id = Int(try row.decode("id", as: String.self)), let ref = try row.decode("ref", as: String?.self) {
+                byID[id] = ref
+            }
+        }
+        for index in problems.indices {
+            if let caseID = problems[index].caseID { problems[index].caseRef = byID[caseID] }
+        }
+    }
+}
+
+/// Walks rows in (case id, seq) order and checks every link of every chain.
+struct ChainVerifier {
+    private var currentCase: Int?
+    private var expectedSeq = 1
+    private var previousHash: String?
+    private var head = HistoryChain.HeadHasher()
+    private(set) var rows = 0
+    private(set) var cases = 0
+    private(set) var problems: [HistoryProblem] = []
+    private(set) var problemCount = 0
+
+    mutating func check(_ row: HistoryChain.Row) {
+        rows += 1
+        if row.caseID != currentCase {
+            closeCase()
+            currentCase = row.caseID
+            cases += 1
+            expectedSeq = 1
+            previousHash = nil
+        }
+        func report(_ kind: HistoryProblem.Kind, _ message: String) {
+            problemCount += 1
+            if problems.count < HistoryAudit.problemLimit {
+                problems.append(
+                    HistoryProblem(
+                        kind: kind, caseID: row.caseID, seq: row.seq, historyID: row.id, detail: message))
+            }
+        }
+        if row.seq != expectedSeq {
+            report(
+                .seqGap,
+                row.seq > expectedSeq
+                    ? "expected seq \(expectedSeq), found \(row.seq): \(row.seq - expectedSeq) row(s) before it were deleted, or it was inserted out of order"
+                    : "expected seq \(expectedSeq), found \(row.seq) again or earlier: a row was inserted out of order")
+        } else if row.prevHash != previousHash {
+            report(
+                .prevHashMismatch,
+                previousHash == nil
+                    ? "the chain's first row points at a previous hash \(row.prevHash ?? "")"
+                    : "prev_hash \(row.prevHash ?? "NULL") is not the previous row's hash \(previousHash ?? ""): a row before it was deleted or replaced, or it was inserted out of order")
+        }
+        if let stored = row.hash {
+            if let expected = HistoryChain.expectedHash(of: row) {
+                if expected != stored {
+                    report(.altered, "content does not match its hash (stored \(stored), recomputed \(expected)): the row was altered")
+                }
+            } else {
+                report(.unhashed, "timestamp \(row.at) cannot be put in canonical form, so the row cannot be verified")
+            }
+        } else {
+            report(.unhashed, "the row has no hash: it was written around the chain trigger")
+        }
+        // Continue from what the row claims, so one fault is reported once, not for every row after it.
+        expectedSeq = row.seq + 1
+        previousHash = row.hash
+    }
+
+    private mutating func closeCase() {
+        if let currentCase { head.add(caseID: currentCase, head: previousHash ?? "") }
+    }
+
+    mutating func finish(expectedHead: String?) -> HistoryAuditReport {
+        closeCase()
+        currentCase = nil
+        let headHash = head.finalize()
+        var report = HistoryAuditReport(
+            rowsChecked: rows, cases: cases, headHash: headHash, expectedHead: expectedHead,
+            problems: problems, problemCount: problemCount)
+        if let expectedHead, expectedHead.lowercased() != headHash {
+            report.problemCount += 1
+            report.problems.append(
+                HistoryProblem(
+                    kind: .headMismatch, caseID: nil, caseRef: nil, seq: nil, historyID: nil,
+                    detail: "the head hash is \(headHash), not the expected \(expectedHead.lowercased()): "
+                        + (problems.isEmpty
+                            ? "every chain is consistent, so the history was rebuilt (re-hashed), cut short at a chain's end, or extended since the head was taken"
+                            : "see the problems above")))
+        }
+        return report
+    }
+}
