@@ -2,7 +2,7 @@
 SWIFT ?= swift
 VERITY := .build/debug/verity
 
-.PHONY: demo test build deps
+.PHONY: demo test build deps bench bench-smoke
 
 # Build, start the embedded PostgreSQL, load the Izium seed case file (idempotent)
 # and print the desk's status report.
@@ -21,3 +21,13 @@ build: deps
 
 deps:
 	@scripts/ensure-deps.sh
+
+# Benchmarks (BENCHMARKS.md, bench/results.json): release build, throwaway cluster,
+# 1,000,000 generated cases; BENCH_CASES=N for another size (the names say which).
+bench: deps
+	scripts/bench.sh
+
+# The same script on tiny data with the debug binary, about a minute; results in a temporary directory.
+bench-smoke: deps
+	$(SWIFT) build --scratch-path .build-bench --product verity
+	scripts/bench.sh --smoke --verity .build-bench/debug/verity

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// `make bench-smoke` inside the test suite, so the benchmark script cannot rot:
+/// runs `scripts/bench.sh --smoke` with the debug binary on tiny data (its own
+/// throwaway cluster) and checks that it wrote a well-formed results file.
+@Suite("Benchmark smoke run")
+struct BenchSmokeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `verity` built next to this test binary (swift test builds it too).
+    static var verityBinary: String? {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("verity").path,
+            Bundle.main.bundleURL.appendingPathComponent("verity").path,
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("verity").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @Test("bench.sh --smoke measures every workload and writes results.json and BENCHMARKS.md")
+    func smokeRun() throws {
+        let binary = try #require(Self.verityBinary, "no verity binary next to the test binary \(CommandLine.arguments[0])")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("verity-bench-smoke-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let process = Process()
+        // A hard limit, so that a stalled tool (pgbench once ignored -T under the
+        // test runner's signal mask) fails this test instead of hanging the suite.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = [
+            "-k", "10", "300", "/bin/bash", Self.root.appendingPathComponent("scripts/bench.sh").path, "--smoke",
+            "--verity", binary, "--out", out.path,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["VERITY_DATABASE_URL", "DATABASE_URL", "VERITY_HOME"] { environment[key] = nil }
+        environment["BENCH_CASES"] = "600"
+        environment["BENCH_SMALL_CASES"] = "60"
+        environment["BENCH_STREAM_SECONDS"] = "2"
+        environment["BENCH_RUNS"] = "2"
+        environment["BENCH_WARMUP"] = "1"
+        process.environment = environment
+        let log = out.appendingPathExtension("log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0, "bench.sh --smoke failed:\n\(output.suffix(3000))")
+
+        let data = try Data(contentsOf: out.appendingPathComponent("results.json"))
+        let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let names = rows.compactMap { $0["name"] as? String }
+        #expect(names == ["import-600", "report-600", "report-60-vs-600", "case-show", "case-move", "concurrent-moves", "memory"])
+        for row in rows {
+            for key in ["name", "verity_s", "reference_s", "ratio", "target", "met"] {
+                #expect(row.keys.contains(key), "\(row["name"] ?? "?") has no \(key)")
+            }
+            #expect(row["target"] is String)
+            if let ratio = row["ratio"] as? Double { #expect(ratio > 0, "\(row["name"] ?? "?") ratio \(ratio)") }
+        }
+        for name in ["import-600", "report-600", "case-show", "case-move"] {
+            let row = try #require(rows.first { $0["name"] as? String == name })
+            #expect((row["verity_s"] as? Double ?? 0) > 0 && (row["reference_s"] as? Double ?? 0) > 0, "\(name): \(row)")
+        }
+        let concurrent = try #require(rows.first { $0["name"] as? String == "concurrent-moves" })
+        #expect((concurrent["verity_tps"] as? Double ?? 0) > 0, "no Verity transitions counted: \(concurrent)")
+        let markdown = try String(contentsOf: out.appendingPathComponent("BENCHMARKS.md"), encoding: .utf8)
+        #expect(markdown.contains("| workload | Verity | reference | ratio | target | met |"))
+        #expect(markdown.contains("`case-move`"))
+    }
+}

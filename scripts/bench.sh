@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# Verity's benchmarks (issue 7): every workload against its reference, on a
+# throwaway embedded cluster, written to bench/results.json and BENCHMARKS.md.
+#
+#   scripts/bench.sh                 # release build, 1,000,000 cases (make bench)
+#   scripts/bench.sh --smoke         # small data, about a minute (make bench-smoke; the test suite runs it)
+#   BENCH_CASES=100000 BENCH_SMALL_CASES=10000 scripts/bench.sh   # smaller, names say so (import-100k, ...)
+#
+# Options:
+#   --smoke            small sizes, few runs, results into a temporary directory (or --out)
+#   --verity PATH      use this verity binary instead of building the release one
+#   --out DIR          where results.json and BENCHMARKS.md go (default: bench/ and the repository root)
+# Environment: BENCH_CASES (default 1000000), BENCH_SMALL_CASES (100000), BENCH_STREAM_SECONDS (20),
+#   BENCH_STREAMS (16), BENCH_RUNS (hyperfine runs per command, 10), BENCH_WARMUP (3).
+# Needs: hyperfine (installed with apt-get when missing and root; --smoke falls back to
+# repeated runs without it), psql, pgbench, python3, /usr/bin/time.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+smoke=0
+verity_bin=""
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --verity) verity_bin="$2"; shift ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+
+if [ "$smoke" = 1 ]; then
+  CASES="${BENCH_CASES:-2000}"; SMALL="${BENCH_SMALL_CASES:-200}"
+  STREAM_SECONDS="${BENCH_STREAM_SECONDS:-3}"; STREAMS="${BENCH_STREAMS:-4}"
+  RUNS="${BENCH_RUNS:-3}"; WARMUP="${BENCH_WARMUP:-1}"
+else
+  CASES="${BENCH_CASES:-1000000}"; SMALL="${BENCH_SMALL_CASES:-100000}"
+  STREAM_SECONDS="${BENCH_STREAM_SECONDS:-20}"; STREAMS="${BENCH_STREAMS:-16}"
+  RUNS="${BENCH_RUNS:-10}"; WARMUP="${BENCH_WARMUP:-3}"
+fi
+
+say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+label() { # 1000000 -> 1m, 100000 -> 100k, 2000 -> 2k, 200 -> 200
+  local n=$1
+  if [ $((n % 1000000)) -eq 0 ]; then echo "$((n / 1000000))m"
+  elif [ $((n % 1000)) -eq 0 ]; then echo "$((n / 1000))k"
+  else echo "$n"; fi
+}
+BIG=$(label "$CASES"); LITTLE=$(label "$SMALL")
+
+for tool in psql pgbench python3; do
+  command -v "$tool" >/dev/null || { echo "bench.sh needs $tool (apt-get install -y postgresql-client postgresql-contrib python3)" >&2; exit 69; }
+done
+[ -x /usr/bin/time ] || { echo "bench.sh needs /usr/bin/time (apt-get install -y time)" >&2; exit 69; }
+have_hyperfine=1
+if ! command -v hyperfine >/dev/null; then
+  if [ "$smoke" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing hyperfine"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
+  elif [ "$smoke" = 0 ]; then
+    echo "bench.sh needs hyperfine: sudo apt-get install -y hyperfine" >&2; exit 69
+  fi
+  command -v hyperfine >/dev/null || have_hyperfine=0
+fi
+
+if [ -z "$verity_bin" ]; then
+  say "building the release binary (.build-bench)"
+  (cd "$here" && swift build -c release --scratch-path .build-bench --product verity >&2)
+  verity_bin="$here/.build-bench/release/verity"
+fi
+verity_bin="$(cd "$(dirname "$verity_bin")" && pwd)/$(basename "$verity_bin")"
+
+if [ -z "$out" ]; then
+  if [ "$smoke" = 1 ]; then out="$(mktemp -d)"; results="$out/results.json"; report_md="$out/BENCHMARKS.md"
+  else results="$here/bench/results.json"; report_md="$here/BENCHMARKS.md"; mkdir -p "$here/bench"; fi
+else
+  mkdir -p "$out"; results="$out/results.json"; report_md="$out/BENCHMARKS.md"
+fi
+
+work="$(mktemp -d)"
+export VERITY_HOME="$work/home"
+unset VERITY_DATABASE_URL DATABASE_URL
+export VERITY_REVIEWER=editor
+cleanup() {
+  "$verity_bin" db stop >/dev/null 2>&1 || true
+  local data; data="$(readlink "$VERITY_HOME/cluster" 2>/dev/null || true)"
+  case "$data" in /var/lib/verity/clusters/*) rm -rf "$data" ;; esac
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+started=$(date +%s)
+say "starting a throwaway cluster in $VERITY_HOME"
+"$verity_bin" db start >&2
+URL="$("$verity_bin" db url)"
+DATA="$(readlink -f "$VERITY_HOME/cluster")"
+LOG="$DATA/server.log"
+url_for() { echo "${URL/\/\/\/verity?/\/\/\/$1?}"; }
+BIGURL="$URL"; SMALLURL="$(url_for verity_small)"
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+"${PSQL[@]}" "$URL" -c "ALTER SYSTEM SET track_functions = 'pl'" -c "SELECT pg_reload_conf()" >/dev/null
+"${PSQL[@]}" "$URL" -c "CREATE DATABASE verity_small" >/dev/null
+"$verity_bin" db migrate --database-url "$SMALLURL" >/dev/null
+
+# ------------------------------------------------------------------ timing helpers
+mkdir -p "$work/hf"
+# bench_pair NAME VERITY_CMD REFERENCE_CMD [PREPARE_CMD]: mean seconds of each into $work/hf/NAME.{v,r}
+bench_pair() {
+  local name=$1 vcmd=$2 rcmd=$3 prep=${4:-}
+  if [ "$have_hyperfine" = 1 ]; then
+    local args=(-N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/hf/$name.json" --style basic)
+    [ -n "$prep" ] && args+=(--prepare "$prep")
+    hyperfine "${args[@]}" -n verity "$vcmd" -n reference "$rcmd" >&2
+    python3 - "$work/hf/$name.json" "$work/hf/$name" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+open(sys.argv[2] + ".v", "w").write(str(r[0]["mean"]))
+open(sys.argv[2] + ".r", "w").write(str(r[1]["mean"]))
+EOF
+  else
+    local which cmd total i t0 t1
+    for which in v r; do
+      cmd=$vcmd; [ $which = r ] && cmd=$rcmd
+      for ((i = 0; i < WARMUP; i++)); do [ -n "$prep" ] && bash -c "$prep"; bash -c "$cmd" >/dev/null; done
+      total=0
+      for ((i = 0; i < RUNS; i++)); do
+        [ -n "$prep" ] && bash -c "$prep" >/dev/null
+        t0=$(date +%s.%N); bash -c "$cmd" >/dev/null; t1=$(date +%s.%N)
+        total=$(python3 -c "print($total + $t1 - $t0)")
+      done
+      python3 -c "print($total / $RUNS)" > "$work/hf/$name.$which"
+    done
+  fi
+}
+# timed OUTPREFIX CMD...: wall seconds into OUTPREFIX.s, peak RSS (MB) into OUTPREFIX.mb
+timed() {
+  local prefix=$1; shift
+  /usr/bin/time -v -o "$prefix.time" "$@" >"$prefix.out"
+  python3 - "$prefix" <<'EOF'
+import re, sys
+p = sys.argv[1]; t = open(p + ".time").read()
+e = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", t).group(1).split(":")
+secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(e)))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+open(p + ".s", "w").write(str(secs)); open(p + ".mb", "w").write(str(round(rss / 1024, 1)))
+EOF
+}
+# record NAME VERITY_S REFERENCE_S RATIO TARGET MET [EXTRA-JSON]
+: > "$work/rows.jsonl"
+record() {
+  python3 - "$@" >> "$work/rows.jsonl" <<'EOF'
+import json, sys
+a = sys.argv[1:]
+num = lambda x: None if x in ("", "null") else round(float(x), 6)
+row = {"name": a[0], "verity_s": num(a[1]), "reference_s": num(a[2]), "ratio": num(a[3]), "target": a[4],
+       "met": None if a[5] == "null" else a[5] == "true"}
+if len(a) > 6: row.update(json.loads(a[6]))
+print(json.dumps(row))
+EOF
+}
+calc() { python3 -c "print($1)"; }
+
+# ------------------------------------------------------------------ data
+say "generating $CASES and $SMALL cases"
+"$verity_bin" generate --cases "$CASES" --seed 1 --output "$work/big.jsonl" >/dev/null
+"$verity_bin" generate --cases "$SMALL" --seed 1 --output "$work/small.jsonl" >/dev/null
+records_big=$(wc -l < "$work/big.jsonl")
+
+# ------------------------------------------------------------------ import
+say "import-$LITTLE (into verity_small)"
+timed "$work/import-small" "$verity_bin" import "$work/small.jsonl" --database-url "$SMALLURL"
+say "import-$BIG ($records_big records; one run: every run needs an empty database)"
+timed "$work/import-big" "$verity_bin" import "$work/big.jsonl" --database-url "$BIGURL"
+"${PSQL[@]}" "$BIGURL" -At -F $'\t' -c "SELECT funcname, calls, round(total_time::numeric / 1000, 2), round(self_time::numeric / 1000, 2) FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 8" > "$work/functions.tsv"
+"${PSQL[@]}" "$BIGURL" -c "CREATE TABLE bench_bare_cases (ref text, claim text, claimant text, claimed_at date, location text, tags text[], priority text, due date)" \
+  -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO '$work/cases.tsv'"
+cases_rows=$(wc -l < "$work/cases.tsv")
+bare_copy="psql -X -q $BIGURL -c \"\\copy bench_bare_cases FROM '$work/cases.tsv'\""
+bench_pair copy-ref "$bare_copy" "$bare_copy" "psql -X -q $BIGURL -c 'TRUNCATE bench_bare_cases'"
+vi=$(cat "$work/import-big.s"); ri=$(cat "$work/hf/copy-ref.r")
+ratio=$(calc "$vi / $ri")
+record "import-$BIG" "$vi" "$ri" "$ratio" "<= 2.0" "$(calc "str($ratio <= 2.0).lower()")" \
+  "{\"records\": $records_big, \"cases\": $CASES, \"verity_cases_per_s\": $(calc "round($CASES / $vi)"), \"reference_rows_per_s\": $(calc "round($cases_rows / $ri)"), \"import_${LITTLE}_s\": $(cat "$work/import-small.s")}"
+"${PSQL[@]}" "$BIGURL" -c "DROP TABLE bench_bare_cases" -c "VACUUM ANALYZE" >/dev/null
+"${PSQL[@]}" "$SMALLURL" -c "VACUUM ANALYZE" >/dev/null
+
+# ------------------------------------------------------------------ report
+say "report-$BIG"
+mark=$(stat -c %s "$LOG")
+"${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity SET log_min_duration_statement = 0" >/dev/null
+"$verity_bin" report status --format json --database-url "$BIGURL" >/dev/null
+"${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity RESET log_min_duration_statement" >/dev/null
+# The statements the report ran, with their parameters written in, become the reference script.
+tail -c +"$((mark + 1))" "$LOG" | python3 "$here/scripts/bench-log-to-sql.py" > "$work/report.sql"
+cp "$work/report.sql" "${results%/*}/report-status.sql"
+timed "$work/report-big" "$verity_bin" report status --format json --database-url "$BIGURL"
+bench_pair "report-$BIG" "$verity_bin report status --format json --database-url $BIGURL" \
+  "psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/report.sql $BIGURL"
+v=$(cat "$work/hf/report-$BIG.v"); r=$(cat "$work/hf/report-$BIG.r"); ratio=$(calc "$v / $r")
+record "report-$BIG" "$v" "$r" "$ratio" "<= 1.2" "$(calc "str($ratio <= 1.2).lower()")" \
+  "{\"statements\": $(grep -c ';$' "$work/report.sql")}"
+bench_pair "report-$LITTLE" "$verity_bin report status --format json --database-url $SMALLURL" \
+  "$verity_bin report status --format json --database-url $SMALLURL"
+vs=$(cat "$work/hf/report-$LITTLE.v"); ratio=$(calc "$v / $vs")
+record "report-$LITTLE-vs-$BIG" "$v" "$vs" "$ratio" "<= 10 (linear: $(calc "round($CASES / $SMALL, 2)"))" \
+  "$(calc "str($ratio <= 10).lower()")" "{\"note\": \"verity_s is the report on $BIG cases, reference_s on $LITTLE\"}"
+
+# ------------------------------------------------------------------ case show / move
+ID=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'disputed' ORDER BY id LIMIT 1")
+say "case-show / case-move on case $ID"
+show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
+printf '%s\n' "$show_sql" > "$work/show.sql"
+bench_pair case-show "$verity_bin case show $ID --format json --database-url $BIGURL" \
+  "psql -X -At -v ON_ERROR_STOP=1 -f $work/show.sql $BIGURL"
+v=$(cat "$work/hf/case-show.v"); r=$(cat "$work/hf/case-show.r"); ratio=$(calc "$v / $r")
+record case-show "$v" "$r" "$ratio" "<= 0.5" "$(calc "str($ratio <= 0.5).lower()")"
+
+cat > "$work/dispute.sql" <<EOF
+BEGIN;
+SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', 'bench: back to disputed', true);
+UPDATE cases SET state = 'disputed' WHERE id = $ID AND state = 'evidence-pending';
+COMMIT;
+EOF
+cat > "$work/move.sql" <<EOF
+BEGIN;
+SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', '', true);
+SELECT id, state, version FROM cases WHERE id = $ID FOR UPDATE;
+UPDATE cases SET state = 'evidence-pending', verdict = NULL, confidence = NULL, rationale = NULL WHERE id = $ID RETURNING id, state, version;
+COMMIT;
+EOF
+bench_pair case-move "$verity_bin case move $ID --to evidence-pending --as editor --database-url $BIGURL" \
+  "psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/move.sql $BIGURL" "psql -X -q -v ON_ERROR_STOP=1 -f $work/dispute.sql $BIGURL"
+v=$(cat "$work/hf/case-move.v"); r=$(cat "$work/hf/case-move.r"); ratio=$(calc "$v / $r")
+record case-move "$v" "$r" "$ratio" "<= 1.0" "$(calc "str($ratio <= 1.0).lower()")"
+
+# ------------------------------------------------------------------ concurrent moves
+say "concurrent-moves: $STREAMS streams for $STREAM_SECONDS s each side"
+mapfile -t stream_ids < <("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'evidence-pending' ORDER BY id LIMIT $STREAMS")
+stream() { # one case, alternately disputed and back; prints the transitions made
+  local id=$1 until=$2 n=0
+  while [ "$(date +%s%N)" -lt "$until" ]; do
+    "$verity_bin" case move "$id" --to disputed --reason "bench stream" --as editor --database-url "$BIGURL" >/dev/null && n=$((n + 1))
+    "$verity_bin" case move "$id" --to evidence-pending --as editor --database-url "$BIGURL" >/dev/null && n=$((n + 1))
+  done
+  echo "$n"
+}
+until=$(( $(date +%s%N) + STREAM_SECONDS * 1000000000 ))
+for i in "${!stream_ids[@]}"; do stream "${stream_ids[$i]}" "$until" > "$work/stream.$i" & done
+wait
+moves=$(cat "$work"/stream.* | python3 -c "import sys; print(sum(int(x) for x in sys.stdin.read().split()))")
+v_tps=$(calc "$moves / $STREAM_SECONDS")
+{ echo "\\set n random(0, $((STREAMS - 1)))"
+  echo "BEGIN;"
+  echo "SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', 'bench stream', true);"
+  echo "UPDATE cases SET state = CASE state WHEN 'disputed' THEN 'evidence-pending' ELSE 'disputed' END WHERE id = (SELECT id FROM cases WHERE state IN ('disputed', 'evidence-pending') ORDER BY id OFFSET $STREAMS + :client_id LIMIT 1);"
+  echo "END;"; } > "$work/pgbench.sql"
+python3 -c "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]); os.execvp(sys.argv[1], sys.argv[1:])" \
+  pgbench -n -f "$work/pgbench.sql" -c "$STREAMS" -j 2 -T "$STREAM_SECONDS" "$BIGURL" > "$work/pgbench.out" 2>&1
+# (pgbench stops -T with SIGALRM, which a parent such as the test runner may have blocked: unblocked above.)
+r_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | head -1)
+ratio=$(calc "$v_tps / $r_tps")
+record concurrent-moves "" "" "$ratio" ">= 0.3 (of the transitions/s)" "$(calc "str($ratio >= 0.3).lower()")" \
+  "{\"verity_tps\": $v_tps, \"reference_tps\": $r_tps, \"streams\": $STREAMS, \"seconds\": $STREAM_SECONDS}"
+
+# ------------------------------------------------------------------ memory
+mi=$(cat "$work/import-big.mb"); mr=$(cat "$work/report-big.mb"); peak=$(calc "max($mi, $mr)")
+record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
+  "{\"import_${BIG}_mb\": $mi, \"report_${BIG}_mb\": $mr}"
+
+# ------------------------------------------------------------------ write
+elapsed=$(( $(date +%s) - started ))
+python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" <<EOF
+import json, sys, platform, subprocess
+rows = [json.loads(l) for l in open(sys.argv[1])]
+json.dump(rows, open(sys.argv[2], "w"), indent=2); open(sys.argv[2], "a").write("\n")
+def sh(c):
+    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+f = lambda x, d=3: "—" if x is None else f"{x:.{d}f}"
+lines = ["# Verity benchmarks", "",
+  "Written by \`scripts/bench.sh\`" + (" --smoke (smoke run: tiny data, not a measurement)" if $smoke else "") +
+  f" in {$elapsed} s (\`make bench\` end to end, cluster start and data generation included). Sizes: {$CASES:,} cases (\`BENCH_CASES\`), {$SMALL:,} (\`BENCH_SMALL_CASES\`); hyperfine runs: $RUNS after $WARMUP warm-up.", "",
+  "| workload | Verity | reference | ratio | target | met |", "|---|---|---|---|---|---|"]
+for r in rows:
+    n = r["name"]
+    if n == "concurrent-moves":
+        v, ref = f"{r['verity_tps']:.1f} transitions/s", f"{r['reference_tps']:.1f} transitions/s (pgbench)"
+    elif n == "memory":
+        v, ref = " / ".join(f"{k[:-3]}: {val} MB" for k, val in r.items() if k.endswith("_mb")), ""
+    elif n.startswith("import-"):
+        v = f"{r['verity_s']:.2f} s ({r['verity_cases_per_s']:,} cases/s, {r['records']:,} records)"
+        ref = f"{r['reference_s']:.3f} s (\\\\copy, {r['reference_rows_per_s']:,} rows/s)"
+    elif "-vs-" in n:
+        v, ref = f"{r['verity_s']:.3f} s (big)", f"{r['reference_s']:.3f} s (small)"
+    else:
+        v, ref = f"{r['verity_s'] * 1000:.1f} ms", f"{r['reference_s'] * 1000:.1f} ms"
+    met = "n/a" if r["met"] is None else ("met" if r["met"] else "**not met**")
+    lines.append(f"| \`{n}\` | {v} | {ref} | {f(r['ratio'], 2)} | {r['target']} | {met} |")
+lines += ["", "## Machine and versions", "",
+  "- " + sh("nproc") + " cores, " + sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() + ", load average at the end: " + sh("cut -d' ' -f1-3 /proc/loadavg"),
+  "- " + platform.platform(), "- " + sh("swift --version 2>&1 | head -1"), "- " + sh("psql --version") + ", server: " + sh("psql -X -At '$BIGURL' -c 'SHOW server_version'"),
+  f"- {sh('hyperfine --version')}", f"- verity: \`$verity_bin\`", "",
+  "## Where the import's apply time goes (pg_stat_user_functions, track_functions = pl)", "",
+  "| function | calls | total s | self s |", "|---|---|---|---|"]
+for l in open(sys.argv[4]):
+    p = l.rstrip("\n").split("\t")
+    if len(p) == 4: lines.append(f"| \`{p[0]}\` | {int(p[1]):,} | {p[2]} | {p[3]} |")
+lines += ["", "## Commands", "",
+  "Each workload, as \`scripts/bench.sh\` runs it (\`\$V\` is the verity binary, \`\$URL\` the throwaway cluster's database):", "",
+  "- \`import\`: \`/usr/bin/time -v \$V import big.jsonl\` into an empty database, one run (a second run would find everything there); reference \`hyperfine -N --prepare 'psql -c \"TRUNCATE bench_bare_cases\"' \"psql -X -q -c '\\\\copy bench_bare_cases FROM cases.tsv'\"\` (the imported cases' rows, copied out with \`\\\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases)\`, into a bare table of those columns).",
+  "- \`report\`: \`hyperfine -N '\$V report status --format json'\` vs \`psql -X -q -o /dev/null -f report-status.sql\`, where report-status.sql is every statement the report sent, taken from the server log (log_min_duration_statement = 0) with its parameters written in (\`scripts/bench-log-to-sql.py\`; a copy is left next to results.json).",
+  "- \`report-SMALL-vs-BIG\`: the same Verity command on the small database; ratio = big ÷ small.",
+  "- \`case-show\`: \`hyperfine -N '\$V case show ID --format json'\` vs \`psql -X -At -f show.sql\` (one SELECT building the same case, sources, evidence and history as JSON).",
+  "- \`case-move\`: \`hyperfine -N --prepare '<dispute the case again with psql>' '\$V case move ID --to evidence-pending --as editor'\` vs \`psql -X -f move.sql\` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
+  "- \`concurrent-moves\`: STREAMS shell loops, each alternating \`\$V case move\` of its own case to disputed (with a reason) and back, for the given seconds; vs \`pgbench -n -c STREAMS -j 2 -T SECONDS -f\` a script doing the same UPDATE (one transition per transaction, one case per client).",
+  "- \`memory\`: maximum resident set size from \`/usr/bin/time -v\` of the import and of one report run."]
+import os
+analysis = os.path.join("$here", "bench", "analysis.md")
+if not $smoke and os.path.exists(analysis):
+    lines += [""] + open(analysis).read().rstrip("\n").split("\n")
+open(sys.argv[3], "w").write("\n".join(lines) + "\n")
+EOF
+say "done in ${elapsed}s: $results, $report_md"
+cat "$results"
