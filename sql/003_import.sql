@@ -116,24 +116,17 @@ BEGIN
                   FROM verity_import_rows WHERE kind IN ('reviewer', 'case', 'source')) s
          WHERE s.line <> s.first_line
         UNION ALL
-        -- acting reviewers
-        SELECT s.line, 'by', format('unknown reviewer "%s"', s.by_handle)
+        -- reviewers named by other records: who acted, who retracted, who is assigned
+        SELECT s.line, named.field, format('unknown reviewer "%s"', named.handle)
           FROM verity_import_rows s
-         WHERE s.by_handle IS NOT NULL AND s.kind <> 'reviewer'
-           AND NOT EXISTS (SELECT 1 FROM reviewers r WHERE r.handle = s.by_handle)
-           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'reviewer' AND i.handle = s.by_handle)
-        UNION ALL
-        SELECT s.line, 'retracted_by', format('unknown reviewer "%s"', s.retracted_by)
-          FROM verity_import_rows s
-         WHERE s.retracted_by IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM reviewers r WHERE r.handle = s.retracted_by)
-           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'reviewer' AND i.handle = s.retracted_by)
-        UNION ALL
-        SELECT s.line, 'reviewer', format('unknown reviewer "%s"', s.handle)
-          FROM verity_import_rows s
-         WHERE s.kind = 'assignment'
-           AND NOT EXISTS (SELECT 1 FROM reviewers r WHERE r.handle = s.handle)
-           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'reviewer' AND i.handle = s.handle)
+         CROSS JOIN LATERAL (VALUES
+                   ('by', CASE WHEN s.kind <> 'reviewer' THEN s.by_handle END),
+                   ('retracted_by', s.retracted_by),
+                   ('reviewer', CASE WHEN s.kind = 'assignment' THEN s.handle END)
+               ) AS named(field, handle)
+         WHERE named.handle IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM reviewers r WHERE r.handle = named.handle)
+           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'reviewer' AND i.handle = named.handle)
         UNION ALL
         -- cases and sources named by other records
         SELECT s.line, CASE s.kind WHEN 'link' THEN 'cases' ELSE 'case' END, format('unknown case "%s"', s.case_ref)

@@ -213,6 +213,7 @@ struct ImportDatabaseTests {
         (#"{"type":"evidence","case":"T-9","stance":"supports","credibility":2,"note":"n"}"#, 4, "case", false),
         (#"{"type":"assignment","case":"T-1","reviewer":"nobody"}"#, 4, "reviewer", false),
         (#"{"type":"transition","case":"T-1","to":"evidence-pending","by":"ghost"}"#, 4, "by", false),
+        (#"{"type":"evidence","case":"T-1","stance":"refutes","credibility":5,"note":"n","retracted_at":"2024-01-03T00:00:00Z","retracted_by":"ghost","retraction_reason":"r"}"#, 4, "retracted_by", false),
         (#"{"type":"transition","case":"T-1","to":"disputed","at":"2999-01-01T00:00:00Z","reason":"r"}"#, 4, "at", false),
         (#"{"type":"case","ref":"T-1","claim":"again","claimant":"X"}"#, 4, "ref", false),
         (#"{"type":"transition","case":"T-1","to":"disputed","at":"2024-01-02T00:00:00Z"}"#, 4, "reason", true),
