@@ -36,13 +36,16 @@ struct CaseOpen: ParsableCommand {
     @Option(help: "low, normal, high or urgent.") var priority: Priority = .normal
     @Option(help: "Due date (YYYY-MM-DD).") var due: CalendarDate?
     @Option(help: "External reference, unique, e.g. IZY-001.") var ref: String?
+    @Flag(help: "Graphic or personal material: only assigned reviewers, editors and admins see the case.")
+    var restricted = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let draft = CaseDraft(
+        var draft = CaseDraft(
             claim: claim, claimant: claimant, claimedAt: claimedAt, location: location, tags: tags, priority: priority,
             due: due, ref: ref)
+        draft.restricted = restricted
         let opened = try options.openDesk().openCase(draft, as: actor.actor)
         ModelViews.printCase(opened, format: options.format, sentence: "Opened case \(opened.label).")
     }
@@ -109,7 +112,12 @@ struct CaseShow: ParsableCommand {
 
 struct CaseUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "update", abstract: "Change a case's claim, claimant, priority, due date or tags.")
+        commandName: "update", abstract: "Change a case's claim, claimant, priority, due date, tags or restriction.",
+        discussion: """
+            --restrict hides the case (graphic or personal material) from everyone but its assigned
+            reviewers, editors and admins; --unrestrict lifts that. Both need --reason and are recorded.
+            Example: verity case update IZY-001 --restrict --reason "photos of identifiable victims"
+            """)
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "New wording of the claim.") var claim: String?
@@ -120,6 +128,9 @@ struct CaseUpdate: ParsableCommand {
     @Option(help: "New due date (YYYY-MM-DD).") var due: CalendarDate?
     @Option(name: .customLong("tag"), help: "Add a tag; repeat for several.") var tags: [String] = []
     @Option(name: .customLong("untag"), help: "Remove a tag; repeat for several.") var untags: [String] = []
+    @Flag(help: "Restrict the case to its assigned reviewers, editors and admins.") var restrict = false
+    @Flag(help: "Lift the case's restriction.") var unrestrict = false
+    @Option(help: "Why the restriction changes (required with --restrict or --unrestrict).") var reason: String?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
@@ -133,7 +144,9 @@ struct CaseUpdate: ParsableCommand {
         changes.due = due
         changes.addTags = tags
         changes.removeTags = untags
-        let updated = try options.openDesk().updateCase(CaseKey(id), changes, as: actor.actor)
+        if restrict && unrestrict { throw ValidationError("give --restrict or --unrestrict, not both") }
+        if restrict || unrestrict { changes.restricted = restrict }
+        let updated = try options.openDesk().updateCase(CaseKey(id), changes, reason: reason, as: actor.actor)
         ModelViews.printCase(updated, format: options.format, sentence: "Updated case \(updated.label).")
     }
 }

@@ -10,6 +10,6 @@ struct DBCommand: ParsableCommand {
             otherwise its embedded PostgreSQL cluster in $VERITY_HOME/cluster (Unix socket only,
             no TCP port, directory mode 0700), created and started on first use.
             """,
-        subcommands: [DBStart.self, DBStop.self, DBStatus.self, DBURL.self, DBMigrate.self]
+        subcommands: [DBStart.self, DBStop.self, DBStatus.self, DBURL.self, DBMigrate.self, DBRoles.self]
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VerityCore
 
 /// `verity reviewer ...`: the people on the desk.
@@ -12,18 +13,46 @@ struct ReviewerCommand: ParsableCommand {
 struct ReviewerAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a reviewer.",
-        discussion: "Example: verity reviewer add analyst --name \"OSINT analyst\" --role reviewer")
+        discussion: """
+            Example: verity reviewer add analyst --name "OSINT analyst" --role reviewer
+
+            With --login, also creates a database login role named after the handle, in the group
+            verity_reviewer (reviewers and editors) or verity_admin (admins); run `verity db roles`
+            once before. The password comes from --password-file or $VERITY_NEW_PASSWORD, never
+            from the command line, and is hashed on this machine. Connected with that login, the
+            reviewer acts as themselves (no --as) and sees only what their role allows:
+              VERITY_NEW_PASSWORD='...' verity reviewer add analyst --name "OSINT analyst" --login
+            """)
 
     @Argument(help: "Unique handle: lowercase letters, digits, . _ -") var handle: String
     @Option(help: "Full name or desk role.") var name: String
     @Option(help: "Email address.") var email: String?
     @Option(help: "reviewer, editor (may assess any case) or admin.") var role: ReviewerRole = .reviewer
+    @Flag(help: "Also create a database login role for the reviewer (see below).") var login = false
+    @Option(
+        name: .customLong("password-file"),
+        help: ArgumentHelp("With --login: a file holding the login's password. Default: $VERITY_NEW_PASSWORD.", valueName: "path"))
+    var passwordFile: String?
     @OptionGroup var options: DeskOptions
 
+    func validate() throws {
+        if passwordFile != nil, !login { throw ValidationError("--password-file goes with --login") }
+    }
+
     func run() throws {
-        let reviewer = try options.openDesk().addReviewer(handle: handle, name: name, email: email, role: role)
+        let desk = try options.openDesk()
+        let reviewer: Reviewer
+        if login {
+            let password = try NewPassword.read(file: passwordFile, for: handle)
+            reviewer = try desk.addReviewer(handle: handle, name: name, email: email, role: role, loginPassword: password)
+        } else {
+            reviewer = try desk.addReviewer(handle: handle, name: name, email: email, role: role)
+        }
         if options.format == .table {
-            Console.current.print("Added reviewer \(reviewer.handle) (\(reviewer.role.rawValue)).")
+            Console.current.print(
+                "Added reviewer \(reviewer.handle) (\(reviewer.role.rawValue))"
+                    + (reviewer.login.map { ", with the database login \($0) in \(Desk.group(for: reviewer.role))" } ?? "")
+                    + ".")
         } else {
             ModelViews.printReviewers([reviewer], format: options.format)
         }
@@ -56,5 +85,24 @@ struct ReviewerDeactivate: ParsableCommand {
         } else {
             ModelViews.printReviewers([reviewer], format: options.format)
         }
+    }
+}
+
+/// The password of a new login: from a file (first line) or $VERITY_NEW_PASSWORD,
+/// never from an argument, which other users could read in `ps`.
+enum NewPassword {
+    static func read(file: String?, for handle: String) throws -> String {
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw VerityError.usage(
+                    "cannot read the password file \(file)", hint: "check the path and that you may read it")
+            }
+            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
+        if let password = ProcessEnvironment.current["VERITY_NEW_PASSWORD"], !password.isEmpty { return password }
+        throw VerityError.usage(
+            "--login needs a password for \(handle)'s login",
+            hint: "give --password-file PATH or set VERITY_NEW_PASSWORD (never on the command line)")
     }
 }

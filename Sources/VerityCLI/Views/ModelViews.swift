@@ -75,6 +75,7 @@ enum ModelViews {
         if let location = c.location { fields.append(("location", location)) }
         if !c.tags.isEmpty { fields.append(("tags", c.tags.joined(separator: ", "))) }
         fields.append(("priority", c.priority.rawValue))
+        if c.restricted { fields.append(("restricted", "yes: assigned reviewers, editors and admins only")) }
         if let due = c.due { fields.append(("due", due.description + (c.overdue ? " (overdue)" : ""))) }
         fields.append(("reviewers", c.reviewers.isEmpty ? "none" : c.reviewers.map { $0 == c.lead ? "\($0) (lead)" : $0 }.joined(separator: ", ")))
         if let verdict = c.verdict {

@@ -82,6 +82,10 @@ public struct EmbeddedCluster: Sendable {
                 "initdb could not create the embedded cluster in \(dataDirectory):\n\(result.output)",
                 hint: "remove the directory if it is left over from a failed attempt, and check the disk space")
         }
+        // Over the socket (which only the OS owner can reach), the cluster's own
+        // superuser needs no password; any other role, such as a reviewer's
+        // login, must give its password. No host lines: no TCP at all.
+        try Self.hostBasedAuthentication.write(toFile: dataDirectory + "/pg_hba.conf", atomically: false, encoding: .utf8)
         var settings = [
             "# Added by Verity: a socket only its owner can reach, no TCP port.",
             "listen_addresses = ''",
@@ -95,6 +99,17 @@ public struct EmbeddedCluster: Sendable {
         try handle.write(contentsOf: Data(("\n" + settings.joined(separator: "\n") + "\n").utf8))
         try handle.close()
     }
+
+    /// The embedded cluster's pg_hba.conf.
+    public static let hostBasedAuthentication = """
+        # Written by Verity. The socket directory is mode 0700: only the OS user who owns the
+        # cluster reaches it. Its superuser role connects without a password; every other role
+        # (reviewer logins) gives its password. There is no TCP listener and no host line.
+        # TYPE  DATABASE  USER    METHOD
+        local   all       \(superuser)  trust
+        local   all       all     scram-sha-256
+
+        """
 
     /// Creates the data directory with mode 0700, owned by whoever runs the server.
     private func prepareDirectory() throws {

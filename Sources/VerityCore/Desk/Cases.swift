@@ -11,6 +11,8 @@ public struct CaseDraft: Sendable {
     public var priority: Priority = .normal
     public var due: CalendarDate?
     public var ref: String?
+    /// Opened restricted: only its assigned reviewers, editors and admins see it.
+    public var restricted = false
 
     public init(
         claim: String, claimant: String, claimedAt: CalendarDate? = nil, location: String? = nil,
@@ -37,12 +39,14 @@ public struct CaseChanges: Sendable {
     public var due: CalendarDate?
     public var addTags: [String] = []
     public var removeTags: [String] = []
+    /// true restricts the case, false lifts the restriction (both need a reason).
+    public var restricted: Bool?
 
     public init() {}
 
     public var isEmpty: Bool {
         claim == nil && claimant == nil && claimedAt == nil && location == nil && priority == nil && due == nil
-            && addTags.isEmpty && removeTags.isEmpty
+            && addTags.isEmpty && removeTags.isEmpty && restricted == nil
     }
 }
 
@@ -83,7 +87,7 @@ extension Desk {
                           WHERE a.case_id = c.id), '{}') AS reviewers,
                (SELECT r.handle FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
                  WHERE a.case_id = c.id AND a.is_lead) AS lead,
-               coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue
+               coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue, c.restricted
           FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
         """
 
@@ -155,13 +159,15 @@ extension Desk {
         let tags = try Self.normalized(tags: draft.tags)
         let id: Int = try change(as: actor) { db in
             do {
-                return try db.query(
+                let id: Int = try db.query(
                     """
                     INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
                     VALUES (\(draft.ref), \(draft.claim), \(draft.claimant), \(draft.claimedAt), \(draft.location),
                             \(tags), \(draft.priority.rawValue), \(draft.due))
                     RETURNING id
                     """)[0].decode("id")
+                if draft.restricted { try restrictOpened(db, caseID: id) }
+                return id
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {
                 throw VerityError.usage(
                     "a case with the reference \"\(draft.ref ?? "")\" already exists",
@@ -172,10 +178,13 @@ extension Desk {
     }
 
     @discardableResult
-    public func updateCase(_ key: CaseKey, _ changes: CaseChanges, as actor: String?) throws -> CaseSummary {
+    public func updateCase(
+        _ key: CaseKey, _ changes: CaseChanges, reason: String? = nil, as actor: String?
+    ) throws -> CaseSummary {
         guard !changes.isEmpty else {
             throw VerityError.usage(
-                "nothing to update", hint: "give at least one of --claim, --claimant, --priority, --due, --tag, --untag")
+                "nothing to update",
+                hint: "give at least one of --claim, --claimant, --priority, --due, --tag, --untag, --restrict, --unrestrict")
         }
         if let claim = changes.claim { try Self.validate(text: claim, field: "--claim") }
         if let claimant = changes.claimant { try Self.validate(text: claimant, field: "--claimant") }
@@ -184,7 +193,8 @@ extension Desk {
         for tag in try Self.normalized(tags: changes.addTags) where !tags.contains(tag) { tags.append(tag) }
         let removing = Set(changes.removeTags)
         tags.removeAll { removing.contains($0) }
-        return try change(as: actor) { db in
+        if let restricted = changes.restricted { try requireRestrictable(current, restricted, reason: reason, by: actor) }
+        return try change(as: actor, reason: reason) { db in
             let updated = try db.query(
                 """
                 UPDATE cases c SET
@@ -194,7 +204,8 @@ extension Desk {
                     location = coalesce(\(changes.location), c.location),
                     priority = coalesce(\(changes.priority?.rawValue), c.priority),
                     due = coalesce(\(changes.due), c.due),
-                    tags = \(tags)
+                    tags = \(tags),
+                    restricted = coalesce(\(changes.restricted), c.restricted)
                  WHERE c.id = \(current.id) AND c.version = \(current.version)
                 RETURNING c.id
                 """)
@@ -401,6 +412,7 @@ extension Desk {
             assessedBy: try row.decode("assessed_by"), assessedAt: try row.decode("assessed_at"),
             stateChangedAt: try row.decode("state_changed_at"), createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"),
-            reviewers: try row.decode("reviewers"), lead: try row.decode("lead"), overdue: try row.decode("overdue"))
+            reviewers: try row.decode("reviewers"), lead: try row.decode("lead"), overdue: try row.decode("overdue"),
+            restricted: try row.decode("restricted"))
     }
 }

@@ -15,7 +15,8 @@ public struct Desk {
         as actor: String?, reason: String? = nil, details: String? = nil, at: Date? = nil,
         _ body: (Connection) throws -> Result
     ) throws -> Result {
-        guard let actor, !actor.isEmpty else {
+        // A reviewer connected with their own login acts as themselves without --as.
+        guard let actor = try actingReviewer(actor) else {
             throw VerityError.usage(
                 "who is acting? every change records its reviewer",
                 hint: "pass --as HANDLE or set VERITY_REVIEWER")
@@ -31,6 +32,12 @@ public struct Desk {
                 """)
             return try body(db)
         }
+    }
+
+    /// The given handle, or else the reviewer this session's login belongs to.
+    func actingReviewer(_ given: String?) throws -> String? {
+        if let given, !given.isEmpty { return given }
+        return try connectedReviewer()
     }
 
     /// Checks that `handle` names an active reviewer (the database checks again).

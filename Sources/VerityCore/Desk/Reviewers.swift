@@ -30,12 +30,12 @@ extension Desk {
 
     public func reviewers(includeInactive: Bool = true) throws -> [Reviewer] {
         try db.query(
-            "SELECT handle, name, email, role, active, created_at FROM reviewers WHERE active OR \(includeInactive) ORDER BY handle"
+            "SELECT handle, name, email, role, active, created_at, login FROM reviewers WHERE active OR \(includeInactive) ORDER BY handle"
         ).rows.map(Self.decodeReviewer)
     }
 
     public func reviewer(_ handle: String) throws -> Reviewer? {
-        try db.query("SELECT handle, name, email, role, active, created_at FROM reviewers WHERE handle = \(handle)")
+        try db.query("SELECT handle, name, email, role, active, created_at, login FROM reviewers WHERE handle = \(handle)")
             .first.map(Self.decodeReviewer)
     }
 
@@ -52,6 +52,6 @@ extension Desk {
         Reviewer(
             handle: try row.decode("handle"), name: try row.decode("name"), email: try row.decode("email"),
             role: ReviewerRole(rawValue: try row.decode("role")) ?? .reviewer, active: try row.decode("active"),
-            createdAt: try row.decode("created_at"))
+            createdAt: try row.decode("created_at"), login: try row.decode("login"))
     }
 }

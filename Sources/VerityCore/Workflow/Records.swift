@@ -9,6 +9,8 @@ public struct Reviewer: Codable, Sendable, Equatable {
     public var role: ReviewerRole
     public var active: Bool
     public var createdAt: Date
+    /// The database login role that acts as this reviewer, if any.
+    public var login: String? = nil
 }
 
 /// A case as lists show it: the allegation, where it stands, and who holds it.
@@ -36,10 +38,13 @@ public struct CaseSummary: Codable, Sendable {
     public var reviewers: [String]
     public var lead: String?
     public var overdue: Bool
+    /// Visible only to its assigned reviewers, editors and admins (graphic or personal material).
+    public var restricted: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case id, ref, claim, claimant, claimedAt, location, tags, priority, due, state, verdict, confidence
         case rationale, assessedBy, assessedAt, stateChangedAt, createdAt, updatedAt, version, reviewers, lead, overdue
+        case restricted
     }
 
     /// Absent values are written as null, so scripts see every field.
@@ -67,6 +72,7 @@ public struct CaseSummary: Codable, Sendable {
         try c.encode(reviewers, forKey: .reviewers)
         try c.encode(lead, forKey: .lead)
         try c.encode(overdue, forKey: .overdue)
+        try c.encode(restricted, forKey: .restricted)
     }
 
     /// "12" or "12 (IZY-001)", for messages.

@@ -1,0 +1,128 @@
+import Foundation
+import PostgresClient
+
+/// The three group roles of a desk and what they may do, granted by
+/// `verity db roles`:
+///
+/// - `verity_reader`: reads every desk table (SELECT) and runs reports, search
+///   and export; row-level security hides restricted cases it may not see.
+/// - `verity_reviewer`: a reader that also works cases: the writes listed in
+///   `verity_access_grants` (INSERT/UPDATE on cases, evidence, source links,
+///   assignments and sources; DELETE only to unassign). Never case_history
+///   (the database writes it), the migrations table or roles.
+/// - `verity_admin`: a reviewer that also manages reviewers; sees every case.
+///
+/// Group roles are cluster-wide; grants are per database and per table, so the
+/// command grants on the tables that exist when it runs and must run again
+/// after migrations add tables.
+public struct DeskRoles {
+    public static let reader = "verity_reader"
+    public static let reviewer = "verity_reviewer"
+    public static let admin = "verity_admin"
+    public static let all = [reader, reviewer, admin]
+
+    let db: Connection
+
+    public init(connection: Connection) { db = connection }
+
+    /// What one run did, for the command's output.
+    public struct Outcome: Encodable, Sendable {
+        public var createdRoles: [String]
+        public var database: String
+        public var tables: Int
+        public var grants: [Grant]
+
+        public struct Grant: Encodable, Sendable {
+            public var role: String
+            public var table: String
+            public var privileges: String
+        }
+    }
+
+    /// Creates the missing group roles and grants them exactly their privileges
+    /// on every table of the schema, revoking anything else they held. Safe to
+    /// run again; run it after every migration that adds tables.
+    @discardableResult
+    public func ensure() throws -> Outcome {
+        try requireMigrated()
+        return try db.transaction { db in
+            var created: [String] = []
+            for role in Self.all {
+                // Statement text is built by the server (format %I) from names this program holds.
+                let made = try db.query(
+                    """
+                    SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(role)) AS missing,
+                           format('CREATE ROLE %I NOLOGIN', \(role)::text) AS statement
+                    """)[0]
+                if try made.decode("missing", as: Bool.self) {
+                    do {
+                        try db.transaction { db in try db.execute(unsafeSQL: try made.decode("statement", as: String.self)) }
+                        created.append(role)
+                    } catch let error as PostgresError
+                        where error.sqlState == SQLState("42710") || error.sqlState == .uniqueViolation
+                    {
+                        // Created by a concurrent run (roles are shared by the whole cluster).
+                    } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+                        throw VerityError.ruleViolated(
+                            "the database user \"\(db.user)\" may not create roles, so the group role \(role) is missing",
+                            hint: "run `verity db roles` as the database owner with CREATEROLE, or as a superuser")
+                    }
+                }
+            }
+            try db.execute(
+                unsafeSQL: """
+                    GRANT verity_reader TO verity_reviewer;
+                    GRANT verity_reviewer TO verity_admin;
+                    GRANT USAGE ON SCHEMA public TO verity_reader;
+                    REVOKE ALL ON ALL TABLES IN SCHEMA public FROM verity_reader, verity_reviewer, verity_admin;
+                    REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM verity_reader, verity_reviewer, verity_admin;
+                    GRANT SELECT ON ALL TABLES IN SCHEMA public TO verity_reader;
+                    GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO verity_reviewer;
+                    """)
+            let database = try db.query(
+                "SELECT current_database() AS name, format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO verity_reader', current_database()) AS statement"
+            )[0]
+            try db.execute(unsafeSQL: try database.decode("statement", as: String.self))
+            // The writes each group may make, from the table the migrations keep.
+            let writes = try db.query(
+                """
+                SELECT g.grantee, g.table_name, g.privileges,
+                       format('GRANT %s ON TABLE %I TO %I', g.privileges, g.table_name, g.grantee) AS statement
+                  FROM verity_access_grants g
+                 WHERE to_regclass(format('public.%I', g.table_name)) IS NOT NULL
+                 ORDER BY g.grantee DESC, g.table_name
+                """)
+            var grants: [Outcome.Grant] = []
+            for row in writes.rows {
+                try db.execute(unsafeSQL: try row.decode("statement", as: String.self))
+                grants.append(.init(
+                    role: try row.decode("grantee"), table: try row.decode("table_name"),
+                    privileges: try row.decode("privileges")))
+            }
+            let tables: Int = try db.query(
+                """
+                SELECT count(*)::bigint AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'p', 'm')
+                """)[0].decode("n")
+            return Outcome(
+                createdRoles: created, database: try database.decode("name"), tables: tables, grants: grants)
+        }
+    }
+
+    /// Whether the group roles exist (reviewer logins need them).
+    public func exist() throws -> Bool {
+        let found: Int = try db.query(
+            "SELECT count(*)::bigint AS n FROM pg_roles WHERE rolname = ANY (\(Self.all))")[0].decode("n")
+        return found == Self.all.count
+    }
+
+    private func requireMigrated() throws {
+        let present: Bool = try db.query(
+            "SELECT to_regclass('verity_access_grants') IS NOT NULL AS present")[0].decode("present")
+        guard present else {
+            throw VerityError.usage(
+                "this database has no Verity schema with access rules yet",
+                hint: "run `verity db migrate` first")
+        }
+    }
+}
