@@ -49,6 +49,9 @@ public final class AccessFixture: @unchecked Sendable {
     /// A desk connected with a reviewer's login.
     public func desk(as login: String) throws -> Desk { Desk(connection: try Connection(url(as: login))) }
 
+    /// Drops `login` with the fixture's own (for logins made through the CLI).
+    public func track(_ login: String) { logins.append(login) }
+
     public func dropLogins() {
         guard let admin = try? Connection(url) else { return }
         for login in logins {

@@ -114,9 +114,10 @@ struct CaseUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Change a case's claim, claimant, priority, due date, tags or restriction.",
         discussion: """
-            --restrict hides the case (graphic or personal material) from everyone but its assigned
-            reviewers, editors and admins; --unrestrict lifts that. Both need --reason and are recorded.
-            Example: verity case update IZY-001 --restrict --reason "photos of identifiable victims"
+            --restrict hides the case (graphic or personal material) from everyone but
+            its assigned reviewers, editors and admins; --unrestrict lifts that. Both
+            need --reason and are recorded in the history.
+            Example: verity case update IZY-001 --restrict --reason "identifiable victims"
             """)
 
     @Argument(help: "Case id or reference.") var id: String

@@ -6,20 +6,22 @@ struct DBRoles: ParsableCommand {
         commandName: "roles",
         abstract: "Create the group roles verity_reader, verity_reviewer and verity_admin and grant them their rights.",
         discussion: """
-            verity_reader reads cases, sources, evidence and history, and runs search, reports and export.
-            verity_reviewer also works cases: opens and updates them, links sources, adds and retracts
-            evidence, assigns and unassigns reviewers. It never writes the history (the database does),
-            the migrations table or the reviewers. verity_admin also adds and deactivates reviewers and
+            verity_reader reads cases, sources, evidence and history, and runs search,
+            reports and export. verity_reviewer also works cases: opens and updates
+            them, links sources, adds and retracts evidence, assigns and unassigns
+            reviewers; it never writes the history (the database does), the
+            migrations table or the reviewers. verity_admin also adds reviewers and
             sees every restricted case.
 
-            Safe to run again: each run grants exactly these rights on every table that exists then,
-            and revokes anything else the three roles held. Grants are per table, so run it again
-            after `verity db migrate` applies migrations that add tables.
+            Safe to run again: each run grants exactly these rights on every table
+            that exists then, and revokes anything else the three roles held. Grants
+            are per table, so run it again after `verity db migrate` applies
+            migrations that add tables.
 
-            Run it as the database owner with CREATEROLE, or as a superuser (the embedded cluster's
-            default user is one). Then give each reviewer a login:
+            Run it as the database owner with CREATEROLE, or as a superuser (the
+            embedded cluster's own user is one). Then give each reviewer a login:
               verity db roles
-              VERITY_NEW_PASSWORD=... verity reviewer add analyst --name "OSINT analyst" --login
+              VERITY_NEW_PASSWORD=... verity reviewer add analyst --name Analyst --login
             """)
 
     @OptionGroup var options: DeskOptions

@@ -16,12 +16,13 @@ struct ReviewerAdd: ParsableCommand {
         discussion: """
             Example: verity reviewer add analyst --name "OSINT analyst" --role reviewer
 
-            With --login, also creates a database login role named after the handle, in the group
-            verity_reviewer (reviewers and editors) or verity_admin (admins); run `verity db roles`
-            once before. The password comes from --password-file or $VERITY_NEW_PASSWORD, never
-            from the command line, and is hashed on this machine. Connected with that login, the
-            reviewer acts as themselves (no --as) and sees only what their role allows:
-              VERITY_NEW_PASSWORD='...' verity reviewer add analyst --name "OSINT analyst" --login
+            With --login, also creates a database login role named after the handle,
+            in the group verity_reviewer (reviewers and editors) or verity_admin
+            (admins); run `verity db roles` once before. The password comes from
+            --password-file or $VERITY_NEW_PASSWORD, never from the command line, and
+            is hashed on this machine. Connected with that login, the reviewer acts
+            as themselves (no --as) and sees only what their role allows:
+              VERITY_NEW_PASSWORD='...' verity reviewer add analyst --name "Analyst" --login
             """)
 
     @Argument(help: "Unique handle: lowercase letters, digits, . _ -") var handle: String
