@@ -219,6 +219,16 @@ struct AccessTests {
         #expect(try owner.verifyHistory().intact)
     }
 
+    @Test("deactivating a reviewer disables their login")
+    func deactivateDisablesLogin() throws {
+        let fixture = try AccessFixture()
+        defer { fixture.dropLogins() }
+        let alice = try fixture.addLogin("alice")
+        _ = try fixture.desk(as: alice)
+        try fixture.ownerDesk().deactivateReviewer(alice)
+        #expect(throws: PostgresError.self) { try fixture.desk(as: alice) }
+    }
+
     @Test("a reviewer who opens a restricted case is assigned to it and keeps seeing it")
     func reviewerOpensRestricted() throws {
         let fixture = try AccessFixture()

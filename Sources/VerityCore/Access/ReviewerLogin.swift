@@ -64,6 +64,21 @@ extension Desk {
         }
     }
 
+    /// Makes a deactivated reviewer's login unable to connect (NOLOGIN).
+    func disableLogin(_ db: Connection, _ login: String) throws {
+        let statement: String = try db.query("SELECT format('ALTER ROLE %I NOLOGIN', \(login)::text) AS statement")[0]
+            .decode("statement")
+        do {
+            try db.execute(unsafeSQL: statement)
+        } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            throw VerityError.ruleViolated(
+                "the database user \"\(db.user)\" may not disable the login \(login) of this reviewer",
+                hint: "deactivate reviewers with logins as the desk admin (CREATEROLE, or a superuser)")
+        } catch let error as PostgresError where error.sqlState == SQLState("42704") {
+            // The role was dropped by hand: nothing left to disable.
+        }
+    }
+
     /// The reviewer whose login this session is connected as, if any.
     public func connectedReviewer() throws -> String? {
         try db.query("SELECT handle FROM reviewers WHERE login = session_user::text").first?.decode("handle")

@@ -41,11 +41,15 @@ extension Desk {
 
     /// Deactivates a reviewer: they keep their history but can no longer act or be assigned.
     public func deactivateReviewer(_ handle: String) throws -> Reviewer {
-        let updated = try db.query("UPDATE reviewers SET active = false WHERE handle = \(handle) RETURNING handle")
-        guard updated.rowCount == 1 else {
-            throw VerityError.notFound("no reviewer \"\(handle)\"", hint: "list reviewers with `verity reviewer list`")
+        try db.transaction { db in
+            let updated = try db.query("UPDATE reviewers SET active = false WHERE handle = \(handle) RETURNING login")
+            guard updated.rowCount == 1 else {
+                throw VerityError.notFound("no reviewer \"\(handle)\"", hint: "list reviewers with `verity reviewer list`")
+            }
+            // Their database login stops working too (see Access/ReviewerLogin.swift).
+            if let login: String = try updated[0].decode("login") { try disableLogin(db, login) }
+            return try reviewer(handle)!
         }
-        return try reviewer(handle)!
     }
 
     static func decodeReviewer(_ row: Row) throws -> Reviewer {
