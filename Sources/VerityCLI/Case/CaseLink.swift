@@ -17,18 +17,18 @@ struct CaseLinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link", abstract: "Link a case to another: duplicate-of, related, contradicts or supersedes.",
         discussion: """
-            Read it as "ID <kind> OTHER". A case marked duplicate-of another follows it: `case show` and
-            `case list` show the other (canonical) case's state and verdict, and reports count the pair once.
-            A case is a duplicate of at most one case; linking a case to itself, or duplicates in a cycle
-            (7 duplicate-of 12 when 12 is already a duplicate of 7), is refused. Both cases' histories record
-            the link. Here --as names the kind of link; the acting reviewer is --by or $VERITY_REVIEWER.
+            Read it as "ID <kind> OTHER". A case marked duplicate-of another follows it: `case show` and `case \
+            list` show the other (canonical) case's state and verdict, and reports count the pair once. A case \
+            is a duplicate of at most one case; linking a case to itself, or duplicates in a cycle \
+            (7 duplicate-of 12 when 12 is already a duplicate of 7), is refused. Both cases' histories record the link. Here \
+            --as names the kind of link; the acting reviewer is --by or $VERITY_REVIEWER.
 
             Example: verity case link IZY-014 --to IZY-001 --as duplicate-of --reason "same video, reposted" --by editor
             """)
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The other case (id or reference).") var to: String
-    @Option(name: [.customLong("as"), .customLong("kind")], help: "The kind of link.") var kind: CaseLinkKind
+    @Option(name: [.customLong("as"), .customLong("kind")], help: ArgumentHelp("The kind of link.", valueName: "kind")) var kind: CaseLinkKind
     @Option(help: "Why the cases are linked (required).") var reason: String
     @OptionGroup var actor: LinkActorOptions
     @OptionGroup var options: DeskOptions
@@ -46,7 +46,7 @@ struct CaseUnlinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlink", abstract: "Remove a link between two cases (the record keeps it, marked unlinked).",
         discussion: """
-            Names the link as it was made: ID, --to OTHER and --as KIND. Both cases' histories record who
+            Names the link as it was made: ID, --to OTHER and --as KIND. Both cases' histories record who \
             unlinked it and why; a duplicate shows its own state and verdict again.
 
             Example: verity case unlink IZY-014 --to IZY-001 --as duplicate-of --reason "different village" --by editor
@@ -54,7 +54,7 @@ struct CaseUnlinkCommand: ParsableCommand {
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The other case (id or reference).") var to: String
-    @Option(name: [.customLong("as"), .customLong("kind")], help: "The kind of link.") var kind: CaseLinkKind
+    @Option(name: [.customLong("as"), .customLong("kind")], help: ArgumentHelp("The kind of link.", valueName: "kind")) var kind: CaseLinkKind
     @Option(help: "Why the link is removed (required).") var reason: String
     @OptionGroup var actor: LinkActorOptions
     @OptionGroup var options: DeskOptions

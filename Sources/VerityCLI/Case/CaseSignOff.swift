@@ -6,11 +6,11 @@ struct CaseSignOff: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign-off", abstract: "Sign off (or send back) the verdict proposed for a case under four-eyes.",
         discussion: """
-            With four-eyes on (`verity config set four-eyes on`), `verity case assess` only proposes a verdict.
-            A different reviewer, assigned to the case or an editor, who wrote none of the case's evidence
-            notes (retracted ones count), signs it off: the case moves to assessed with the proposed verdict.
-            The proposer cannot sign off their own verdict. --reject --reason R sends it back instead; the
-            case stays evidence-pending and a new verdict can be proposed.
+            With four-eyes on (`verity config set four-eyes on`), `verity case assess` only proposes a verdict. \
+            A different reviewer, assigned to the case or an editor, who wrote none of the case's evidence notes \
+            (retracted ones count), signs it off: the case moves to assessed with the proposed verdict. The \
+            proposer cannot sign off their own verdict. --reject --reason R sends it back instead; the case \
+            stays evidence-pending and a new verdict can be proposed.
 
             Example: verity case assess IZY-001 --verdict mostly-true --confidence 3 --rationale "..." --as analyst
                      verity case sign-off IZY-001 --as editor

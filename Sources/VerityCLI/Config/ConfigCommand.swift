@@ -63,8 +63,8 @@ struct ConfigSet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change a desk setting (editors and admins; the change is recorded).",
         discussion: """
-            four-eyes on: `case assess` proposes a verdict; the case stays evidence-pending, awaiting sign-off,
-            until a different reviewer who wrote none of the case's evidence notes runs `verity case sign-off`.
+            four-eyes on: `case assess` proposes a verdict; the case stays evidence-pending, awaiting sign-off, \
+            until a different reviewer who wrote none of the case's evidence notes runs `verity case sign-off`. \
             four-eyes off: `case assess` concludes the case in one step (the default, for small desks).
 
             Example: verity config set four-eyes on --as editor
