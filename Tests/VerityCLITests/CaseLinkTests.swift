@@ -116,6 +116,8 @@ struct CaseLinkTests {
         Thread.sleep(forTimeInterval: beforeLink.timeIntervalSinceNow + 0.05)
         #expect(verity(["case", "link", duplicate, "--to", canonical, "--as", "duplicate-of", "--reason", "same"], environment: env).status == 0)
         #expect(try total() == 2)
+        let html = verity(["report", "status", "--format", "html"], environment: env)
+        #expect(html.stdout.contains("case \(duplicate) (IZY-014) duplicate-of this case"), "the link is in the report's recent activity")
         let asOf = ISO8601DateFormatter().string(from: beforeLink)
         let past = try json(verity(["report", "status", "--format", "json", "--as-of", asOf], environment: env))
         #expect(past["total"] as? Int == 3)

@@ -198,3 +198,25 @@ extension Desk {
             """
     }
 }
+
+extension CaseLink {
+    /// A history row's change in a few words, for a report's activity list:
+    /// "duplicate-of case 7", "duplicated by case 12", "proposed mostly-true (3)".
+    static func activityText(_ details: [String: JSONValue]) -> String? {
+        func text(_ key: String) -> String? {
+            switch details[key] {
+            case .string(let s)?: return s
+            case .number(let n)?: return String(Int(n))
+            default: return nil
+            }
+        }
+        if let kind = text("kind"), let other = text("other_case_id") {
+            let name = "case \(other)" + (text("other_ref").map { " (\($0))" } ?? "")
+            return text("direction") == "incoming" ? "\(name) \(kind) this case" : "\(kind) \(name)"
+        }
+        if text("proposal_id") != nil, let verdict = text("verdict") {
+            return "\(verdict) (\(text("confidence") ?? "?"))" + (text("proposed_by").map { ", proposed by \($0)" } ?? "")
+        }
+        return nil
+    }
+}
