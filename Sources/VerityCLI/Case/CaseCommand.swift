@@ -17,6 +17,7 @@ struct CaseCommand: ParsableCommand {
         subcommands: [
             CaseOpen.self, CaseList.self, CaseShow.self, CaseUpdate.self, CaseDispute.self, CaseMove.self,
             CaseAssess.self, CaseReopen.self, CaseAssign.self, CaseUnassign.self, CaseHistory.self,
+            CaseSignOff.self, CaseLinkCommand.self, CaseUnlinkCommand.self,
         ])
 }
 
@@ -95,6 +96,7 @@ struct CaseShow: ParsableCommand {
             ModelViews.printCaseFields(detail.summary)
             let next = detail.allowedNextStates.map(\.rawValue).joined(separator: ", ")
             console.print("next       " + (next.isEmpty ? "none" : next))
+            CaseLinkViews.printExtras(detail)
             console.print("\nSources (\(detail.sources.count))")
             if !detail.sources.isEmpty {
                 console.print(TableOutput.render(header: ModelViews.sourceHeader, rows: detail.sources.map(ModelViews.sourceRow)))
@@ -196,6 +198,8 @@ struct CaseAssess: ParsableCommand {
         discussion: """
             Needs at least one evidence note, and an assessor who is assigned to the case or is an editor.
             Confidence: 1 confirmed ... 6 cannot be judged (Admiralty scale).
+            With four-eyes on (`verity config show`), this proposes the verdict instead: the case stays
+            evidence-pending, awaiting sign-off by another reviewer (`verity case sign-off`).
             """)
 
     @Argument(help: "Case id or reference.") var id: String
@@ -206,11 +210,18 @@ struct CaseAssess: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let assessed = try options.openDesk().move(
-            CaseKey(id), to: .assessed, reason: nil,
-            assessment: Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
-        ModelViews.printCase(
-            assessed, format: options.format, sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue).")
+        let outcome = try options.openDesk().assess(
+            CaseKey(id), Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
+        switch outcome {
+        case .assessed(let assessed):
+            ModelViews.printCase(
+                assessed, format: options.format, sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue).")
+        case .proposed(_, let pending):
+            ModelViews.printCase(
+                pending, format: options.format,
+                sentence: "Proposed \(verdict.rawValue) for case \(pending.label), awaiting sign-off by another reviewer "
+                    + "(four-eyes): `verity case sign-off \(pending.id)`.")
+        }
     }
 }
 

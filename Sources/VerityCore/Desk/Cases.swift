@@ -87,7 +87,10 @@ extension Desk {
                           WHERE a.case_id = c.id), '{}') AS reviewers,
                (SELECT r.handle FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
                  WHERE a.case_id = c.id AND a.is_lead) AS lead,
-               coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue, c.restricted
+               coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue, c.restricted,
+               (SELECT l.other_id FROM case_links l
+                 WHERE l.case_id = c.id AND l.kind = 'duplicate-of' AND l.unlinked_at IS NULL) AS duplicate_of,
+               EXISTS (SELECT 1 FROM verdict_proposals p WHERE p.case_id = c.id AND p.state = 'pending') AS awaiting_sign_off
           FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
         """
 
@@ -117,14 +120,18 @@ extension Desk {
         }
         var query = Self.caseColumns + " WHERE " + Query.joined(conditions, separator: " AND ") + " ORDER BY c.id"
         if let limit = filter.limit { query += " LIMIT \(limit)" }
-        return try db.query(query).rows.map(Self.decodeCase)
+        return try followingCanonical(try db.query(query).rows.map(Self.decodeCase))
     }
 
     public func showCase(_ key: CaseKey) throws -> CaseDetail {
-        let summary = try findCase(key)
+        let own = try findCase(key)
+        let summary = try followingCanonical([own])[0]
+        let evidence = try evidence(forCase: summary.id)
         return CaseDetail(
-            summary: summary, sources: try sources(forCase: summary.id), evidence: try evidence(forCase: summary.id),
-            history: try history(caseID: summary.id), allowedNextStates: summary.state.allowedTargets)
+            summary: summary, sources: try sources(forCase: summary.id), evidence: evidence,
+            history: try history(caseID: summary.id), allowedNextStates: own.state.allowedTargets,
+            links: try links(caseID: summary.id), grades: GradeRollUp(notes: evidence),
+            proposals: try proposals(caseID: summary.id))
     }
 
     public func history(_ key: CaseKey) throws -> [HistoryEntry] {
@@ -249,11 +256,7 @@ extension Desk {
                     "assessing case \(current.label) needs a verdict, a confidence and a rationale",
                     hint: "use `verity case assess \(current.id) --verdict V --confidence N --rationale TEXT`")
             }
-            guard Credibility.range.contains(assessment.confidence) else {
-                throw VerityError.usage("--confidence must be 1 to 6, not \(assessment.confidence)")
-            }
-            try Self.validate(text: assessment.rationale, field: "--rationale")
-            try requireAssessable(current, by: actor)
+            try checkAssessment(current, assessment, by: actor)
         }
         let details = sourceID.map { "{\"source_id\": \($0)}" }
         return try change(as: actor, reason: trimmedReason, details: details) { db in
@@ -269,6 +272,15 @@ extension Desk {
             try requireUnchanged(updated, current)
             return try findCase(.id(current.id))
         }
+    }
+
+    /// Checks an assessment (or a four-eyes proposal) before the database does.
+    func checkAssessment(_ current: CaseSummary, _ assessment: Assessment, by actor: String?) throws {
+        guard Credibility.range.contains(assessment.confidence) else {
+            throw VerityError.usage("--confidence must be 1 to 6, not \(assessment.confidence)")
+        }
+        try Self.validate(text: assessment.rationale, field: "--rationale")
+        try requireAssessable(current, by: actor)
     }
 
     /// Explains a refused assessment before the database refuses it.
@@ -413,6 +425,7 @@ extension Desk {
             stateChangedAt: try row.decode("state_changed_at"), createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"),
             reviewers: try row.decode("reviewers"), lead: try row.decode("lead"), overdue: try row.decode("overdue"),
-            restricted: try row.decode("restricted"))
+            restricted: try row.decode("restricted"),
+            duplicateOf: try row.decode("duplicate_of"), awaitingSignOff: try row.decode("awaiting_sign_off"))
     }
 }

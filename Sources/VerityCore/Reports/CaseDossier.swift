@@ -35,6 +35,13 @@ public struct CaseDossier: Encodable, Sendable {
     public var evidence: [StanceGroup]
     public var timeline: [HistoryEntry]
     @Nullable public var verdict: Conclusion?
+    /// Active links to other cases; for a duplicate, the case it follows.
+    public var links: [CaseLink] = []
+    @Nullable public var canonicalCaseId: Int? = nil
+    /// The Admiralty grades the assessment rests on.
+    public var grades = GradeRollUp(grades: [])
+    /// Four-eyes: verdicts proposed, signed off, rejected or withdrawn.
+    public var proposals: [VerdictProposal] = []
 }
 
 extension Desk {
@@ -59,7 +66,9 @@ extension Desk {
         return CaseDossier(
             generatedAt: now, case: summary, reviewers: reviewers, sources: detail.sources, evidence: groups,
             // Imported history may have been recorded out of order: the timeline follows `at`.
-            timeline: detail.history.sorted { ($0.at, $0.id) < ($1.at, $1.id) }, verdict: conclusion)
+            timeline: detail.history.sorted { ($0.at, $0.id) < ($1.at, $1.id) }, verdict: conclusion,
+            links: detail.links, canonicalCaseId: summary.canonicalCaseID, grades: detail.grades,
+            proposals: detail.proposals)
     }
 }
 
@@ -86,6 +95,8 @@ extension HistoryEntry {
             return "evidence note \(text("note_id") ?? "?") (\(text("stance") ?? "?"), credibility \(text("credibility") ?? "?"))"
         case "retract-evidence": return "retracted evidence note \(text("note_id") ?? "?")"
         case "update": return "changed " + details.keys.sorted().joined(separator: ", ")
+        case "propose-verdict", "sign-off", "reject-verdict", "link-case", "unlink-case":
+            return linkOrFourEyesSummary(text)
         default:
             var result = "\(fromState?.rawValue ?? "?") → \(toState?.rawValue ?? "?")"
             if action == "assess", let verdict = text("verdict") {
@@ -133,6 +144,7 @@ extension CaseDossier {
         } else {
             out.append("Not assessed yet.")
         }
+        out.append(contentsOf: linksAndFourEyesMarkdown())
         out.append("")
         out.append("## Reviewers")
         out.append("")
@@ -180,6 +192,8 @@ extension CaseDossier {
         out.append("")
         out.append("Grades in Admiralty notation: source reliability A-F (\"-\" without a source), information credibility 1-6.")
         out.append("")
+        out.append("Grades the assessment rests on (F without a source; retracted notes left out): \(md(grades.summary)).")
+        out.append("")
         out.append("## Timeline")
         out.append("")
         out.append(
@@ -216,6 +230,7 @@ extension CaseDossier {
         } else {
             verdictChildren.append(el("p", text: "Not assessed yet."))
         }
+        verdictChildren.append(contentsOf: linksAndFourEyesHTML())
 
         let reviewerSection = el("section", [:], [
             el("h2", text: "Reviewers"),
@@ -262,6 +277,8 @@ extension CaseDossier {
         }
         evidenceChildren.append(
             el("p", ["class": "note"], text: "Grades in Admiralty notation: source reliability A–F (“-” without a source) and information credibility 1–6."))
+        evidenceChildren.append(
+            el("p", ["class": "rollup"], text: "Grades the assessment rests on (F without a source; retracted notes left out): \(grades.summary)."))
 
         let timelineSection = el("section", [:], [
             el("h2", text: "Timeline"),

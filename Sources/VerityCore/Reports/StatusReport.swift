@@ -212,7 +212,7 @@ extension Desk {
                 SELECT a.case_id, r.handle AS reviewer
                   FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
                 """)
-            var conditions: [Query] = ["true"]
+            var conditions: [Query] = ["true", Self.notDuplicate("c.id")]
             if let tag = request.tag { conditions.append("\(tag) = ANY (c.tags)") }
             if let reviewer = request.reviewer {
                 conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = c.id AND a.reviewer = \(reviewer))")
@@ -239,7 +239,7 @@ extension Desk {
                 ) latest
                  WHERE action = 'assign'
                 """)
-            var conditions: [Query] = ["true"]
+            var conditions: [Query] = ["true", Self.notDuplicate("t.case_id", at: at)]
             if let tag = request.tag { conditions.append("coalesce(f.fields -> 'tags', '[]'::jsonb) ? \(tag)") }
             if let reviewer = request.reviewer {
                 conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = t.case_id AND a.reviewer = \(reviewer))")

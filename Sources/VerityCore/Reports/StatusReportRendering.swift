@@ -26,6 +26,7 @@ extension StatusReport {
         if let from = entry.fromState, let to = entry.toState { return "\(from.rawValue) → \(to.rawValue)" }
         if let to = entry.toState { return "→ \(to.rawValue)" }
         if case .object(let details) = entry.details {
+            if let link = CaseLink.activityText(details) { return link }
             if case .string(let reviewer)? = details["reviewer"] { return reviewer }
             if case .string(let title)? = details["title"] { return title }
             if case .number(let note)? = details["note_id"] { return "note \(Int(note))" }

@@ -40,11 +40,21 @@ public struct CaseSummary: Codable, Sendable {
     public var overdue: Bool
     /// Visible only to its assigned reviewers, editors and admins (graphic or personal material).
     public var restricted: Bool = false
+    /// The case this one is directly a duplicate of (not encoded; see `canonicalCaseID`).
+    public var duplicateOf: Int? = nil
+    /// For a duplicate: the case it follows, whose state and verdict it shows.
+    public var canonicalCaseID: Int? = nil
+    /// For a duplicate: its own state, under the canonical case's shown in `state`.
+    public var ownState: CaseState? = nil
+    /// Four-eyes: a proposed verdict waits for a second reviewer's sign-off.
+    public var awaitingSignOff = false
 
     enum CodingKeys: String, CodingKey {
         case id, ref, claim, claimant, claimedAt, location, tags, priority, due, state, verdict, confidence
         case rationale, assessedBy, assessedAt, stateChangedAt, createdAt, updatedAt, version, reviewers, lead, overdue
         case restricted
+        case canonicalCaseID = "canonical_case_id"
+        case ownState, awaitingSignOff
     }
 
     /// Absent values are written as null, so scripts see every field.
@@ -73,6 +83,9 @@ public struct CaseSummary: Codable, Sendable {
         try c.encode(lead, forKey: .lead)
         try c.encode(overdue, forKey: .overdue)
         try c.encode(restricted, forKey: .restricted)
+        try c.encode(canonicalCaseID, forKey: .canonicalCaseID)
+        try c.encode(ownState, forKey: .ownState)
+        try c.encode(awaitingSignOff, forKey: .awaitingSignOff)
     }
 
     /// "12" or "12 (IZY-001)", for messages.
@@ -87,8 +100,14 @@ public struct CaseDetail: Encodable, Sendable {
     public var history: [HistoryEntry]
     /// The transitions allowed from the current state.
     public var allowedNextStates: [CaseState]
+    /// Active links to other cases, both directions.
+    public var links: [CaseLink] = []
+    /// The Admiralty grades of the non-retracted evidence, per stance.
+    public var grades: GradeRollUp = GradeRollUp(grades: [])
+    /// Four-eyes: every verdict proposed for the case, oldest first.
+    public var proposals: [VerdictProposal] = []
 
-    enum ExtraKeys: String, CodingKey { case sources, evidence, history, allowedNextStates }
+    enum ExtraKeys: String, CodingKey { case sources, evidence, history, allowedNextStates, links, grades, proposals }
 
     public func encode(to encoder: Encoder) throws {
         try summary.encode(to: encoder)
@@ -97,6 +116,9 @@ public struct CaseDetail: Encodable, Sendable {
         try c.encode(evidence, forKey: .evidence)
         try c.encode(history, forKey: .history)
         try c.encode(allowedNextStates, forKey: .allowedNextStates)
+        try c.encode(links, forKey: .links)
+        try c.encode(grades, forKey: .grades)
+        try c.encode(proposals, forKey: .proposals)
     }
 }
 
