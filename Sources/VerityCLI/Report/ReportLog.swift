@@ -28,14 +28,17 @@ struct ReportLog: ParsableCommand {
 
     func run() throws {
         let entries = try options.openDesk().outputLog(limit: limit)
-        ModelViews.printList(
-            entries, format: options.format,
-            header: ["id", "at", "actor", "command", "filters", "cases", "output", "format", "sha256"],
-            row: { e in
-                [String(e.id), ModelViews.time(e.at), e.actor, e.command, e.filters.summary, String(e.caseCount), e.output,
-                 e.format, e.sha256]
-            },
-            empty: "No reports or exports logged yet.")
+        let header = ["id", "at", "actor", "command", "filters", "cases", "output", "format", "sha256"]
+        let row = { (e: OutputLogEntry) -> [String] in
+            [String(e.id), ModelViews.time(e.at), e.actor, e.command, e.filters.summary, String(e.caseCount), e.output,
+             e.format, e.sha256]
+        }
+        guard options.format == .table, !entries.isEmpty else {
+            ModelViews.printList(entries, format: options.format, header: header, row: row, empty: "No reports or exports logged yet.")
+            return
+        }
+        // Hashes are shown whole (64 characters): they are there to be compared with sha256sum.
+        Console.current.print(TableOutput.render(header: header, rows: entries.map(row), maxWidth: 64))
     }
 }
 

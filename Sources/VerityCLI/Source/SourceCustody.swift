@@ -90,8 +90,13 @@ enum SourceCustodyView {
     }
 
     static func print(_ events: [CustodyEvent], format: OutputFormat) {
-        ModelViews.printList(
-            events, format: format, header: header, row: row,
-            empty: "No custody events: the source has no collected file.")
+        guard format == .table, !events.isEmpty else {
+            ModelViews.printList(
+                events, format: format, header: header, row: row,
+                empty: "No custody events: the source has no collected file.")
+            return
+        }
+        // Hashes are shown whole (64 characters): they are there to be compared.
+        Console.current.print(TableOutput.render(header: header, rows: events.map(row), maxWidth: 64))
     }
 }
