@@ -194,7 +194,10 @@ extension Desk {
                        p_file_size => \(file?.size), p_to_holder => \(holder), p_note => \(note)) AS id
                 """)[0].decode("id")
         }
-        return try custody(ofSource: sourceID).first { $0.id == id }!
+        guard let recorded = try custody(ofSource: sourceID).first(where: { $0.id == id }) else {
+            throw VerityError(.failure, "custody event \(id) of source \(sourceID) was recorded but cannot be read back")
+        }
+        return recorded
     }
 
     /// Hashes the file at `path`, compares it with the hash taken at collection
