@@ -37,11 +37,58 @@ CREATE TABLE source_custody_events (
     to_holder     text CONSTRAINT custody_to_holder_present CHECK (btrim(to_holder) <> ''),
     note          text,
     outcome       text CONSTRAINT custody_outcome_known CHECK (outcome IN ('match', 'mismatch')),
+    -- A hash chain per source, like case_history's (005): see verity_custody_hash below.
+    seq           bigint NOT NULL CONSTRAINT custody_seq_positive CHECK (seq >= 1),
+    prev_hash     text CONSTRAINT custody_prev_hash_hex CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
+    hash          text NOT NULL CONSTRAINT custody_hash_hex CHECK (hash ~ '^[0-9a-f]{64}$'),
+    CONSTRAINT custody_chain_start CHECK ((seq = 1) = (prev_hash IS NULL)),
     CONSTRAINT custody_handover_names_holder CHECK ((event = 'handed-over') = (to_holder IS NOT NULL)),
     CONSTRAINT custody_verified_has_outcome CHECK ((event = 'verified') = (outcome IS NOT NULL)),
     CONSTRAINT custody_hashes_what_it_names CHECK (event NOT IN ('collected', 'verified') OR sha256 IS NOT NULL)
 );
 CREATE INDEX source_custody_events_source ON source_custody_events (source_id, id);
+CREATE UNIQUE INDEX source_custody_events_chain ON source_custody_events (source_id, seq);
+
+-- Canonical content of a custody event (UTF-8, fields separated by "\n", in this order):
+--   verity-custody-v1
+--   source_id, seq                  decimal
+--   at, recorded_at                 UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ (always 6 digits)
+--   actor_id, event, tool, sha256, copy_kind, file_name, file_size, from_holder, to_holder,
+--   note, outcome, prev_hash        "<length in characters>:<text>", or "-" for NULL
+-- hash = lower-case hex SHA-256 of that text; `verity source custody ID` recomputes it in Swift.
+CREATE FUNCTION verity_custody_hash(e source_custody_events) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    body text := 'verity-custody-v1' || E'\n' || e.source_id || E'\n' || e.seq || E'\n'
+        || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || E'\n'
+        || to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+    field text;
+BEGIN
+    FOREACH field IN ARRAY ARRAY[e.actor_id::text, e.event, e.tool, e.sha256, e.copy_kind, e.file_name,
+                                 e.file_size::text, e.from_holder, e.to_holder, e.note, e.outcome, e.prev_hash] LOOP
+        body := body || E'\n' || coalesce(length(field) || ':' || field, '-');
+    END LOOP;
+    RETURN encode(sha256(convert_to(body, 'UTF8')), 'hex');
+END $$;
+
+-- Links every new event to its source's chain; writers of one source queue on its row.
+CREATE FUNCTION source_custody_events_chain() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    PERFORM 1 FROM sources WHERE id = NEW.source_id FOR NO KEY UPDATE;
+    SELECT e.seq, e.hash INTO last_seq, last_hash
+      FROM source_custody_events e WHERE e.source_id = NEW.source_id ORDER BY e.seq DESC LIMIT 1;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.prev_hash := last_hash;
+    NEW.hash := verity_custody_hash(NEW);
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER source_custody_events_chain BEFORE INSERT ON source_custody_events
+    FOR EACH ROW EXECUTE FUNCTION source_custody_events_chain();
 
 CREATE TRIGGER source_custody_events_append_only BEFORE UPDATE OR DELETE ON source_custody_events
     FOR EACH ROW EXECUTE FUNCTION verity_refuse_change();

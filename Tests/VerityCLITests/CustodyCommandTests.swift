@@ -61,6 +61,29 @@ struct CustodyCommandTests {
         #expect(chain[4]["outcome"] as? String == "mismatch" && chain[4]["sha256"] as? String == changed)
         let table = verity(["source", "custody", "1"], environment: env)
         #expect(table.stdout.contains("handed-over") && table.stdout.contains("icc-liaison"))
+        #expect(table.stdout.contains("chain intact: 5 events, head \(chain[4]["hash"] as? String ?? "?")"))
+    }
+
+    @Test("the custody chain is recomputed on every listing, and an event changed behind Verity's back is reported")
+    func tamperedChain() throws {
+        let env = try deskEnvironment()
+        let original = try custodyFile("bytes")
+        defer { try? FileManager.default.removeItem(atPath: original) }
+        #expect(verity(["source", "add", "https://example.org/a", "--title", "t", "--publisher", "p", "--file", original], environment: env).status == 0)
+        #expect(verity(["source", "custody", "1", "--event", "handed-over", "--to", "court", "--note", "bag 7"], environment: env).status == 0)
+        #expect(verity(["source", "verify", "1", "--file", original], environment: env).status == 0)
+        #expect(verity(["source", "custody", "1"], environment: env).stdout.contains("chain intact: 3 events"))
+
+        // Someone with superuser access edits the hand-over's recipient.
+        let db = try Connection(env["VERITY_DATABASE_URL"]!)
+        try db.execute(unsafeSQL: """
+            ALTER TABLE source_custody_events DISABLE TRIGGER source_custody_events_append_only;
+            UPDATE source_custody_events SET to_holder = 'someone-else' WHERE event = 'handed-over';
+            ALTER TABLE source_custody_events ENABLE TRIGGER source_custody_events_append_only;
+            """)
+        let listed = verity(["source", "custody", "1"], environment: env)
+        #expect(listed.status == 65)
+        #expect(listed.stderr.contains("broken") && listed.stderr.contains("event 2"))
     }
 
     @Test("custody refuses a copy that differs, a hand-over without a recipient, and sources without a file")

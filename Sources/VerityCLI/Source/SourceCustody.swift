@@ -36,6 +36,8 @@ struct SourceCustody: ParsableCommand {
             The chain starts with `collected` (recorded by `source add --file`), then every copy,
             hand-over and verification, each with who recorded it and when (UTC). Events are
             append-only: a mistake is corrected by a new event with a --note, never by editing.
+            Each event is hash-chained to the one before; listing recomputes the chain and exits
+            65 if an event was changed or removed behind Verity's back.
             Examples:
               verity source custody 3
               verity source custody 3 --event copied --file /cases/izium/rt-article.working.html --copy working \\
@@ -67,7 +69,18 @@ struct SourceCustody: ParsableCommand {
                     "--to, --file, --copy, --tool, --note and --at describe a new event, but no --event was given",
                     hint: "add --event copied or --event handed-over, or leave them out to list the chain")
             }
-            SourceCustodyView.print(try desk.custody(ofSource: sourceID), format: options.format)
+            let events = try desk.custody(ofSource: sourceID)
+            SourceCustodyView.print(events, format: options.format)
+            // The chain is recomputed on every listing: a changed or missing event is reported, not shown as fine.
+            let chain = try desk.checkCustodyChain(ofSource: sourceID)
+            guard chain.intact else {
+                throw VerityError.ruleViolated(
+                    "the chain of custody of source \(sourceID) is broken: \(chain.problem ?? "event \(chain.brokenAt ?? 0)")",
+                    hint: "custody events are append-only; someone with direct database access changed this one. Keep the export and report it")
+            }
+            if options.format == .table, let head = chain.head {
+                Console.current.print("chain intact: \(chain.events) event\(chain.events == 1 ? "" : "s"), head \(head)")
+            }
             return
         }
         let recorded = try desk.recordCustody(

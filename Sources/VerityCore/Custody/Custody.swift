@@ -48,11 +48,14 @@ public struct CustodyEvent: Encodable, Sendable {
     public var note: String?
     /// For `verified`: match or mismatch.
     public var outcome: String?
+    /// This event's link in the source's hash chain.
+    public var hash: String
 
     enum CodingKeys: String, CodingKey {
         case id
         case sourceID = "source_id"
         case event, at, recordedAt, actor, tool, sha256, copyKind, fileName, fileSize, fromHolder, toHolder, note, outcome
+        case hash
     }
 
     /// Absent values are written as null, so scripts see every field.
@@ -73,6 +76,36 @@ public struct CustodyEvent: Encodable, Sendable {
         try c.encode(toHolder, forKey: .toHolder)
         try c.encode(note, forKey: .note)
         try c.encode(outcome, forKey: .outcome)
+        try c.encode(hash, forKey: .hash)
+    }
+}
+
+/// The result of recomputing a source's custody hash chain in Swift.
+public struct CustodyChainCheck: Encodable, Sendable {
+    public var sourceID: Int
+    public var events: Int
+    /// The last event's hash: quote it elsewhere to pin the chain as it is now.
+    public var head: String?
+    /// The first event whose stored hash, sequence or link does not match its content; nil when intact.
+    public var brokenAt: Int?
+    public var problem: String?
+
+    public var intact: Bool { brokenAt == nil }
+}
+
+/// The canonical content of a custody event and its hash, computed independently
+/// of the database's trigger (sql/008_custody_and_output_log.sql); both must agree
+/// byte for byte. Same field encoding as the case history's chain (`HistoryChain`).
+enum CustodyChain {
+    static func expectedHash(_ fields: (sourceID: Int, seq: Int, at: String, recordedAt: String), _ rest: [String?]) -> String? {
+        guard let at = HistoryChain.canonicalTimestamp(fields.at),
+            let recordedAt = HistoryChain.canonicalTimestamp(fields.recordedAt)
+        else { return nil }
+        var text = "verity-custody-v1\n\(fields.sourceID)\n\(fields.seq)\n\(at)\n\(recordedAt)"
+        for field in rest {
+            text += "\n" + (field.map { "\($0.unicodeScalars.count):\($0)" } ?? "-")
+        }
+        return SHA256Digest.hex(of: text)
     }
 }
 
@@ -116,7 +149,7 @@ extension Desk {
         return try db.query(
             """
             SELECT e.id, e.source_id, e.event, e.at, e.recorded_at, r.handle AS actor, e.tool, e.sha256, e.copy_kind,
-                   e.file_name, e.file_size, e.from_holder, e.to_holder, e.note, e.outcome
+                   e.file_name, e.file_size, e.from_holder, e.to_holder, e.note, e.outcome, e.hash
               FROM source_custody_events e LEFT JOIN reviewers r ON r.id = e.actor_id
              WHERE e.source_id = \(sourceID) ORDER BY e.id
             """
@@ -129,7 +162,49 @@ extension Desk {
                 copyKind: try row.decode("copy_kind", as: String?.self).flatMap(CopyKind.init(rawValue:)),
                 fileName: try row.decode("file_name"), fileSize: try row.decode("file_size"),
                 fromHolder: try row.decode("from_holder"), toHolder: try row.decode("to_holder"),
-                note: try row.decode("note"), outcome: try row.decode("outcome"))
+                note: try row.decode("note"), outcome: try row.decode("outcome"), hash: try row.decode("hash"))
+        }
+    }
+
+    /// Recomputes the source's custody chain from the rows' content.
+    public func checkCustodyChain(ofSource sourceID: Int) throws -> CustodyChainCheck {
+        try db.transaction(.repeatableRead) { db in
+            try db.execute(unsafeSQL: "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'")
+            let rows = try db.query(
+                """
+                SELECT id, seq, at::text AS at, recorded_at::text AS recorded_at, actor_id::text AS actor_id, event, tool,
+                       sha256, copy_kind, file_name, file_size::text AS file_size, from_holder, to_holder, note, outcome,
+                       prev_hash, hash
+                  FROM source_custody_events WHERE source_id = \(sourceID) ORDER BY seq
+                """).rows
+            var check = CustodyChainCheck(sourceID: sourceID, events: rows.count)
+            var previous: String?
+            for (index, row) in rows.enumerated() {
+                let id: Int = try row.decode("id")
+                let seq: Int = try row.decode("seq")
+                let prevHash: String? = try row.decode("prev_hash")
+                let hash: String = try row.decode("hash")
+                let expected = CustodyChain.expectedHash(
+                    (sourceID, seq, try row.decode("at"), try row.decode("recorded_at")),
+                    try ["actor_id", "event", "tool", "sha256", "copy_kind", "file_name", "file_size", "from_holder",
+                         "to_holder", "note", "outcome"].map { try row.decode($0, as: String?.self) } + [prevHash])
+                var problem: String?
+                if seq != index + 1 {
+                    problem = "event \(id) is number \(seq) in the chain, expected \(index + 1): an event is missing"
+                } else if prevHash != previous {
+                    problem = "event \(id) does not link to the event before it"
+                } else if expected != hash {
+                    problem = "event \(id)'s content does not match its hash: it was changed after it was recorded"
+                }
+                if let problem {
+                    check.brokenAt = id
+                    check.problem = problem
+                    return check
+                }
+                previous = hash
+            }
+            check.head = previous
+            return check
         }
     }
 
