@@ -120,9 +120,14 @@ struct CaseUpdate: ParsableCommand {
             its assigned reviewers, editors and admins; --unrestrict lifts that. Both
             need --reason and are recorded in the history.
             Example: verity case update IZY-001 --restrict --reason "identifiable victims"
+
+            Bulk: select cases with --where-state, --where-tag or --where-reviewer instead
+            of an id; --dry-run lists what would change.
+            Example: verity case update --where-tag izium --priority high --tag mass-graves --dry-run
             """)
 
-    @Argument(help: "Case id or reference.") var id: String
+    @Argument(help: "Case id or reference (or select cases with --where-*).") var id: String?
+    @OptionGroup var selection: BulkOptions
     @Option(help: "New wording of the claim.") var claim: String?
     @Option(help: "New claimant.") var claimant: String?
     @Option(name: .customLong("claimed-at"), help: "New date of the claim (YYYY-MM-DD).") var claimedAt: CalendarDate?
@@ -138,6 +143,7 @@ struct CaseUpdate: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
+        guard let id = try selection.single(id, command: "update") else { return try runBulk() }
         var changes = CaseChanges()
         changes.claim = claim
         changes.claimant = claimant
@@ -174,15 +180,20 @@ struct CaseDispute: ParsableCommand {
 struct CaseMove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "move", abstract: "Move a case to another state.",
-        discussion: "Example: verity case move IZY-001 --to evidence-pending")
+        discussion: """
+            Example: verity case move IZY-001 --to evidence-pending
+            Bulk (all or nothing): verity case move --where-state claimed --where-tag izium --to evidence-pending --dry-run
+            """)
 
-    @Argument(help: "Case id or reference.") var id: String
+    @Argument(help: "Case id or reference (or select cases with --where-*).") var id: String?
+    @OptionGroup var selection: BulkOptions
     @Option(help: "The new state.") var to: CaseState
     @Option(help: "Why (required to dispute or reopen).") var reason: String?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
+        guard let id = try selection.single(id, command: "move") else { return try runBulk() }
         if to == .assessed {
             throw VerityError.usage(
                 "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
@@ -248,15 +259,19 @@ struct CaseReopen: ParsableCommand {
 }
 
 struct CaseAssign: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Assign a reviewer to a case.")
+    static let configuration = CommandConfiguration(
+        commandName: "assign", abstract: "Assign a reviewer to a case.",
+        discussion: "Bulk: verity case assign --where-tag izium --where-state claimed --to analyst --dry-run")
 
-    @Argument(help: "Case id or reference.") var id: String
+    @Argument(help: "Case id or reference (or select cases with --where-*).") var id: String?
+    @OptionGroup var selection: BulkOptions
     @Option(help: "The reviewer's handle.") var to: String
     @Flag(help: "Make them the case's lead (replacing any other lead).") var lead = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
+        guard let id = try selection.single(id, command: "assign") else { return try runBulk() }
         let updated = try options.openDesk().assign(CaseKey(id), reviewer: to, lead: lead, as: actor.actor)
         ModelViews.printCase(
             updated, format: options.format, sentence: "Assigned \(to)\(lead ? " as lead" : "") to case \(updated.label).")

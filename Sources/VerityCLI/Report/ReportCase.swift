@@ -11,6 +11,7 @@ struct ReportCase: ParsableCommand {
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "markdown (default), html or json.") var format: ReportFormat = .markdown
     @OptionGroup var output: ReportOutputOptions
+    @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -19,11 +20,16 @@ struct ReportCase: ParsableCommand {
 
     func run() throws {
         let desk = Desk(connection: try Database.open(connection.location))
+        try OutputAccounting.check(desk, reviewer: actor.actor)
         let dossier = try desk.caseDossier(CaseKey(id))
+        let digest: OutputDigest
         switch format {
-        case .markdown: try output.deliver(dossier.markdown())
-        case .html: try output.deliver(dossier.html())
-        case .json, .csv: try output.deliver(JSONOutput.encode(dossier))
+        case .markdown: digest = try output.deliver(dossier.markdown())
+        case .html: digest = try output.deliver(dossier.html())
+        case .json, .csv: digest = try output.deliver(JSONOutput.encode(dossier))
         }
+        try OutputAccounting.record(
+            desk, reviewer: actor.actor, command: "report case", filters: .filters([("case", id)]), caseCount: 1,
+            digest: digest, path: output.path, format: format.rawValue)
     }
 }

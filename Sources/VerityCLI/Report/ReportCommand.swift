@@ -5,5 +5,5 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Desk status reports and per-case dossiers.",
-        subcommands: [ReportStatus.self, ReportCase.self])
+        subcommands: [ReportStatus.self, ReportCase.self, ReportLog.self])
 }

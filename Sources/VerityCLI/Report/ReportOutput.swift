@@ -14,12 +14,17 @@ struct ReportOutputOptions: ParsableArguments {
     var path: String?
 
     /// Writes `text` to the file, or prints it. The file is replaced whole or not at all.
-    func deliver(_ text: String) throws {
+    /// Returns the SHA-256 and size of the exact bytes written, for the output log.
+    @discardableResult
+    func deliver(_ text: String) throws -> OutputDigest {
+        var digest = OutputDigest()
         guard let path else {
+            digest.update(text + "\n")
             Console.current.print(text)
-            return
+            return digest
         }
         let data = Data((text.hasSuffix("\n") ? text : text + "\n").utf8)
+        digest.update(String(decoding: data, as: UTF8.self))
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
@@ -27,6 +32,7 @@ struct ReportOutputOptions: ParsableArguments {
                 "cannot write \(path): \(error.localizedDescription)", hint: "check that the directory exists and is writable")
         }
         Console.current.writeErr("wrote \(path) (\(data.count) bytes)\n")
+        return digest
     }
 }
 
@@ -34,10 +40,16 @@ extension ReportOutputOptions {
     /// Writes text piece by piece as `body` produces it, so a large export is
     /// never held whole in memory. A file is written beside its final name and
     /// renamed at the end, so it is replaced whole or not at all.
-    func stream(_ body: (_ write: (String) throws -> Void) throws -> Void) throws {
+    /// Returns the SHA-256 and size of what was written, for the output log.
+    @discardableResult
+    func stream(_ body: (_ write: (String) throws -> Void) throws -> Void) throws -> OutputDigest {
+        var digest = OutputDigest()
         guard let path else {
-            try body { Console.current.writeOut($0) }
-            return
+            try body { text in
+                digest.update(text)
+                Console.current.writeOut(text)
+            }
+            return digest
         }
         let partial = path + ".partial-\(getpid())"
         guard FileManager.default.createFile(atPath: partial, contents: nil) else {
@@ -50,6 +62,7 @@ extension ReportOutputOptions {
             try body { text in
                 let data = Data(text.utf8)
                 try handle.write(contentsOf: data)
+                digest.update(text)
                 bytes += data.count
             }
             try handle.synchronize()
@@ -61,6 +74,7 @@ extension ReportOutputOptions {
             throw error
         }
         Console.current.writeErr("wrote \(path) (\(bytes) bytes)\n")
+        return digest
     }
 }
 

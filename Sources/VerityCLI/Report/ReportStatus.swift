@@ -27,6 +27,7 @@ struct ReportStatus: ParsableCommand {
     @Option(help: "Only cases with this tag.") var tag: String?
     @Option(help: ArgumentHelp("Start of the weekly flow and recent activity (default: the last 12 weeks).", valueName: "date"))
     var since: String?
+    @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
@@ -38,12 +39,18 @@ struct ReportStatus: ParsableCommand {
             throw VerityError.notFound(
                 "no reviewer \"\(reviewer)\" (--reviewer)", hint: "list reviewers with `verity reviewer list`")
         }
+        try OutputAccounting.check(desk, reviewer: actor.actor)
         let report = try desk.statusReport(request)
+        let digest: OutputDigest
         switch format {
-        case .markdown: try output.deliver(report.markdown())
-        case .html: try output.deliver(report.html())
-        case .json: try output.deliver(JSONOutput.encode(report))
-        case .csv: try output.deliver(CSVOutput.render(header: StatusReport.csvHeader, rows: report.csvRows()))
+        case .markdown: digest = try output.deliver(report.markdown())
+        case .html: digest = try output.deliver(report.html())
+        case .json: digest = try output.deliver(JSONOutput.encode(report))
+        case .csv: digest = try output.deliver(CSVOutput.render(header: StatusReport.csvHeader, rows: report.csvRows()))
         }
+        try OutputAccounting.record(
+            desk, reviewer: actor.actor, command: "report status",
+            filters: .filters([("reviewer", reviewer), ("tag", tag), ("as_of", asOf), ("since", since)]),
+            caseCount: report.total, digest: digest, path: output.path, format: format.rawValue)
     }
 }

@@ -7,7 +7,7 @@ struct SourceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
         abstract: "Record sources (URL, publisher, date, reliability, file hash) and link them to cases.",
-        subcommands: [SourceAdd.self, SourceLink.self, SourceList.self, SourceShow.self])
+        subcommands: [SourceAdd.self, SourceLink.self, SourceList.self, SourceShow.self, SourceCustody.self, SourceVerify.self])
 }
 
 struct SourceAdd: ParsableCommand {
@@ -18,7 +18,11 @@ struct SourceAdd: ParsableCommand {
             reliable, D not usually reliable, E unreliable, F cannot be judged.
             Example: verity source add https://www.rt.com/russia/562933-kremlin-izyum-mass-graves/ \\
                        --title "Kremlin responds to Izyum mass grave claims" --publisher RT \\
-                       --published-at 2022-09-19 --kind article --reliability E --file article.txt --case IZY-001
+                       --published-at 2022-09-19 --kind article --reliability E --file article.txt --case IZY-001 \\
+                       --collected-at 2022-09-19T14:05:00Z --tool "Hunchly 2.3" --copy evidentiary
+            A --file is the collected material: its SHA-256 and the collection (when, with what tool,
+            evidentiary or working copy, by whom) become the first event of its chain of custody
+            (`verity source custody ID`).
             """)
 
     @Argument(help: "Where it was said or shown.") var url: String
@@ -29,6 +33,7 @@ struct SourceAdd: ParsableCommand {
     @Option(help: "Kind of source.") var kind: SourceKind = .article
     @Option(help: "Admiralty reliability grade A-F.") var reliability: Reliability = .F
     @Option(help: "A local copy to hash.") var file: String?
+    @OptionGroup var collection: CollectionOptions
     @Option(name: .customLong("archive-url"), help: "An archived copy's URL.") var archiveURL: String?
     @Option(help: "External reference, unique, e.g. SRC-RT-2022-09-19.") var ref: String?
     @Option(name: .customLong("case"), help: "Link to this case (id or reference); repeat for several.") var cases: [String] = []
@@ -44,6 +49,7 @@ struct SourceAdd: ParsableCommand {
         draft.filePath = file
         draft.archiveURL = archiveURL
         draft.ref = ref
+        draft.collection = try collection.collection(file: file)
         let source = try options.openDesk().addSource(draft, linkTo: cases.map(CaseKey.init), as: actor.actor)
         ModelViews.printSource(source, format: options.format, sentence: "Added source \(source.id).")
     }

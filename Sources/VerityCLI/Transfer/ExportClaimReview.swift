@@ -26,6 +26,7 @@ struct ExportClaimReview: ParsableCommand {
         help: ArgumentHelp("Address of each review's page, with {id} or {ref}, e.g. https://desk.example/checks/{ref}.", valueName: "template"))
     var urlTemplate: String?
     @OptionGroup var output: ReportOutputOptions
+    @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -49,8 +50,9 @@ struct ExportClaimReview: ParsableCommand {
         // Named cases are checked before anything is written: all assessed, or a refusal.
         let named = allAssessed ? nil : try desk.assessedClaims(keys)
         var skipped: [String] = []
-        try output.stream { write in
-            var count = 0
+        try OutputAccounting.check(desk, reviewer: actor.actor)
+        var count = 0
+        let digest = try output.stream { write in
             func add(_ claims: [AssessedClaim]) throws {
                 for claim in claims {
                     let json = JSONOutput.encode(ClaimReview.object(claim, publisher: publisher))
@@ -66,6 +68,10 @@ struct ExportClaimReview: ParsableCommand {
             }
             try write(count == 0 ? "[]\n" : "\n]\n")
         }
+        try OutputAccounting.record(
+            desk, reviewer: actor.actor, command: "export claimreview",
+            filters: ["cases": .array(cases.map(JSONValue.string)), "all_assessed": .bool(allAssessed)],
+            caseCount: count, digest: digest, path: output.path, format: "claimreview")
         if !skipped.isEmpty { Console.current.writeErr("skipped (not assessed): \(skipped.joined(separator: ", "))\n") }
         if publisher.name == nil {
             Console.current.writeErr("note: no --publisher given; the reviews have no author, which Google's fact-check markup requires\n")

@@ -20,10 +20,27 @@ struct ExportDatabase: ParsableCommand {
 
     @Option(help: "Output format (jsonl, the import format).") var format: DatabaseExportFormat = .jsonl
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
+    @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
         let db = try Database.open(connection.location)
-        try withOutput(output) { try Exporter(connection: db).run(to: $0) }
+        try OutputAccounting.check(Desk(connection: db), reviewer: actor.actor)
+        var digest = OutputDigest()
+        var caseCount = 0
+        try withOutput(output) { sink in
+            // Hashes exactly what reaches the sink, and counts the case records it carries.
+            let hashing = ChunkedOutput { text in
+                digest.update(text)
+                caseCount += text.components(separatedBy: "{\"type\":\"case\",").count - 1
+                try sink.append(text)
+            }
+            try Exporter(connection: db).run(to: hashing)
+            try hashing.flush()
+            try sink.flush()
+        }
+        try OutputAccounting.record(
+            Desk(connection: db), reviewer: actor.actor, command: "export database", filters: [:], caseCount: caseCount,
+            digest: digest, path: output, format: format.rawValue)
     }
 }

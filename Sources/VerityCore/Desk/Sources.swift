@@ -14,6 +14,8 @@ public struct SourceDraft: Sendable {
     public var filePath: String?
     public var archiveURL: String?
     public var ref: String?
+    /// How the file was collected (time, tool, copy kind); recorded as its first custody event.
+    public var collection = FileCollection()
 
     public init(url: String, title: String, publisher: String) {
         self.url = url
@@ -67,6 +69,7 @@ extension Desk {
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {
                 throw VerityError.usage("a source with the reference \"\(draft.ref ?? "")\" already exists")
             }
+            if let file { try recordCollection(db, source: inserted, file: file, collection: draft.collection) }
             for target in targets {
                 try db.query("INSERT INTO case_sources (case_id, source_id) VALUES (\(target.id), \(inserted))")
             }
