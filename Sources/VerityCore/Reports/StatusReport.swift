@@ -165,12 +165,13 @@ extension Desk {
     /// PostgreSQL; only small, capped result sets reach this process, so memory
     /// does not grow with the number of cases.
     ///
-    /// The cases counted (and, with `asOf`, their state, assignments, due date
-    /// and tags at that instant) are first gathered into temporary tables that
-    /// the section queries share, inside one REPEATABLE READ transaction, so all
-    /// sections see the same desk.
+    /// The report only reads: each section is one query that starts from the same
+    /// common table expressions (`report_cases`, `report_assignments`, see
+    /// `reportScope`), inside one REPEATABLE READ READ ONLY transaction, so all
+    /// sections see the same desk and the report runs on a hot standby too.
     public func statusReport(_ request: StatusReportRequest = StatusReportRequest()) throws -> StatusReport {
         try db.transaction(.repeatableRead) { db in
+            try db.execute(unsafeSQL: "SET TRANSACTION READ ONLY")
             let now: Date = try db.query("SELECT now() AS now")[0].decode("now")
             if let asOf = request.asOf, asOf > now.addingTimeInterval(60) {
                 throw VerityError.usage(
@@ -183,53 +184,62 @@ extension Desk {
                     "--since \(TimestampText.format(since)) is after the report's instant \(TimestampText.format(at))",
                     hint: "give a --since before --as-of (or before now)")
             }
-            try gatherReportCases(db, request, at: at)
+            let scope = reportScope(request, at: at)
             let report = StatusReport(
                 asOf: at, generatedAt: now, historical: request.asOf != nil,
                 filters: .init(reviewer: request.reviewer, tag: request.tag, since: request.since),
-                total: 0, states: try reportStates(db), workload: try reportWorkload(db),
-                verdicts: try reportVerdicts(db), aging: try reportAging(db, at: at),
-                oldest: try reportOldest(db, at: at, limit: request.oldestLimit),
-                overdueTotal: 0, overdue: [], flow: try reportFlow(db, at: at, since: request.since),
-                recentActivity: try reportActivity(db, at: at, since: request.since, limit: request.activityLimit))
+                total: 0, states: try reportStates(db, scope), workload: try reportWorkload(db, scope),
+                verdicts: try reportVerdicts(db, scope), aging: try reportAging(db, scope, at: at),
+                oldest: try reportOldest(db, scope, at: at, limit: request.oldestLimit),
+                overdueTotal: 0, overdue: [], flow: try reportFlow(db, scope, at: at, since: request.since),
+                recentActivity: try reportActivity(db, scope, at: at, since: request.since, limit: request.activityLimit))
             var result = report
             result.total = report.states.reduce(0) { $0 + $1.count }
-            let overdue = try reportOverdue(db, at: at, limit: request.overdueLimit)
+            let overdue = try reportOverdue(db, scope, at: at, limit: request.overdueLimit)
             result.overdueTotal = overdue.total
             result.overdue = overdue.cases
             return result
         }
     }
 
-    /// Fills `report_assignments` (case_id, reviewer) and `report_cases` (one row per
-    /// counted case: id, ref, claim, state, state_since, opened_at, due, verdict,
-    /// confidence), as they are now or as they stood at `at`.
-    private func gatherReportCases(_ db: Connection, _ request: StatusReportRequest, at: Date) throws {
+    /// The start of every section's query: `WITH report_assignments AS (case_id,
+    /// reviewer), report_cases AS (one row per counted case: id, ref, claim, state,
+    /// state_since, opened_at, due, verdict, confidence)`, as they are now or as they
+    /// stood at `at`. A section adds its own expressions after a comma, or its SELECT.
+    ///
+    /// Which cases the report counts is decided here and only here: the conditions
+    /// of `report_cases` (one row per case, so a case is never counted twice).
+    func reportScope(_ request: StatusReportRequest, at: Date) -> Query {
         if request.asOf == nil {
-            try db.query(
-                """
-                CREATE TEMP TABLE report_assignments ON COMMIT DROP AS
-                SELECT a.case_id, r.handle AS reviewer
-                  FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
-                """)
             var conditions: [Query] = ["true", Self.notDuplicate("c.id")]
             if let tag = request.tag { conditions.append("\(tag) = ANY (c.tags)") }
             if let reviewer = request.reviewer {
                 conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = c.id AND a.reviewer = \(reviewer))")
             }
-            try db.query(
+            return """
+                WITH report_assignments AS (
+                    SELECT a.case_id, r.handle AS reviewer
+                      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+                ), report_cases AS (
+                    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+                           c.due, c.verdict, c.confidence::int AS confidence
+                      FROM cases c
+                     WHERE \(Query.joined(conditions, separator: " AND "))
+                )
                 """
-                CREATE TEMP TABLE report_cases ON COMMIT DROP AS
-                SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
-                       c.due, c.verdict, c.confidence::int AS confidence
-                  FROM cases c
-                 WHERE
-                """ + " " + Query.joined(conditions, separator: " AND "))
-        } else {
-            // Assignments at `at`: the last assign/unassign row of each (case, reviewer).
-            try db.query(
-                """
-                CREATE TEMP TABLE report_assignments ON COMMIT DROP AS
+        }
+        var conditions: [Query] = ["true", Self.notDuplicate("t.case_id", at: at)]
+        if let tag = request.tag { conditions.append("coalesce(f.fields -> 'tags', '[]'::jsonb) ? \(tag)") }
+        if let reviewer = request.reviewer {
+            conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = t.case_id AND a.reviewer = \(reviewer))")
+        }
+        // Assignments at `at`: the last assign/unassign row of each (case, reviewer).
+        // State at `at`: the to_state of the last transition row at or before it
+        // (the open row counts: it enters claimed). The verdict is that row's, when
+        // it is an assessment. Due date and tags: the open row's, overlaid by the
+        // last update row that changed them.
+        return """
+            WITH report_assignments AS (
                 SELECT case_id, reviewer FROM (
                     SELECT DISTINCT ON (h.case_id, h.details ->> 'reviewer')
                            h.case_id, h.details ->> 'reviewer' AS reviewer, h.action
@@ -238,55 +248,42 @@ extension Desk {
                      ORDER BY h.case_id, h.details ->> 'reviewer', h.at DESC, h.id DESC
                 ) latest
                  WHERE action = 'assign'
-                """)
-            var conditions: [Query] = ["true", Self.notDuplicate("t.case_id", at: at)]
-            if let tag = request.tag { conditions.append("coalesce(f.fields -> 'tags', '[]'::jsonb) ? \(tag)") }
-            if let reviewer = request.reviewer {
-                conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = t.case_id AND a.reviewer = \(reviewer))")
-            }
-            // State at `at`: the to_state of the last transition row at or before it
-            // (the open row counts: it enters claimed). The verdict is that row's, when
-            // it is an assessment. Due date and tags: the open row's, overlaid by the
-            // last update row that changed them.
-            try db.query(
-                """
-                CREATE TEMP TABLE report_cases ON COMMIT DROP AS
-                WITH last_transition AS (
-                    SELECT DISTINCT ON (h.case_id) h.case_id, h.to_state AS state, h.at AS state_since, h.details
-                      FROM case_history h
-                     WHERE h.to_state IS NOT NULL AND h.at <= \(at)
-                     ORDER BY h.case_id, h.at DESC, h.id DESC
-                ), opened AS (
-                    SELECT h.case_id, min(h.at) AS opened_at
-                      FROM case_history h
-                     WHERE h.action = 'open' AND h.at <= \(at)
-                     GROUP BY h.case_id
-                ), field_values AS (
-                    SELECT DISTINCT ON (h.case_id, e.key) h.case_id, e.key,
-                           CASE WHEN h.action = 'open' THEN e.value ELSE e.value -> 'to' END AS value
-                      FROM case_history h CROSS JOIN LATERAL jsonb_each(h.details) e
-                     WHERE h.action IN ('open', 'update') AND h.at <= \(at) AND e.key IN ('due', 'tags')
-                     ORDER BY h.case_id, e.key, h.at DESC, h.id DESC
-                ), fields AS (
-                    SELECT case_id, jsonb_object_agg(key, value) AS fields FROM field_values GROUP BY case_id
-                )
+            ), report_last_transition AS (
+                SELECT DISTINCT ON (h.case_id) h.case_id, h.to_state AS state, h.at AS state_since, h.details
+                  FROM case_history h
+                 WHERE h.to_state IS NOT NULL AND h.at <= \(at)
+                 ORDER BY h.case_id, h.at DESC, h.id DESC
+            ), report_opened AS (
+                SELECT h.case_id, min(h.at) AS opened_at
+                  FROM case_history h
+                 WHERE h.action = 'open' AND h.at <= \(at)
+                 GROUP BY h.case_id
+            ), report_field_values AS (
+                SELECT DISTINCT ON (h.case_id, e.key) h.case_id, e.key,
+                       CASE WHEN h.action = 'open' THEN e.value ELSE e.value -> 'to' END AS value
+                  FROM case_history h CROSS JOIN LATERAL jsonb_each(h.details) e
+                 WHERE h.action IN ('open', 'update') AND h.at <= \(at) AND e.key IN ('due', 'tags')
+                 ORDER BY h.case_id, e.key, h.at DESC, h.id DESC
+            ), report_fields AS (
+                SELECT case_id, jsonb_object_agg(key, value) AS fields FROM report_field_values GROUP BY case_id
+            ), report_cases AS MATERIALIZED (
                 SELECT t.case_id AS id, c.ref, c.claim, t.state, t.state_since, o.opened_at,
                        (f.fields ->> 'due')::date AS due,
                        CASE WHEN t.state = 'assessed' THEN t.details ->> 'verdict' END AS verdict,
                        CASE WHEN t.state = 'assessed' THEN (t.details ->> 'confidence')::int END AS confidence
-                  FROM last_transition t
-                  JOIN opened o ON o.case_id = t.case_id
+                  FROM report_last_transition t
+                  JOIN report_opened o ON o.case_id = t.case_id
                   JOIN cases c ON c.id = t.case_id
-                  LEFT JOIN fields f ON f.case_id = t.case_id
-                 WHERE
-                """ + " " + Query.joined(conditions, separator: " AND "))
-        }
-        try db.execute(unsafeSQL: "ALTER TABLE report_cases ADD PRIMARY KEY (id); ANALYZE report_cases; ANALYZE report_assignments")
+                  LEFT JOIN report_fields f ON f.case_id = t.case_id
+                 WHERE \(Query.joined(conditions, separator: " AND "))
+            )
+            """
     }
 
-    private func reportStates(_ db: Connection) throws -> [StatusReport.StateCount] {
+    private func reportStates(_ db: Connection, _ scope: Query) throws -> [StatusReport.StateCount] {
         try db.query(
-            """
+            scope + """
+
             SELECT s.state, count(rc.id) AS count,
                    coalesce(round(count(rc.id)::numeric / nullif(sum(count(rc.id)) OVER (), 0), 4), 0)::float8 AS share
               FROM case_states s LEFT JOIN report_cases rc ON rc.state = s.state
@@ -298,9 +295,10 @@ extension Desk {
         }
     }
 
-    private func reportWorkload(_ db: Connection) throws -> [StatusReport.WorkloadRow] {
+    private func reportWorkload(_ db: Connection, _ scope: Query) throws -> [StatusReport.WorkloadRow] {
         try db.query(
-            """
+            scope + """
+
             SELECT a.reviewer,
                    count(*) FILTER (WHERE rc.state = 'claimed') AS claimed,
                    count(*) FILTER (WHERE rc.state = 'disputed') AS disputed,
@@ -319,11 +317,12 @@ extension Desk {
         }
     }
 
-    private func reportVerdicts(_ db: Connection) throws -> [StatusReport.VerdictCount] {
+    private func reportVerdicts(_ db: Connection, _ scope: Query) throws -> [StatusReport.VerdictCount] {
         let scale = Query.joined(
             Verdict.allCases.enumerated().map { index, verdict in "(\(verdict.rawValue), \(index))" }, separator: ", ")
         return try db.query(
-            """
+            scope + """
+
             SELECT v.verdict, count(rc.id) AS count,
                    round(avg(rc.confidence), 2)::float8 AS mean_confidence,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY rc.confidence) AS median_confidence,
@@ -344,10 +343,11 @@ extension Desk {
         }
     }
 
-    private func reportAging(_ db: Connection, at: Date) throws -> [StatusReport.StateAging] {
+    private func reportAging(_ db: Connection, _ scope: Query, at: Date) throws -> [StatusReport.StateAging] {
         try db.query(
-            """
-            WITH ages AS (
+            scope + """
+
+            , ages AS (
                 SELECT rc.state, extract(epoch FROM \(at)::timestamptz - rc.state_since) / 86400 AS days
                   FROM report_cases rc
             )
@@ -373,9 +373,10 @@ extension Desk {
                    WHERE a.case_id = rc.id), '{}') AS reviewers
         """
 
-    private func reportOldest(_ db: Connection, at: Date, limit: Int) throws -> [StatusReport.AgingCase] {
+    private func reportOldest(_ db: Connection, _ scope: Query, at: Date, limit: Int) throws -> [StatusReport.AgingCase] {
         try db.query(
-            """
+            scope + """
+
             SELECT rc.id, rc.ref, rc.claim, rc.state, rc.state_since, rc.opened_at,
                    round((extract(epoch FROM \(at)::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,
             """ + Self.reportReviewers + """
@@ -394,13 +395,14 @@ extension Desk {
         }
     }
 
-    private func reportOverdue(_ db: Connection, at: Date, limit: Int) throws -> (total: Int, cases: [StatusReport.OverdueCase]) {
+    private func reportOverdue(_ db: Connection, _ scope: Query, at: Date, limit: Int) throws -> (total: Int, cases: [StatusReport.OverdueCase]) {
         let today: Query = "(\(at)::timestamptz AT TIME ZONE 'UTC')::date"
         let total: Int = try db.query(
-            "SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < \(today)"
+            scope + " SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < \(today)"
         )[0].decode("n")
         let cases = try db.query(
-            """
+            scope + """
+
             SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, \(today) - rc.due AS days_overdue,
             """ + Self.reportReviewers + """
 
@@ -418,10 +420,11 @@ extension Desk {
         return (total, cases)
     }
 
-    private func reportFlow(_ db: Connection, at: Date, since: Date?) throws -> StatusReport.Flow {
+    private func reportFlow(_ db: Connection, _ scope: Query, at: Date, since: Date?) throws -> StatusReport.Flow {
         // Weeks are ISO weeks (Monday) in UTC, the session's time zone.
-        let bounds: Query = """
-            WITH bounds AS (
+        let bounds: Query = scope + """
+
+            , bounds AS (
                 SELECT date_trunc('week', coalesce(\(since), \(at)::timestamptz - interval '11 weeks')) AS first_week,
                        date_trunc('week', \(at)::timestamptz) AS last_week
             ), events AS (
@@ -463,9 +466,10 @@ extension Desk {
             medianDaysToAssess: try summary.decode("median_days_to_assess"))
     }
 
-    private func reportActivity(_ db: Connection, at: Date, since: Date?, limit: Int) throws -> [StatusReport.ActivityEntry] {
+    private func reportActivity(_ db: Connection, _ scope: Query, at: Date, since: Date?, limit: Int) throws -> [StatusReport.ActivityEntry] {
         try db.query(
-            """
+            scope + """
+
             SELECT h.id, h.case_id, rc.ref, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason,
                    h.details::text AS details
               FROM case_history h

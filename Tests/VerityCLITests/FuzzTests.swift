@@ -1,0 +1,245 @@
+import Foundation
+import PostgresClient
+import Testing
+import VerityCore
+import VerityTestSupport
+
+/// Generated bad input for every command and for `verity import`: never a crash,
+/// every rejection a clear error with a documented exit code, the database
+/// unchanged by anything rejected. Deterministic: the seed is in every message
+/// (`VERITY_FUZZ_SEED=N` replays a run); `VERITY_SLOW_TESTS=1` runs ten times more.
+@Suite("Fuzzing commands and imports")
+struct FuzzTests {
+    static let slow = ProcessInfo.processInfo.environment["VERITY_SLOW_TESTS"] == "1"
+    static let seed = UInt64(ProcessInfo.processInfo.environment["VERITY_FUZZ_SEED"] ?? "") ?? 8_2026
+    static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("seeds/izium-2022.jsonl").path
+
+    /// A command of the real tree, read from `--help`: its path, options (with
+    /// whether each takes a value) and how many positional arguments it has.
+    struct CommandShape {
+        var path: [String]
+        var options: [(name: String, takesValue: Bool)]
+        var positionals: Int
+    }
+
+    /// Walks `verity --help` and each subcommand's `--help`.
+    static func commandTree() -> [CommandShape] {
+        var shapes: [CommandShape] = []
+        var queue: [[String]] = [[]]
+        while let path = queue.popLast() {
+            let help = verity(path + ["--help"]).stdout
+            let sections = helpSections(help)
+            let subcommands = (sections["SUBCOMMANDS"] ?? []).compactMap { line -> String? in
+                let name = line.split(separator: " ").first.map(String.init)
+                return name.flatMap { $0.allSatisfy { $0.isLetter || $0 == "-" } ? $0 : nil }
+            }.filter { $0 != "help" }
+            if !subcommands.isEmpty {
+                queue += subcommands.map { path + [$0] }
+                continue
+            }
+            var options: [(String, Bool)] = []
+            for line in sections["OPTIONS"] ?? [] {
+                guard let range = line.range(of: #"--[a-z][a-z0-9-]*( <[^>]+>)?"#, options: .regularExpression) else { continue }
+                let token = line[range]
+                let name = String(token.split(separator: " ")[0])
+                if ["--help", "--version"].contains(name) { continue }
+                options.append((name, token.contains("<")))
+            }
+            let positionals = (sections["ARGUMENTS"] ?? []).filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("<") }.count
+            shapes.append(CommandShape(path: path, options: options, positionals: positionals))
+        }
+        return shapes
+    }
+
+    static func helpSections(_ help: String) -> [String: [String]] {
+        var sections: [String: [String]] = [:]
+        var current: String?
+        for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let first = line.first, first.isUppercase, line.hasSuffix(":") {
+                current = String(line.dropLast())
+            } else if let current, line.hasPrefix("  ") {
+                sections[current, default: []].append(String(line))
+            }
+        }
+        return sections
+    }
+
+    static let hugeString = String(repeating: "Ізюм 450 ", count: 3_000)
+
+    /// Values mixing valid ones (so that some commands succeed) with garbage.
+    static let values: [String] = [
+        "", " ", "1", "2", "3", "0", "-1", "99999999999999999999", "1.5", "IZY-2022-001", "IZY-2022-002", "NOPE-1",
+        "editor", "analyst", "Editor", "claimed", "disputed", "evidence-pending", "assessed", "mostly-true", "false",
+        "supports", "refutes", "json", "csv", "table", "markdown", "html", "jsonl", "2022-09-16", "2022-13-45",
+        "2022-09-16T12:00:00Z", "tomorrow", "https://example.org/a", "not a url", "high", "urgent", "A",
+        "'; DROP TABLE cases; --", "%s%n%x", "$1", "\\", "\"", "a\u{0}b", "\u{0}", "line\nbreak", "\u{202E}evil",
+        "🇺🇦", "Ізюм", "../../../../etc/passwd", "/", hugeString, "-x", "-h",
+    ]
+
+    static func randomValue(_ random: inout SeededGenerator, option: String?, scratch: String) -> String {
+        // Never write outside the scratch folder, never read standard input, never
+        // point at another database: the fuzz test must stay harmless.
+        if option == "--output" { return scratch + "/out-\(random.next() % 4)" }
+        return values[Int(random.next() % UInt64(values.count))]
+    }
+
+    static func randomArguments(_ random: inout SeededGenerator, _ shape: CommandShape, scratch: String) -> [String] {
+        var arguments = shape.path
+        var pieces: [[String]] = []
+        for _ in 0..<Int(random.next() % UInt64(shape.positionals + 2)) {
+            pieces.append([randomValue(&random, option: nil, scratch: scratch)])
+        }
+        let usable = shape.options.filter { $0.name != "--database-url" }
+        for _ in 0..<Int(random.next() % 5) {
+            switch random.next() % 10 {
+            case 0:
+                pieces.append(["--no-such-option"])
+            case 1 where !usable.isEmpty:
+                pieces.append([usable[Int(random.next() % UInt64(usable.count))].name])  // maybe missing its value
+            default:
+                guard !usable.isEmpty else { continue }
+                let option = usable[Int(random.next() % UInt64(usable.count))]
+                pieces.append(option.takesValue
+                    ? [option.name, randomValue(&random, option: option.name, scratch: scratch)] : [option.name])
+            }
+        }
+        for index in pieces.indices.reversed() where random.next() % 3 == 0 {
+            pieces.swapAt(index, Int(random.next() % UInt64(index + 1)))
+        }
+        arguments += pieces.flatMap { $0 }
+        return arguments
+    }
+
+    @Test("thousands of generated argument vectors: no crash, documented exit codes, a message for every refusal, nothing written by a refused command")
+    func arguments() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let loaded = verity(["import", Self.seeds, "--database-url", url])
+        try #require(loaded.status == 0, "\(loaded.stderr)")
+        let scratch = NSTemporaryDirectory() + "verity-fuzz-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        // `db start`/`db stop` manage the embedded cluster, which this test must not touch.
+        let shapes = Self.commandTree().filter { !["start", "stop"].contains($0.path.last) || $0.path.first != "db" }
+        try #require(shapes.count >= 20, "the command tree was not read from --help: \(shapes.map(\.path))")
+        let db = try Connection(url)
+        var fingerprint = try DatabaseFingerprint.of(db)
+        var random = SeededGenerator(seed: Self.seed)
+        var tally: [Int32: Int] = [:]
+        let runs = Self.slow ? 20_000 : 2_000
+        for run in 0..<runs {
+            let shape = shapes[Int(random.next() % UInt64(shapes.count))]
+            let arguments = Self.randomArguments(&random, shape, scratch: scratch) + ["--database-url", url]
+            // VERITY_DATABASE_URL too: should an argument swallow the --database-url flag, the
+            // command still reaches this database and never starts an embedded cluster.
+            let result = verity(arguments, environment: ["VERITY_REVIEWER": "editor", "VERITY_DATABASE_URL": url])
+            tally[result.status, default: 0] += 1
+            let shown = arguments.map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }.joined(separator: " ")
+            let context = "seed \(Self.seed) run \(run): verity \(shown)"
+            #expect([0, 64, 65, 66, 69, 75].contains(result.status), "\(context) exited \(result.status): \(result.stderr)")
+            let after = try DatabaseFingerprint.of(db)
+            if result.status == 0 {
+                fingerprint = after
+            } else {
+                #expect(!result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(context): no message")
+                #expect(after == fingerprint, "\(context) was refused (\(result.status)) but changed the database")
+                fingerprint = after
+            }
+        }
+        print("fuzz arguments (seed \(Self.seed)): \(runs) runs, exit codes \(tally.sorted { $0.key < $1.key })")
+        #expect(tally[0, default: 0] > 0 && tally[64, default: 0] > 0, "seed \(Self.seed): \(tally)")
+        let audit = verity(["audit", "verify", "--database-url", url])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+    }
+
+    /// One random change to a file: bytes flipped, cut short, lines dropped,
+    /// doubled or swapped, a value of the wrong type, a key given twice.
+    static func mutate(_ text: [UInt8], _ random: inout SeededGenerator) -> [UInt8] {
+        var bytes = text
+        guard !bytes.isEmpty else { return Array("{}".utf8) }
+        let at = Int(random.next() % UInt64(bytes.count))
+        var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map(Array.init)
+        let line = Int(random.next() % UInt64(lines.count))
+        switch random.next() % 9 {
+        case 0: bytes[at] ^= UInt8(truncatingIfNeeded: 1 << (random.next() % 8))
+        case 1: bytes = Array(bytes.prefix(at))
+        case 2: bytes.insert(contentsOf: [0xFF, 0xC3, 0x00, 0x22, 0x7B], at: at)
+        case 3:
+            lines.remove(at: line)
+            bytes = Array(lines.joined(separator: [10]))
+        case 4:
+            lines.insert(lines[line], at: line)
+            bytes = Array(lines.joined(separator: [10]))
+        case 5:
+            lines.swapAt(line, Int(random.next() % UInt64(lines.count)))
+            bytes = Array(lines.joined(separator: [10]))
+        case 6:
+            // A value of the wrong type: "key":"text" → "key":12345 (or a list, or null).
+            let text = String(decoding: bytes, as: UTF8.self)
+            let replacement = ["12345", "[1,2]", "null", "{\"a\":1}", "true", "-0.5e9"][Int(random.next() % 6)]
+            let matches = text.ranges(of: #/":"[^"]*"/#)
+            if !matches.isEmpty {
+                var changed = text
+                let range = matches[Int(random.next() % UInt64(matches.count))]
+                changed.replaceSubrange(range, with: "\":" + replacement)
+                bytes = Array(changed.utf8)
+            }
+        case 7:
+            // A key given twice on one line.
+            if let brace = lines[line].firstIndex(of: 0x7B) {
+                lines[line].insert(contentsOf: Array(#""claim":"twice","type":"case","#.utf8), at: brace + 1)
+                bytes = Array(lines.joined(separator: [10]))
+            }
+        default:
+            bytes.insert(contentsOf: Array(hugeString.utf8.prefix(20_000)), at: at)
+        }
+        return bytes
+    }
+
+    @Test("mutated JSON Lines and CSV files: verity import succeeds or exits 64/65 with FILE:LINE: errors, and a refused import writes nothing")
+    func imports() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let jsonl = Array(try String(contentsOfFile: Self.seeds, encoding: .utf8).utf8)
+        let generated = verity(["generate", "--cases", "15", "--seed", "3"])
+        try #require(generated.status == 0, "\(generated.stderr)")
+        let csv = Array(
+            """
+            ref,claim,claimant,claimed_at,location,tags,priority,due,state
+            KH-014,"Shelling hit a school, officials say",City mayor,2024-03-01,Kharkiv,school;shelling,high,2024-04-01,disputed
+            KH-015,Convoy attacked,Regional governor,,,,,,evidence-pending
+            KH-016,"A ""quoted"" claim",Someone,,,,,,
+
+            """.utf8)
+        let bases: [(bytes: [UInt8], suffix: String)] = [
+            (jsonl, ".jsonl"), (Array(generated.stdout.utf8), ".jsonl"), (csv, ".csv"),
+        ]
+        let load = verity(["reviewer", "add", "editor", "--name", "Editor", "--role", "editor", "--database-url", url])
+        try #require(load.status == 0, "\(load.stderr)")
+        let db = try Connection(url)
+        var random = SeededGenerator(seed: Self.seed)
+        var tally: [Int32: Int] = [:]
+        let runs = Self.slow ? 3_000 : 300
+        for run in 0..<runs {
+            let base = bases[Int(random.next() % UInt64(bases.count))]
+            var bytes = base.bytes
+            for _ in 0...(random.next() % 3) { bytes = Self.mutate(bytes, &random) }
+            let file = NSTemporaryDirectory() + "verity-fuzz-import-\(run)\(base.suffix)"
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let before = try DatabaseFingerprint.of(db)
+            let result = verity(["import", file, "--database-url", url, "--as", "editor"])
+            tally[result.status, default: 0] += 1
+            let context = "seed \(Self.seed) run \(run) (\(base.suffix))"
+            #expect([0, 64, 65].contains(result.status), "\(context): exit \(result.status): \(result.stderr)")
+            if result.status != 0 {
+                let lineNumbered = result.stderr.range(of: "\(file):[0-9]+: ", options: .regularExpression) != nil
+                #expect(lineNumbered, "\(context): the error does not say FILE:LINE: \(result.stderr)")
+                #expect(try DatabaseFingerprint.of(db) == before, "\(context): a refused import changed the database")
+            }
+        }
+        print("fuzz import (seed \(Self.seed)): \(runs) files, exit codes \(tally.sorted { $0.key < $1.key })")
+        #expect(tally[0, default: 0] > 0 && tally[64, default: 0] + tally[65, default: 0] > 0, "seed \(Self.seed): \(tally)")
+        try ChaosTests.expectConsistent(url)
+    }
+}
