@@ -535,7 +535,10 @@ BEGIN
                 FOR k IN 1..n_rounds LOOP
                     WITH moved AS (
                         UPDATE cases c
-                           SET state = verity_import_acting(t.line, t.by_handle, t.at, t.reason, t.to_state),
+                           -- (a "move" to the state the case is already in changes nothing, so
+                           -- the rules would let it pass: NULL makes them refuse it instead)
+                           SET state = verity_import_acting(t.line, t.by_handle, t.at, t.reason,
+                                                            CASE WHEN t.to_state = c.state THEN NULL ELSE t.to_state END),
                                verdict = t.verdict, confidence = t.confidence, rationale = t.rationale
                           FROM verity_import_steps t
                          WHERE t.round = k AND c.id = t.case_id
