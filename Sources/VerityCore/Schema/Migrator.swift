@@ -22,14 +22,25 @@ public struct Migrator {
     }
 
     /// Migrations recorded in the database, oldest first (empty before the first run).
+    /// One round trip: every command checks this before its work, so the table
+    /// is read directly and a missing table (a database never migrated) is
+    /// recognised by its error instead of by a second query asking first.
     public func applied() throws -> [AppliedMigration] {
-        let exists = try connection.query("SELECT to_regclass('verity_schema_migrations') IS NOT NULL AS present")
-        guard try exists.first?.decode("present", as: Bool.self) == true else { return [] }
-        return try connection.query("SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name")
-            .rows.map {
-                AppliedMigration(
-                    name: try $0.decode("name"), checksum: try $0.decode("checksum"), appliedAt: try $0.decode("applied_at"))
-            }
+        if connection.isInTransaction {
+            // An error would abort the caller's transaction: ask first instead.
+            let exists = try connection.query("SELECT to_regclass('verity_schema_migrations') IS NOT NULL AS present")
+            guard try exists.first?.decode("present", as: Bool.self) == true else { return [] }
+        }
+        let rows: ResultSet
+        do {
+            rows = try connection.query("SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name")
+        } catch let error as PostgresError where error.sqlState == .undefinedTable {
+            return []
+        }
+        return try rows.rows.map {
+            AppliedMigration(
+                name: try $0.decode("name"), checksum: try $0.decode("checksum"), appliedAt: try $0.decode("applied_at"))
+        }
     }
 
     /// Files not applied yet; throws if an applied file changed or is unknown.
