@@ -99,6 +99,11 @@ struct AccessTests {
         let stored: String? = try db.query("SELECT rolpassword FROM pg_authid WHERE rolname = \(alice)")[0].decode("rolpassword")
         #expect(stored?.hasPrefix("SCRAM-SHA-256$") == true)
         #expect(stored?.contains(fixture.password) == false)
+        // Logins run without JIT: under row-level security it costs more than it saves.
+        let settings: [String]? = try db.query(
+            "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = \(alice)"
+        ).first?.decode("setconfig")
+        #expect(settings == ["jit=off"])
     }
 
     @Test("a reviewer connected with their login acts as themselves, and verity.actor cannot claim another reviewer")
