@@ -106,6 +106,20 @@ struct AccessCommandTests {
         #expect(viaEnvironment.stderr.contains("cannot act as \"\(desk.alice)\""))
     }
 
+    @Test("a reviewer login that tries an admin's task is told it may not, and nothing changes")
+    func reviewerRefusedAdminTask() throws {
+        let desk = try Desk()
+        defer { desk.fixture.dropLogins() }
+        let intruder = desk.fixture.handle("mallory")
+        let added = desk.run(["reviewer", "add", intruder, "--name", "M", "--role", "admin"], as: desk.bob)
+        #expect(added.status == 1)
+        #expect(added.stderr.contains("permission denied for table reviewers"))
+        #expect(added.stderr.contains("verity db roles --help"))
+        #expect(!verity(["reviewer", "list", "--database-url", desk.url]).stdout.contains(intruder))
+        let roles = desk.run(["db", "roles"], as: desk.bob)
+        #expect(roles.status != 0)
+    }
+
     @Test("a restricted case is hidden from other reviewers in list, show, search, reports and export")
     func restrictedEverywhere() throws {
         let desk = try Desk()

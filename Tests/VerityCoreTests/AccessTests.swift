@@ -99,6 +99,11 @@ struct AccessTests {
         let stored: String? = try db.query("SELECT rolpassword FROM pg_authid WHERE rolname = \(alice)")[0].decode("rolpassword")
         #expect(stored?.hasPrefix("SCRAM-SHA-256$") == true)
         #expect(stored?.contains(fixture.password) == false)
+        // Logins run without JIT: under row-level security it costs more than it saves.
+        let settings: [String]? = try db.query(
+            "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = \(alice)"
+        ).first?.decode("setconfig")
+        #expect(settings == ["jit=off"])
     }
 
     @Test("a reviewer connected with their login acts as themselves, and verity.actor cannot claim another reviewer")
@@ -124,6 +129,26 @@ struct AccessTests {
             }
         }
         #expect(refused?.sqlState == SQLState("VR003"))
+    }
+
+    @Test("a login in a Verity group that belongs to no reviewer cannot act, whatever it claims")
+    func unmappedLoginCannotAct() throws {
+        let fixture = try AccessFixture()
+        defer { fixture.dropLogins() }
+        let editor = try fixture.addLogin("ed", role: .editor)
+        let stray = fixture.handle("stray")
+        fixture.track(stray)
+        let admin = try Connection(fixture.url)
+        let statement: String = try admin.query(
+            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE verity_reviewer', \(stray)::text, \(fixture.password)::text) AS s"
+        )[0].decode("s")
+        try admin.execute(unsafeSQL: statement)
+        let desk = Desk(connection: try Connection(fixture.url(as: stray)))
+        let error = #expect(throws: PostgresError.self) {
+            try desk.openCase(CaseDraft(claim: "A claim", claimant: "Someone"), as: editor)
+        }
+        #expect(error?.sqlState == SQLState("VR003"))
+        #expect(error?.message.contains("is not the login of any reviewer") == true)
     }
 
     @Test("a reviewer login cannot write the history, call the history writer, or change reviewers")

@@ -65,7 +65,12 @@ enum VerityErrorTranslation {
         case .checkViolation, .notNullViolation, .uniqueViolation, .foreignKeyViolation,
             .invalidTextRepresentation, SQLState("22007"), SQLState("22008"), SQLState("22001"):
             return .usage(message, hint: error.hint)
-        case .insufficientPrivilege, .readOnlySQLTransaction:
+        case .insufficientPrivilege:
+            return VerityError(
+                .failure, message,
+                hint: error.hint ?? "the database user you are connected as may not do this; "
+                    + "`verity db roles --help` lists what each role may do")
+        case .readOnlySQLTransaction:
             return VerityError(.failure, message, hint: error.hint)
         case .adminShutdown, .cannotConnectNow:
             return .unavailable(message)
