@@ -148,6 +148,8 @@ struct FourEyesTests {
         let other = verity(["case", "open", "same claim", "--claimant", "x", "--format", "json"], environment: env)
         let otherID = String(try #require(try json(other)["id"] as? Int))
         #expect(verity(["case", "link", otherID, "--to", id, "--as", "duplicate-of", "--reason", "same"], environment: env).status == 0)
+        let audit = verity(["audit", "verify"], environment: env)
+        #expect(audit.status == 0, "the hash chains hold with the new history actions: \(audit.stdout) \(audit.stderr)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("four-eyes-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         let exported = verity(["export", "--output", file], environment: env)

@@ -88,10 +88,11 @@ extension Desk {
                (SELECT r.handle FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
                  WHERE a.case_id = c.id AND a.is_lead) AS lead,
                coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue, c.restricted,
-               (SELECT l.other_id FROM case_links l
-                 WHERE l.case_id = c.id AND l.kind = 'duplicate-of' AND l.unlinked_at IS NULL) AS duplicate_of,
-               EXISTS (SELECT 1 FROM verdict_proposals p WHERE p.case_id = c.id AND p.state = 'pending') AS awaiting_sign_off
+               dl.other_id AS duplicate_of, vp.id IS NOT NULL AS awaiting_sign_off
           FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
+          -- at most one row each (unique partial indexes of sql/007)
+          LEFT JOIN case_links dl ON dl.case_id = c.id AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL
+          LEFT JOIN verdict_proposals vp ON vp.case_id = c.id AND vp.state = 'pending'
         """
 
     // MARK: reading
