@@ -1,5 +1,4 @@
 SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8';
-SELECT to_regclass('verity_schema_migrations') IS NOT NULL AS present;
 SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT now() AS now;
@@ -38,7 +37,7 @@ SELECT v.verdict, count(rc.id) AS count,
  GROUP BY v.verdict, v.position
  ORDER BY v.position;
 WITH ages AS (
-    SELECT rc.state, extract(epoch FROM '2026-11-25 16:05:25.751909+00'::timestamptz - rc.state_since) / 86400 AS days
+    SELECT rc.state, extract(epoch FROM '2026-11-25 17:38:35.117548+00'::timestamptz - rc.state_since) / 86400 AS days
       FROM report_cases rc
 )
 SELECT s.state, count(a.days) AS count,
@@ -50,19 +49,19 @@ SELECT s.state, count(a.days) AS count,
  GROUP BY s.state, s.position
  ORDER BY s.position;
 SELECT rc.id, rc.ref, rc.claim, rc.state, rc.state_since, rc.opened_at,
-       round((extract(epoch FROM '2026-11-25 16:05:25.751909+00'::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
+       round((extract(epoch FROM '2026-11-25 17:38:35.117548+00'::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
            WHERE a.case_id = rc.id), '{}') AS reviewers
   FROM report_cases rc
  WHERE rc.state IN (SELECT state FROM case_states WHERE is_open)
  ORDER BY rc.state_since, rc.id
  LIMIT '10';
 WITH bounds AS (
-    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 16:05:25.751909+00'::timestamptz - interval '11 weeks')) AS first_week,
-           date_trunc('week', '2026-11-25 16:05:25.751909+00'::timestamptz) AS last_week
+    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 17:38:35.117548+00'::timestamptz - interval '11 weeks')) AS first_week,
+           date_trunc('week', '2026-11-25 17:38:35.117548+00'::timestamptz) AS last_week
 ), events AS (
     SELECT date_trunc('week', h.at) AS week, h.action, h.at, rc.opened_at
       FROM case_history h JOIN report_cases rc ON rc.id = h.case_id
-     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 16:05:25.751909+00'
+     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 17:38:35.117548+00'
        AND h.at >= (SELECT first_week FROM bounds)
 )
 SELECT w.week::date AS week_start,
@@ -74,12 +73,12 @@ SELECT w.week::date AS week_start,
  GROUP BY w.week
  ORDER BY w.week;
 WITH bounds AS (
-    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 16:05:25.751909+00'::timestamptz - interval '11 weeks')) AS first_week,
-           date_trunc('week', '2026-11-25 16:05:25.751909+00'::timestamptz) AS last_week
+    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 17:38:35.117548+00'::timestamptz - interval '11 weeks')) AS first_week,
+           date_trunc('week', '2026-11-25 17:38:35.117548+00'::timestamptz) AS last_week
 ), events AS (
     SELECT date_trunc('week', h.at) AS week, h.action, h.at, rc.opened_at
       FROM case_history h JOIN report_cases rc ON rc.id = h.case_id
-     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 16:05:25.751909+00'
+     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 17:38:35.117548+00'
        AND h.at >= (SELECT first_week FROM bounds)
 )
 SELECT (SELECT first_week::date FROM bounds) AS first_week, (SELECT last_week::date FROM bounds) AS last_week,
@@ -93,14 +92,14 @@ SELECT h.id, h.case_id, rc.ref, h.at, r.handle AS actor, h.action, h.from_state,
   FROM case_history h
   JOIN report_cases rc ON rc.id = h.case_id
   LEFT JOIN reviewers r ON r.id = h.actor_id
- WHERE h.at <= '2026-11-25 16:05:25.751909+00' AND (NULL::timestamptz IS NULL OR h.at >= NULL)
+ WHERE h.at <= '2026-11-25 17:38:35.117548+00' AND (NULL::timestamptz IS NULL OR h.at >= NULL)
  ORDER BY h.at DESC, h.id DESC
  LIMIT '20';
-SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 16:05:25.751909+00'::timestamptz AT TIME ZONE 'UTC')::date;
-SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, ('2026-11-25 16:05:25.751909+00'::timestamptz AT TIME ZONE 'UTC')::date - rc.due AS days_overdue,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
+SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 17:38:35.117548+00'::timestamptz AT TIME ZONE 'UTC')::date;
+SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, ('2026-11-25 17:38:35.117548+00'::timestamptz AT TIME ZONE 'UTC')::date - rc.due AS days_overdue,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
            WHERE a.case_id = rc.id), '{}') AS reviewers
   FROM report_cases rc
- WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 16:05:25.751909+00'::timestamptz AT TIME ZONE 'UTC')::date
+ WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 17:38:35.117548+00'::timestamptz AT TIME ZONE 'UTC')::date
  ORDER BY rc.due, rc.id
  LIMIT '50';
 COMMIT;

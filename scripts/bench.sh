@@ -66,8 +66,10 @@ if ! command -v hyperfine >/dev/null; then
 fi
 
 if [ -z "$verity_bin" ]; then
-  say "building the release binary (.build-bench)"
-  (cd "$here" && swift build -c release --scratch-path .build-bench --product verity >&2)
+  # The Swift runtime and Foundation linked statically: a process starts without
+  # loading and relocating them, which is most of a short command's time.
+  say "building the release binary (.build-bench, --static-swift-stdlib)"
+  (cd "$here" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product verity >&2)
   verity_bin="$here/.build-bench/release/verity"
 fi
 verity_bin="$(cd "$(dirname "$verity_bin")" && pwd)/$(basename "$verity_bin")"
@@ -92,6 +94,9 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
+# What else the machine was doing: the ratios matter, the absolute times depend on it.
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_start=$(ps -eo pcpu=,comm= --sort=-pcpu | head -5 | awk '{printf "%s%s (%s%% CPU)", (NR > 1 ? ", " : ""), $2, $1}')
 say "starting a throwaway cluster in $VERITY_HOME"
 "$verity_bin" db start >&2
 URL="$("$verity_bin" db url)"
@@ -299,7 +304,8 @@ for r in rows:
     met = "n/a" if r["met"] is None else ("met" if r["met"] else "**not met**")
     lines.append(f"| \`{n}\` | {v} | {ref} | {f(r['ratio'], 2)} | {r['target']} | {met} |")
 lines += ["", "## Machine and versions", "",
-  "- " + sh("nproc") + " cores, " + sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() + ", load average at the end: " + sh("cut -d' ' -f1-3 /proc/loadavg"),
+  "- " + sh("nproc") + " cores, " + sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() + ", load average at the start: $load_start, at the end: " + sh("cut -d' ' -f1-3 /proc/loadavg"),
+  "- busiest processes at the start: $busy_start",
   "- " + platform.platform(), "- " + sh("swift --version 2>&1 | head -1"), "- " + sh("psql --version") + ", server: " + sh("psql -X -At '$BIGURL' -c 'SHOW server_version'"),
   f"- {sh('hyperfine --version')}", f"- verity: \`$verity_bin\`", "",
   "## Where the import's apply time goes (pg_stat_user_functions, track_functions = pl)", "",

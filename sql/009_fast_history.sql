@@ -677,3 +677,54 @@ BEGIN
         SELECT e.key, (e.value ->> 0)::bigint, (e.value ->> 1)::bigint, (e.value ->> 2)::bigint
           FROM jsonb_each(counts) e;
 END $$;
+
+-- The check of 003 with an index on the staged reviewers' handles: the
+-- planner expects to find few unknown handles and looks each named reviewer up
+-- among the staged rows; without this index every lookup read all the staged
+-- reviewer rows (3.1 s of a 20,000-case import's 3.9 s check, 45 s at 100,000).
+CREATE OR REPLACE FUNCTION verity_import_check() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    found bigint;
+BEGIN
+    CREATE INDEX IF NOT EXISTS verity_import_rows_kind ON verity_import_rows (kind, ref);
+    CREATE INDEX IF NOT EXISTS verity_import_rows_handle ON verity_import_rows (kind, handle);
+    ANALYZE verity_import_rows;
+    INSERT INTO verity_import_errors (line, field, problem)
+    SELECT line, field, problem FROM (
+        -- the same reviewer, case or source twice
+        SELECT s.line, CASE s.kind WHEN 'reviewer' THEN 'handle' ELSE 'ref' END AS field,
+               format('%s "%s" already appears on line %s', s.kind, coalesce(s.ref, s.handle), s.first_line) AS problem
+          FROM (SELECT line, kind, ref, handle,
+                       first_value(line) OVER (PARTITION BY kind, coalesce(ref, handle) ORDER BY line) AS first_line
+                  FROM verity_import_rows WHERE kind IN ('reviewer', 'case', 'source')) s
+         WHERE s.line <> s.first_line
+        UNION ALL
+        -- reviewers named by other records: who acted, who retracted, who is assigned
+        SELECT s.line, named.field, format('unknown reviewer "%s"', named.handle)
+          FROM verity_import_rows s
+         CROSS JOIN LATERAL (VALUES
+                   ('by', CASE WHEN s.kind <> 'reviewer' THEN s.by_handle END),
+                   ('retracted_by', s.retracted_by),
+                   ('reviewer', CASE WHEN s.kind = 'assignment' THEN s.handle END)
+               ) AS named(field, handle)
+         WHERE named.handle IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM reviewers r WHERE r.handle = named.handle)
+           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'reviewer' AND i.handle = named.handle)
+        UNION ALL
+        -- cases and sources named by other records
+        SELECT s.line, CASE s.kind WHEN 'link' THEN 'cases' ELSE 'case' END, format('unknown case "%s"', s.case_ref)
+          FROM verity_import_rows s
+         WHERE s.case_ref IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.case_ref)
+           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'case' AND i.ref = s.case_ref)
+        UNION ALL
+        SELECT s.line, 'source', format('unknown source "%s"', s.source_ref)
+          FROM verity_import_rows s
+         WHERE s.source_ref IS NOT NULL AND s.kind <> 'link'
+           AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.ref = s.source_ref)
+           AND NOT EXISTS (SELECT 1 FROM verity_import_rows i WHERE i.kind = 'source' AND i.ref = s.source_ref)
+    ) problems;
+    GET DIAGNOSTICS found = ROW_COUNT;
+    RETURN found;
+END $$;
