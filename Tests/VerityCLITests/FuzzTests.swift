@@ -12,6 +12,11 @@ import VerityTestSupport
 struct FuzzTests {
     static let slow = ProcessInfo.processInfo.environment["VERITY_SLOW_TESTS"] == "1"
     static let seed = UInt64(ProcessInfo.processInfo.environment["VERITY_FUZZ_SEED"] ?? "") ?? 8_2026
+    /// How many inputs: `default`, ten times more with VERITY_SLOW_TESTS=1, or VERITY_FUZZ_RUNS.
+    static func runs(default count: Int) -> Int {
+        Int(ProcessInfo.processInfo.environment["VERITY_FUZZ_RUNS"] ?? "") ?? (slow ? count * 10 : count)
+    }
+
     static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("seeds/izium-2022.jsonl").path
 
@@ -30,10 +35,13 @@ struct FuzzTests {
         while let path = queue.popLast() {
             let help = verity(path + ["--help"]).stdout
             let sections = helpSections(help)
+            // A subcommand line is indented by exactly two spaces (wrapped descriptions by more).
             let subcommands = (sections["SUBCOMMANDS"] ?? []).compactMap { line -> String? in
-                let name = line.split(separator: " ").first.map(String.init)
-                return name.flatMap { $0.allSatisfy { $0.isLetter || $0 == "-" } ? $0 : nil }
-            }.filter { $0 != "help" }
+                guard !line.hasPrefix("   "), let name = line.split(separator: " ").first.map(String.init),
+                    name.first?.isLowercase == true, name.allSatisfy({ $0.isLetter || $0 == "-" })
+                else { return nil }
+                return name
+            }.filter { $0 != "help" && path.count < 3 }
             if !subcommands.isEmpty {
                 queue += subcommands.map { path + [$0] }
                 continue
@@ -127,12 +135,15 @@ struct FuzzTests {
         var fingerprint = try DatabaseFingerprint.of(db)
         var random = SeededGenerator(seed: Self.seed)
         var tally: [Int32: Int] = [:]
-        let runs = Self.slow ? 20_000 : 2_000
+        let runs = Self.runs(default: 1_000)
         for run in 0..<runs {
             let shape = shapes[Int(random.next() % UInt64(shapes.count))]
             let arguments = Self.randomArguments(&random, shape, scratch: scratch) + ["--database-url", url]
             // VERITY_DATABASE_URL too: should an argument swallow the --database-url flag, the
             // command still reaches this database and never starts an embedded cluster.
+            if ProcessInfo.processInfo.environment["VERITY_FUZZ_TRACE"] == "1" {
+                FileHandle.standardError.write(Data("run \(run): \(arguments.map { String($0.prefix(30)) })\n".utf8))
+            }
             let result = verity(arguments, environment: ["VERITY_REVIEWER": "editor", "VERITY_DATABASE_URL": url])
             tally[result.status, default: 0] += 1
             let shown = arguments.map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }.joined(separator: " ")
@@ -219,7 +230,7 @@ struct FuzzTests {
         let db = try Connection(url)
         var random = SeededGenerator(seed: Self.seed)
         var tally: [Int32: Int] = [:]
-        let runs = Self.slow ? 3_000 : 300
+        let runs = Self.runs(default: 300)
         for run in 0..<runs {
             let base = bases[Int(random.next() % UInt64(bases.count))]
             var bytes = base.bytes
