@@ -26,9 +26,9 @@ struct FailoverTests {
         let writers = Self.slow ? 8 : 1
         let log = WriteLog()
         let stop = StopFlag()
-        let group = DispatchGroup()
-        for writer in 0..<writers {
-            DispatchQueue.global().async(group: group) {
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            runConcurrently(writers) { writer in
                 var number = 0
                 while !stop.isSet {
                     number += 1
@@ -40,7 +40,8 @@ struct FailoverTests {
                     if result.status != 0 { usleep(50_000) }
                 }
             }
-        }
+            finished.signal()
+        }.start()
         usleep(Self.slow ? 5_000_000 : 700_000)
         let beforeStop = log.acknowledged.count
         try pair.primary.stop()
@@ -50,7 +51,7 @@ struct FailoverTests {
         while log.acknowledged.count <= beforeStop + writers * 3, Date() < deadline { usleep(100_000) }
         if Self.slow { usleep(5_000_000) }
         stop.set()
-        group.wait()
+        finished.wait()
 
         print("failover: \(writers) writer(s), \(beforeStop) cases acknowledged before the primary stopped, "
               + "\(log.acknowledged.count) in all, \(log.failures.count) refused while no server was writable")
