@@ -1,21 +1,32 @@
 SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8';
+SELECT to_regclass('verity_schema_migrations') IS NOT NULL AS present;
 SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
+SET TRANSACTION READ ONLY;
 SELECT now() AS now;
-CREATE TEMP TABLE report_assignments ON COMMIT DROP AS
-SELECT a.case_id, r.handle AS reviewer
-  FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id;
-CREATE TEMP TABLE report_cases ON COMMIT DROP AS
-SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
-       c.due, c.verdict, c.confidence::int AS confidence
-  FROM cases c
- WHERE true;
-ALTER TABLE report_cases ADD PRIMARY KEY (id); ANALYZE report_cases; ANALYZE report_assignments;
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
 SELECT s.state, count(rc.id) AS count,
        coalesce(round(count(rc.id)::numeric / nullif(sum(count(rc.id)) OVER (), 0), 4), 0)::float8 AS share
   FROM case_states s LEFT JOIN report_cases rc ON rc.state = s.state
  GROUP BY s.state, s.position
  ORDER BY s.position;
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
 SELECT a.reviewer,
        count(*) FILTER (WHERE rc.state = 'claimed') AS claimed,
        count(*) FILTER (WHERE rc.state = 'disputed') AS disputed,
@@ -25,6 +36,15 @@ SELECT a.reviewer,
   FROM report_cases rc LEFT JOIN report_assignments a ON a.case_id = rc.id
  GROUP BY a.reviewer
  ORDER BY a.reviewer NULLS LAST;
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
 SELECT v.verdict, count(rc.id) AS count,
        round(avg(rc.confidence), 2)::float8 AS mean_confidence,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY rc.confidence) AS median_confidence,
@@ -36,8 +56,17 @@ SELECT v.verdict, count(rc.id) AS count,
   LEFT JOIN report_cases rc ON rc.verdict = v.verdict AND rc.state = 'assessed'
  GROUP BY v.verdict, v.position
  ORDER BY v.position;
-WITH ages AS (
-    SELECT rc.state, extract(epoch FROM '2026-11-25 17:38:35.117548+00'::timestamptz - rc.state_since) / 86400 AS days
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
+, ages AS (
+    SELECT rc.state, extract(epoch FROM '2026-11-25 17:38:14.388117+00'::timestamptz - rc.state_since) / 86400 AS days
       FROM report_cases rc
 )
 SELECT s.state, count(a.days) AS count,
@@ -48,20 +77,38 @@ SELECT s.state, count(a.days) AS count,
  WHERE s.is_open
  GROUP BY s.state, s.position
  ORDER BY s.position;
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
 SELECT rc.id, rc.ref, rc.claim, rc.state, rc.state_since, rc.opened_at,
-       round((extract(epoch FROM '2026-11-25 17:38:35.117548+00'::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
+       round((extract(epoch FROM '2026-11-25 17:38:14.388117+00'::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
            WHERE a.case_id = rc.id), '{}') AS reviewers
   FROM report_cases rc
  WHERE rc.state IN (SELECT state FROM case_states WHERE is_open)
  ORDER BY rc.state_since, rc.id
  LIMIT '10';
-WITH bounds AS (
-    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 17:38:35.117548+00'::timestamptz - interval '11 weeks')) AS first_week,
-           date_trunc('week', '2026-11-25 17:38:35.117548+00'::timestamptz) AS last_week
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
+, bounds AS (
+    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 17:38:14.388117+00'::timestamptz - interval '11 weeks')) AS first_week,
+           date_trunc('week', '2026-11-25 17:38:14.388117+00'::timestamptz) AS last_week
 ), events AS (
     SELECT date_trunc('week', h.at) AS week, h.action, h.at, rc.opened_at
       FROM case_history h JOIN report_cases rc ON rc.id = h.case_id
-     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 17:38:35.117548+00'
+     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 17:38:14.388117+00'
        AND h.at >= (SELECT first_week FROM bounds)
 )
 SELECT w.week::date AS week_start,
@@ -72,13 +119,22 @@ SELECT w.week::date AS week_start,
   LEFT JOIN events e ON e.week = w.week
  GROUP BY w.week
  ORDER BY w.week;
-WITH bounds AS (
-    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 17:38:35.117548+00'::timestamptz - interval '11 weeks')) AS first_week,
-           date_trunc('week', '2026-11-25 17:38:35.117548+00'::timestamptz) AS last_week
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
+, bounds AS (
+    SELECT date_trunc('week', coalesce(NULL, '2026-11-25 17:38:14.388117+00'::timestamptz - interval '11 weeks')) AS first_week,
+           date_trunc('week', '2026-11-25 17:38:14.388117+00'::timestamptz) AS last_week
 ), events AS (
     SELECT date_trunc('week', h.at) AS week, h.action, h.at, rc.opened_at
       FROM case_history h JOIN report_cases rc ON rc.id = h.case_id
-     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 17:38:35.117548+00'
+     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-11-25 17:38:14.388117+00'
        AND h.at >= (SELECT first_week FROM bounds)
 )
 SELECT (SELECT first_week::date FROM bounds) AS first_week, (SELECT last_week::date FROM bounds) AS last_week,
@@ -87,19 +143,45 @@ SELECT (SELECT first_week::date FROM bounds) AS first_week, (SELECT last_week::d
        round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM at - opened_at) / 86400)
               FILTER (WHERE action = 'assess'))::numeric, 2)::float8 AS median_days_to_assess
   FROM events;
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
 SELECT h.id, h.case_id, rc.ref, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason,
        h.details::text AS details
   FROM case_history h
   JOIN report_cases rc ON rc.id = h.case_id
   LEFT JOIN reviewers r ON r.id = h.actor_id
- WHERE h.at <= '2026-11-25 17:38:35.117548+00' AND (NULL::timestamptz IS NULL OR h.at >= NULL)
+ WHERE h.at <= '2026-11-25 17:38:14.388117+00' AND (NULL::timestamptz IS NULL OR h.at >= NULL)
  ORDER BY h.at DESC, h.id DESC
  LIMIT '20';
-SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 17:38:35.117548+00'::timestamptz AT TIME ZONE 'UTC')::date;
-SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, ('2026-11-25 17:38:35.117548+00'::timestamptz AT TIME ZONE 'UTC')::date - rc.due AS days_overdue,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+) SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 17:38:14.388117+00'::timestamptz AT TIME ZONE 'UTC')::date;
+WITH report_assignments AS (
+    SELECT a.case_id, r.handle AS reviewer
+      FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
+), report_cases AS (
+    SELECT c.id, c.ref, c.claim, c.state, c.state_changed_at AS state_since, c.created_at AS opened_at,
+           c.due, c.verdict, c.confidence::int AS confidence
+      FROM cases c
+     WHERE true
+)
+SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, ('2026-11-25 17:38:14.388117+00'::timestamptz AT TIME ZONE 'UTC')::date - rc.due AS days_overdue,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
            WHERE a.case_id = rc.id), '{}') AS reviewers
   FROM report_cases rc
- WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 17:38:35.117548+00'::timestamptz AT TIME ZONE 'UTC')::date
+ WHERE rc.state <> 'assessed' AND rc.due < ('2026-11-25 17:38:14.388117+00'::timestamptz AT TIME ZONE 'UTC')::date
  ORDER BY rc.due, rc.id
  LIMIT '50';
 COMMIT;

@@ -7,11 +7,11 @@ import VerityTestSupport
 /// kill -9 in the middle of a large import, of the `verity` process and of the
 /// PostgreSQL server: afterwards the import is entirely present or entirely
 /// absent, the chain verifies and `verity db status` is healthy.
-/// Default: 3,000 generated cases; `VERITY_SLOW_TESTS=1`: 30,000.
+/// Default: 1,000 generated cases; `VERITY_SLOW_TESTS=1`: 30,000.
 @Suite("Crashes during an import", .serialized)
 struct FaultCrashTests {
     static let slow = ProcessInfo.processInfo.environment["VERITY_SLOW_TESTS"] == "1"
-    static let cases = slow ? 30_000 : 3_000
+    static let cases = slow ? 30_000 : 1_000
 
     /// The generated import file (made once per test by the real program).
     static func generatedFile() throws -> String {

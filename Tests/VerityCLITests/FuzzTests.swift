@@ -12,6 +12,11 @@ import VerityTestSupport
 struct FuzzTests {
     static let slow = ProcessInfo.processInfo.environment["VERITY_SLOW_TESTS"] == "1"
     static let seed = UInt64(ProcessInfo.processInfo.environment["VERITY_FUZZ_SEED"] ?? "") ?? 8_2026
+    /// How many inputs: `default`, ten times more with VERITY_SLOW_TESTS=1, or VERITY_FUZZ_RUNS.
+    static func runs(default count: Int) -> Int {
+        Int(ProcessInfo.processInfo.environment["VERITY_FUZZ_RUNS"] ?? "") ?? (slow ? count * 10 : count)
+    }
+
     static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("seeds/izium-2022.jsonl").path
 
@@ -21,6 +26,11 @@ struct FuzzTests {
         var path: [String]
         var options: [(name: String, takesValue: Bool)]
         var positionals: Int
+        /// The positional arguments' names (`id`, `claim`) and the options the usage line requires.
+        var positionalNames: [String] = []
+        var required: [String] = []
+        /// An option's documented values, from "(values: a, b, c)".
+        var allowed: [String: [String]] = [:]
     }
 
     /// Walks `verity --help` and each subcommand's `--help`.
@@ -30,10 +40,13 @@ struct FuzzTests {
         while let path = queue.popLast() {
             let help = verity(path + ["--help"]).stdout
             let sections = helpSections(help)
+            // A subcommand line is indented by exactly two spaces (wrapped descriptions by more).
             let subcommands = (sections["SUBCOMMANDS"] ?? []).compactMap { line -> String? in
-                let name = line.split(separator: " ").first.map(String.init)
-                return name.flatMap { $0.allSatisfy { $0.isLetter || $0 == "-" } ? $0 : nil }
-            }.filter { $0 != "help" }
+                guard !line.hasPrefix("   "), let name = line.split(separator: " ").first.map(String.init),
+                    name.first?.isLowercase == true, name.allSatisfy({ $0.isLetter || $0 == "-" })
+                else { return nil }
+                return name
+            }.filter { $0 != "help" && path.count < 3 }
             if !subcommands.isEmpty {
                 queue += subcommands.map { path + [$0] }
                 continue
@@ -47,7 +60,30 @@ struct FuzzTests {
                 options.append((name, token.contains("<")))
             }
             let positionals = (sections["ARGUMENTS"] ?? []).filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("<") }.count
-            shapes.append(CommandShape(path: path, options: options, positionals: positionals))
+            var shape = CommandShape(path: path, options: options, positionals: positionals)
+            // USAGE: verity case assess <id> --verdict <verdict> … [--as <handle>] …: outside the
+            // brackets are the positionals and the required options.
+            if let usage = help.split(separator: "\n").first(where: { $0.hasPrefix("USAGE:") }) {
+                let bare = String(usage).replacingOccurrences(of: #"\[[^\]]*\]"#, with: "", options: .regularExpression)
+                let tokens = bare.split(separator: " ").map(String.init)
+                for (index, token) in tokens.enumerated() {
+                    if token.hasPrefix("--") { shape.required.append(token) }
+                    if token.hasPrefix("<"), index == 0 || !tokens[index - 1].hasPrefix("--") {
+                        shape.positionalNames.append(token.trimmingCharacters(in: CharacterSet(charactersIn: "<>.")))
+                    }
+                }
+            }
+            var current: String?
+            for line in sections["OPTIONS"] ?? [] {
+                if let range = line.range(of: #"^\s{2}(-[a-z], )?--[a-z][a-z0-9-]*"#, options: .regularExpression) {
+                    current = String(line[range].split(separator: " ").last ?? "")
+                }
+                if let current, let range = line.range(of: #"\(values: [^)]*"#, options: .regularExpression) {
+                    let list = line[range].dropFirst("(values: ".count).split(separator: ";")[0]
+                    shape.allowed[current] = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                }
+            }
+            shapes.append(shape)
         }
         return shapes
     }
@@ -84,7 +120,49 @@ struct FuzzTests {
         return values[Int(random.next() % UInt64(values.count))]
     }
 
+    /// A value that fits `name` (an option or a positional), so that the command gets
+    /// past parsing and reaches the database.
+    static func plausibleValue(_ random: inout SeededGenerator, _ name: String, _ shape: CommandShape, scratch: String) -> String {
+        func pick(_ values: [String]) -> String { values[Int(random.next() % UInt64(values.count))] }
+        if let allowed = shape.allowed[name], !allowed.isEmpty { return pick(allowed) }
+        switch name.trimmingCharacters(in: CharacterSet(charactersIn: "-")) {
+        case "id", "case", "case-id", "caseID": return pick(["1", "2", "3", "IZY-2022-001", "IZY-2022-004", "NOPE-9"])
+        case "as", "reviewer", "from", "to": return pick(["editor", "analyst", "evidence-pending", "disputed", "nobody"])
+        case "handle": return pick(["newbie", "editor", "Bad Handle"])
+        case "source", "note-id", "noteID", "limit", "credibility", "confidence", "seed", "cases": return pick(["1", "2", "3", "6", "7"])
+        case "claimed-at", "due", "published-at", "since", "as-of", "date": return pick(["2022-09-16", "2022-09-20T12:00:00Z"])
+        case "ref": return "FZ-\(random.next() % 1000)"
+        case "email": return "fuzz@example.org"
+        case "url": return "https://example.org/fuzz/\(random.next() % 100)"
+        case "file": return seeds
+        case "output": return scratch + "/out-\(random.next() % 4)"
+        case "text": return pick(["Izium", "grave", "Ізюм"])
+        default: return pick(["fuzz text", "Izium mass graves", "a reason"])
+        }
+    }
+
+    /// Half the vectors: a well-formed call (its positionals and required options with
+    /// fitting values, some optional ones), with one piece turned to garbage half the time.
+    static func wellFormedArguments(_ random: inout SeededGenerator, _ shape: CommandShape, scratch: String) -> [String] {
+        var pieces: [[String]] = shape.positionalNames.map { [plausibleValue(&random, $0, shape, scratch: scratch)] }
+        for option in shape.required where option != "--database-url" {
+            pieces.append([option, plausibleValue(&random, option, shape, scratch: scratch)])
+        }
+        let optional = shape.options.filter { !shape.required.contains($0.name) && $0.name != "--database-url" }
+        for _ in 0..<Int(random.next() % 3) where !optional.isEmpty {
+            let option = optional[Int(random.next() % UInt64(optional.count))]
+            pieces.append(option.takesValue ? [option.name, plausibleValue(&random, option.name, shape, scratch: scratch)] : [option.name])
+        }
+        if !pieces.isEmpty, random.next() % 2 == 0 {
+            let index = Int(random.next() % UInt64(pieces.count))
+            let slot = pieces[index].count - 1
+            pieces[index][slot] = randomValue(&random, option: slot == 0 ? nil : pieces[index][0], scratch: scratch)
+        }
+        return shape.path + pieces.flatMap { $0 }
+    }
+
     static func randomArguments(_ random: inout SeededGenerator, _ shape: CommandShape, scratch: String) -> [String] {
+        if random.next() % 2 == 0 { return wellFormedArguments(&random, shape, scratch: scratch) }
         var arguments = shape.path
         var pieces: [[String]] = []
         for _ in 0..<Int(random.next() % UInt64(shape.positionals + 2)) {
@@ -127,12 +205,15 @@ struct FuzzTests {
         var fingerprint = try DatabaseFingerprint.of(db)
         var random = SeededGenerator(seed: Self.seed)
         var tally: [Int32: Int] = [:]
-        let runs = Self.slow ? 20_000 : 2_000
+        let runs = Self.runs(default: 1_000)
         for run in 0..<runs {
             let shape = shapes[Int(random.next() % UInt64(shapes.count))]
             let arguments = Self.randomArguments(&random, shape, scratch: scratch) + ["--database-url", url]
             // VERITY_DATABASE_URL too: should an argument swallow the --database-url flag, the
             // command still reaches this database and never starts an embedded cluster.
+            if ProcessInfo.processInfo.environment["VERITY_FUZZ_TRACE"] == "1" {
+                FileHandle.standardError.write(Data("run \(run): \(arguments.map { String($0.prefix(30)) })\n".utf8))
+            }
             let result = verity(arguments, environment: ["VERITY_REVIEWER": "editor", "VERITY_DATABASE_URL": url])
             tally[result.status, default: 0] += 1
             let shown = arguments.map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }.joined(separator: " ")
@@ -219,7 +300,7 @@ struct FuzzTests {
         let db = try Connection(url)
         var random = SeededGenerator(seed: Self.seed)
         var tally: [Int32: Int] = [:]
-        let runs = Self.slow ? 3_000 : 300
+        let runs = Self.runs(default: 300)
         for run in 0..<runs {
             let base = bases[Int(random.next() % UInt64(bases.count))]
             var bytes = base.bytes

@@ -8,6 +8,19 @@ public struct ServerPrograms: Sendable {
     public var initdb: String { directory + "/initdb" }
     public var pgCtl: String { directory + "/pg_ctl" }
 
+    /// Another server program of the same installation (pg_basebackup, postgres):
+    /// next to pg_ctl, or next to the file pg_ctl links to (a PATH folder may
+    /// hold only links to initdb and pg_ctl).
+    public func program(_ name: String) -> String {
+        let linked = (try? FileManager.default.destinationOfSymbolicLink(atPath: pgCtl))
+            .map { ($0.hasPrefix("/") ? $0 : directory + "/" + $0) as NSString }?.deletingLastPathComponent
+        for folder in [directory, linked].compactMap({ $0 })
+        where FileManager.default.isExecutableFile(atPath: folder + "/" + name) {
+            return folder + "/" + name
+        }
+        return directory + "/" + name
+    }
+
     /// Where distributions put the programs when they are not on the PATH.
     public static var standardDirectories: [String] {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
