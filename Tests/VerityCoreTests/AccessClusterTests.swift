@@ -15,7 +15,7 @@ struct AccessClusterTests {
         return try #require(host)
     }
 
-    @Test("the loaded pg_hba rules: no TCP, the owner role over the socket, every other role by password")
+    @Test("the loaded pg_hba rules: no TCP, the owner role over the socket (also for replication), every other role by password")
     func hostBasedAuthentication() throws {
         let url = try TestServer.shared.makeDatabase()
         // With VERITY_TEST_DATABASE_URL the server is not an embedded cluster.
@@ -29,6 +29,7 @@ struct AccessClusterTests {
         }
         #expect(rules == [
             ["local", "all", EmbeddedCluster.superuser, "trust"],
+            ["local", "replication", EmbeddedCluster.superuser, "trust"],
             ["local", "all", "all", "scram-sha-256"],
         ])
         #expect(try db.query("SHOW listen_addresses")[0].decode(at: 0, as: String.self) == "")

@@ -197,6 +197,33 @@ struct AccessTests {
         #expect(try desk.fixture.ownerDesk().cases().count == 2)
     }
 
+    @Test("links, proposals and custody events of a restricted case are hidden with it (migration 010)")
+    func restrictedAttachmentsOf007And008() throws {
+        let desk = try RestrictedDesk()
+        defer { desk.fixture.dropLogins() }
+        let owner = try desk.fixture.ownerDesk()
+        try owner.link(.id(desk.restricted.id), to: .id(desk.open.id), as: .related, reason: "same site", by: desk.editor)
+        try owner.db.transaction { db in
+            try db.query("SELECT set_config('verity.actor', \(desk.editor), true)")
+            try db.query(
+                """
+                SELECT verity_custody_event(\(desk.privateSource), 'handed-over', now(), NULL, NULL, NULL, NULL, NULL,
+                                            \(desk.alice), 'sealed envelope')
+                """)
+        }
+        // A reviewer who may not see the restricted case sees neither the link nor the custody of its private source.
+        let bob = try Connection(desk.fixture.url(as: desk.bob))
+        func count(_ db: Connection, _ table: String) throws -> Int {
+            try db.query("SELECT count(*)::bigint AS n FROM \(unsafeSQL: table)")[0].decode("n")
+        }
+        #expect(try count(bob, "case_links") == 0)
+        #expect(try count(bob, "source_custody_events") == 0)
+        let alice = try Connection(desk.fixture.url(as: desk.alice))
+        #expect(try count(alice, "case_links") == 1)
+        #expect(try count(alice, "source_custody_events") >= 1)
+        #expect(try count(owner.db, "case_links") == 1)
+    }
+
     @Test("a reviewer cannot change or link to a restricted case they cannot see, even by id")
     func restrictedWrites() throws {
         let desk = try RestrictedDesk()
@@ -250,7 +277,7 @@ struct AccessTests {
         defer { fixture.dropLogins() }
         let alice = try fixture.addLogin("alice")
         _ = try fixture.desk(as: alice)
-        try fixture.ownerDesk().deactivateReviewer(alice)
+        _ = try fixture.ownerDesk().deactivateReviewer(alice)
         #expect(throws: PostgresError.self) { try fixture.desk(as: alice) }
     }
 

@@ -103,11 +103,13 @@ public struct EmbeddedCluster: Sendable {
     /// The embedded cluster's pg_hba.conf.
     public static let hostBasedAuthentication = """
         # Written by Verity. The socket directory is mode 0700: only the OS user who owns the
-        # cluster reaches it. Its superuser role connects without a password; every other role
-        # (reviewer logins) gives its password. There is no TCP listener and no host line.
-        # TYPE  DATABASE  USER    METHOD
-        local   all       \(superuser)  trust
-        local   all       all     scram-sha-256
+        # cluster reaches it. Its superuser role connects without a password, also for
+        # replication (pg_basebackup of a standby); every other role (reviewer logins) gives
+        # its password. There is no TCP listener and no host line.
+        # TYPE  DATABASE     USER    METHOD
+        local   all          \(superuser)  trust
+        local   replication  \(superuser)  trust
+        local   all          all     scram-sha-256
 
         """
 
