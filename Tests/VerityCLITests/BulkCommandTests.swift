@@ -75,6 +75,8 @@ struct BulkCommandTests {
         #expect(dryWithID.status == 64)
         let claimInBulk = verity(["case", "update", "--where-tag", "izium", "--claim", "x"], environment: env)
         #expect(claimInBulk.status == 64 && claimInBulk.stderr.contains("--claim"))
+        let restrictInBulk = verity(["case", "update", "--where-tag", "izium", "--restrict", "--reason", "x"], environment: env)
+        #expect(restrictInBulk.status == 64 && restrictInBulk.stderr.contains("--restrict"))
         let unknownReviewer = verity(["case", "move", "--where-reviewer", "ghost", "--to", "evidence-pending"], environment: env)
         #expect(unknownReviewer.status == 66)
         #expect(try cases(env).allSatisfy { ($0["reviewers"] as? [String])?.isEmpty == true })

@@ -84,7 +84,7 @@ extension CaseUpdate {
     func runBulk() throws {
         let oneCaseOnly: [(Bool, String)] = [
             (claim != nil, "--claim"), (claimant != nil, "--claimant"), (claimedAt != nil, "--claimed-at"),
-            (location != nil, "--location"), (due != nil, "--due"),
+            (location != nil, "--location"), (due != nil, "--due"), (restrict, "--restrict"), (unrestrict, "--unrestrict"),
         ]
         if let (_, option) = oneCaseOnly.first(where: { $0.0 }) {
             throw VerityError.usage(
