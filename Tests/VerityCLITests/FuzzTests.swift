@@ -174,7 +174,10 @@ struct FuzzTests {
             case 0:
                 pieces.append(["--no-such-option"])
             case 1 where !usable.isEmpty:
-                pieces.append([usable[Int(random.next() % UInt64(usable.count))].name])  // maybe missing its value
+                // An option maybe missing its value; never --output, whose value would then be
+                // the next garbage word: a file written into the working directory.
+                let option = usable[Int(random.next() % UInt64(usable.count))].name
+                if option != "--output" { pieces.append([option]) }
             default:
                 guard !usable.isEmpty else { continue }
                 let option = usable[Int(random.next() % UInt64(usable.count))]
@@ -203,6 +206,8 @@ struct FuzzTests {
         try #require(shapes.count >= 20, "the command tree was not read from --help: \(shapes.map(\.path))")
         let db = try Connection(url)
         var fingerprint = try DatabaseFingerprint.of(db)
+        let workingDirectory = FileManager.default.currentDirectoryPath
+        let filesBefore = Set(try FileManager.default.contentsOfDirectory(atPath: workingDirectory))
         var random = SeededGenerator(seed: Self.seed)
         var tally: [Int32: Int] = [:]
         let runs = Self.runs(default: 1_000)
@@ -232,6 +237,8 @@ struct FuzzTests {
         #expect(tally[0, default: 0] > 0 && tally[64, default: 0] > 0, "seed \(Self.seed): \(tally)")
         let audit = verity(["audit", "verify", "--database-url", url])
         #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        let stray = Set(try FileManager.default.contentsOfDirectory(atPath: workingDirectory)).subtracting(filesBefore)
+        #expect(stray.isEmpty, "seed \(Self.seed): the fuzzed commands wrote into \(workingDirectory): \(stray)")
     }
 
     /// One random change to a file: bytes flipped, cut short, lines dropped,
