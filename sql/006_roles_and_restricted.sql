@@ -1,4 +1,4 @@
--- 006: roles, login reviewers and restricted cases (see docs/access.md).
+-- 006: roles, login reviewers and restricted cases (see the README, "Roles and restricted cases").
 --
 -- * A reviewer may have a database login role (reviewers.login). A session
 --   whose session_user is such a login acts as that reviewer, always: a
