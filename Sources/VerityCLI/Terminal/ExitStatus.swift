@@ -66,9 +66,10 @@ enum VerityErrorTranslation {
             .invalidTextRepresentation, SQLState("22007"), SQLState("22008"), SQLState("22001"):
             return .usage(message, hint: error.hint)
         case .insufficientPrivilege:
-            return VerityError(
-                .failure, message,
-                hint: error.hint ?? "the database user you are connected as may not do this; "
+            // A refusal, not a failure: the connected role lacks the right (exit 65).
+            return .ruleViolated(
+                "the database user you are connected as is not allowed to do this (the database said: \(error.message))",
+                hint: error.hint ?? "connect as a reviewer whose role may do it (an editor or admin), or as the database owner; "
                     + "`verity db roles --help` lists what each role may do")
         case .readOnlySQLTransaction:
             return VerityError(.failure, message, hint: error.hint)

@@ -45,6 +45,7 @@ public struct DeskRoles {
     @discardableResult
     public func ensure() throws -> Outcome {
         try requireMigrated()
+        try requireMayGrant()
         return try db.transaction { db in
             var created: [String] = []
             for role in Self.all {

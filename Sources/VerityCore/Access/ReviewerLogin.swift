@@ -30,6 +30,7 @@ extension Desk {
                 "the password for \(handle)'s login is \(password.isEmpty ? "empty" : "shorter than 8 characters")",
                 hint: "put a longer one in the --password-file or in VERITY_NEW_PASSWORD")
         }
+        try requireMayAddReviewers(login: true)
         guard try DeskRoles(connection: db).exist() else {
             throw VerityError.ruleViolated(
                 "the group roles verity_reader, verity_reviewer and verity_admin do not exist yet",

@@ -15,6 +15,7 @@ extension Desk {
         guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw VerityError.usage("the reviewer's --name must not be empty")
         }
+        try requireMayAddReviewers(login: false)
         if let email, email.range(of: #"^[^@\s]+@[^@\s]+$"#, options: .regularExpression) == nil {
             throw VerityError.usage("\"\(email)\" is not an email address", hint: "use the form name@example.org")
         }
@@ -41,7 +42,8 @@ extension Desk {
 
     /// Deactivates a reviewer: they keep their history but can no longer act or be assigned.
     public func deactivateReviewer(_ handle: String) throws -> Reviewer {
-        try db.transaction { db in
+        if let existing = try reviewer(handle) { try requireMayDeactivateReviewers(withLogin: existing.login != nil) }
+        return try db.transaction { db in
             let updated = try db.query("UPDATE reviewers SET active = false WHERE handle = \(handle) RETURNING login")
             guard updated.rowCount == 1 else {
                 throw VerityError.notFound("no reviewer \"\(handle)\"", hint: "list reviewers with `verity reviewer list`")

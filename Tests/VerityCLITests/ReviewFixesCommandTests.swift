@@ -1,0 +1,70 @@
+import Foundation
+import PostgresClient
+import Testing
+import VerityCore
+import VerityTestSupport
+
+/// Review fixes on the command line.
+@Suite("Review fixes: commands")
+struct ReviewFixesCommandTests {
+    @Test("admin commands refuse a role that may not run them, up front, with exit 65 and nothing half-done")
+    func adminCommandsRefuseUpFront() throws {
+        let fixture = try AccessFixture()
+        defer { fixture.dropLogins() }
+        let alice = try fixture.addLogin("alice")
+        let admin = try fixture.addLogin("boss", role: .admin)
+        let dan = try fixture.addLogin("dan")
+        let eve = fixture.handle("eve")
+        fixture.track(eve)
+        func run(_ arguments: [String], as login: String) -> CLIResult {
+            verity(arguments + ["--database-url", fixture.url(as: login)], environment: ["VERITY_NEW_PASSWORD": fixture.password])
+        }
+        for (arguments, expected) in [
+            (["reviewer", "add", eve, "--name", "Eve", "--login"], "only a desk admin"),
+            (["reviewer", "add", eve, "--name", "Eve"], "only a desk admin may add reviewers"),
+            (["reviewer", "deactivate", dan], "only a desk admin may deactivate reviewers"),
+            (["db", "roles"], "only the database owner"),
+        ] {
+            let result = run(arguments, as: alice)
+            #expect(result.status == 65, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("permission denied"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("hint:"), "\(arguments)")
+        }
+        let asAdmin = run(["db", "roles"], as: admin)
+        #expect(asAdmin.status == 65, "\(asAdmin.stderr)")
+        #expect(asAdmin.stderr.contains("only the database owner (with CREATEROLE) or a superuser"), "\(asAdmin.stderr)")
+        // Nothing was half-done.
+        let owner = try Connection(fixture.url)
+        let eveRows: Int = try owner.query("SELECT count(*)::bigint AS n FROM reviewers WHERE handle = \(eve)")[0].decode("n")
+        #expect(eveRows == 0)
+        let eveRole: Bool = try owner.query("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(eve)) AS e")[0].decode("e")
+        #expect(!eveRole)
+        let danActive: Bool = try owner.query("SELECT active FROM reviewers WHERE handle = \(dan)")[0].decode("active")
+        #expect(danActive)
+        // An admin login may add reviewers (with a login) and deactivate them.
+        let added = run(["reviewer", "add", eve, "--name", "Eve", "--login"], as: admin)
+        #expect(added.status == 0, "\(added.stderr)")
+        let deactivated = run(["reviewer", "deactivate", dan], as: admin)
+        #expect(deactivated.status == 0, "\(deactivated.stderr)")
+    }
+
+    @Test("a permission the database refuses (SQLSTATE 42501) exits 65 with a sentence and a hint")
+    func insufficientPrivilegeIs65() throws {
+        let fixture = try AccessFixture()
+        defer { fixture.dropLogins() }
+        let editor = try fixture.addLogin("ed", role: .editor)
+        // A login in verity_reader only (made by hand): it may read, not write.
+        let reader = fixture.handle("reader")
+        fixture.track(reader)
+        let owner = try Connection(fixture.url)
+        let statement: String = try owner.query(
+            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE verity_reader', \(reader)::text, \(fixture.password)::text) AS s")[0]
+            .decode("s")
+        try owner.execute(unsafeSQL: statement)
+        let result = verity(["case", "open", "Bridge destroyed", "--claimant", "Governor", "--as", editor, "--database-url", fixture.url(as: reader)])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("is not allowed to do this"), "\(result.stderr)")
+        #expect(result.stderr.contains("hint:"))
+    }
+}
