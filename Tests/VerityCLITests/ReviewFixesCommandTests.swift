@@ -67,4 +67,33 @@ struct ReviewFixesCommandTests {
         #expect(result.stderr.contains("is not allowed to do this"), "\(result.stderr)")
         #expect(result.stderr.contains("hint:"))
     }
+
+    @Test("--file naming a directory exits 64, an unreadable or missing file 66, each with a sentence (source add, custody, verify)")
+    func fileThatIsNotAFile() throws {
+        let env = try deskEnvironment()
+        let file = try custodyFile("bytes")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let directory = NSTemporaryDirectory()
+        let added = verity(
+            ["source", "add", "https://example.org/a", "--title", "A", "--publisher", "P", "--file", file, "--format", "json"], environment: env)
+        #expect(added.status == 0, "\(added.stderr)")
+        let id = String(try #require(try json(added)["id"] as? Int))
+        for arguments in [
+            ["source", "add", "https://example.org/b", "--title", "B", "--publisher", "P", "--file", directory],
+            ["source", "verify", id, "--file", directory],
+            ["source", "custody", id, "--event", "copied", "--copy", "working", "--file", directory],
+        ] {
+            let result = verity(arguments, environment: env)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("\(directory) is a directory, not a file"), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("NSCocoaErrorDomain"), "\(arguments)")
+        }
+        // /proc/self/mem opens but cannot be read from its start (even as root, which reads any chmod 000 file).
+        for path in ["/proc/self/mem", directory + "no-such-file-\(UUID().uuidString)"] {
+            let result = verity(["source", "verify", id, "--file", path], environment: env)
+            #expect(result.status == 66, "\(path): \(result.stderr)")
+            #expect(result.stderr.contains(path), "\(path): \(result.stderr)")
+            #expect(!result.stderr.contains("NSCocoaErrorDomain"), "\(path): \(result.stderr)")
+        }
+    }
 }
