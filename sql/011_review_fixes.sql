@@ -12,3 +12,73 @@ CREATE POLICY case_history_visible ON case_history
                          AND case_history.details ? 'other_case_id'
                     THEN verity_case_visible((case_history.details->>'other_case_id')::bigint)
                     ELSE true END);
+
+-- 4. The chain of custody must stay meaningful: a copy carries the hash of the
+-- copied file; no event is dated before the file was collected; a hand-over
+-- goes to someone other than the current holder. The holder at a time is the
+-- recipient of the last hand-over up to then (by time, then id), else the
+-- reviewer who collected the file. It runs with the caller's rights, so a
+-- user sees only the holders of sources they may see.
+CREATE FUNCTION verity_custody_holder(p_source_id bigint, p_at timestamptz) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+               (SELECT e.to_holder FROM source_custody_events e
+                 WHERE e.source_id = p_source_id AND e.event = 'handed-over' AND e.at <= p_at
+                 ORDER BY e.at DESC, e.id DESC LIMIT 1),
+               (SELECT r.handle FROM source_custody_events e JOIN reviewers r ON r.id = e.actor_id
+                 WHERE e.source_id = p_source_id AND e.event = 'collected' ORDER BY e.at, e.id LIMIT 1))
+$$;
+
+CREATE OR REPLACE FUNCTION verity_custody_event(
+    p_source_id bigint, p_event text, p_at timestamptz DEFAULT NULL, p_tool text DEFAULT NULL,
+    p_sha256 text DEFAULT NULL, p_copy_kind text DEFAULT NULL, p_file_name text DEFAULT NULL,
+    p_file_size bigint DEFAULT NULL, p_to_holder text DEFAULT NULL, p_note text DEFAULT NULL,
+    p_outcome text DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    actor bigint := verity_actor_id();
+    event_at timestamptz := coalesce(p_at, verity_now());
+    collected_at timestamptz;
+    holder text;
+    new_id bigint;
+BEGIN
+    PERFORM 1 FROM sources WHERE id = p_source_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002', MESSAGE = format('no source %s', p_source_id),
+            HINT = 'list sources with `verity source list`';
+    END IF;
+    IF p_at > now() + interval '1 minute' THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = format('a custody event cannot happen in the future (%s)', p_at);
+    END IF;
+    IF p_event = 'copied' AND p_sha256 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = format('a copy of source %s needs the hash of the copied file', p_source_id),
+            HINT = 'give the copy with --file PATH';
+    END IF;
+    IF p_event <> 'collected' THEN
+        SELECT min(e.at) INTO collected_at FROM source_custody_events e
+         WHERE e.source_id = p_source_id AND e.event = 'collected';
+        IF event_at < collected_at THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR002',
+                MESSAGE = format('a custody event of source %s cannot be dated %s, before the file was collected (%s)',
+                                 p_source_id, event_at, collected_at),
+                HINT = 'check --at; the chain starts with the collection';
+        END IF;
+    END IF;
+    IF p_event = 'handed-over' THEN
+        holder := verity_custody_holder(p_source_id, event_at);
+        IF holder = btrim(p_to_holder) THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR002',
+                MESSAGE = format('source %s''s file is already held by %s; a hand-over goes to someone else', p_source_id, holder),
+                HINT = 'name the new holder with --to';
+        END IF;
+    END IF;
+    INSERT INTO source_custody_events (source_id, event, at, actor_id, tool, sha256, copy_kind, file_name, file_size,
+                                       from_holder, to_holder, note, outcome)
+    VALUES (p_source_id, p_event, event_at, actor, nullif(btrim(p_tool), ''), p_sha256, p_copy_kind,
+            p_file_name, p_file_size, holder, nullif(btrim(p_to_holder), ''), nullif(btrim(p_note), ''), p_outcome)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END $$;

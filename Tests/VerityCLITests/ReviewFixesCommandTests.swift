@@ -96,4 +96,47 @@ struct ReviewFixesCommandTests {
             #expect(!result.stderr.contains("NSCocoaErrorDomain"), "\(path): \(result.stderr)")
         }
     }
+
+    @Test("custody refuses a copy without its file, an event before the collection and a hand-over to the holder; lists by time")
+    func custodyChainStaysMeaningful() throws {
+        let env = try deskEnvironment()
+        let file = try custodyFile("<html>statement</html>")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let added = verity([
+            "source", "add", "https://example.org/s", "--title", "S", "--publisher", "P", "--file", file,
+            "--collected-at", "2022-09-19T11:00:00Z", "--as", "analyst", "--format", "json",
+        ], environment: env)
+        #expect(added.status == 0, "\(added.stderr)")
+        let id = String(try #require(try json(added)["id"] as? Int))
+        func custody(_ arguments: [String]) -> CLIResult { verity(["source", "custody", id] + arguments, environment: env) }
+
+        let noFile = custody(["--event", "copied", "--copy", "working"])
+        #expect(noFile.status == 64, "\(noFile.stderr)")
+        #expect(noFile.stderr.contains("--file"))
+        let early = custody(["--event", "handed-over", "--to", "lawyer", "--at", "2022-09-18T09:00:00Z"])
+        #expect(early.status == 65, "\(early.stderr)")
+        #expect(early.stderr.contains("before the file was collected"), "\(early.stderr)")
+        let toAnalyst = custody(["--event", "handed-over", "--to", "analyst"])
+        #expect(toAnalyst.status == 65, "the collector holds it: \(toAnalyst.stderr)")
+        #expect(custody(["--event", "handed-over", "--to", "third"]).status == 0)
+        let again = custody(["--event", "handed-over", "--to", "third"])
+        #expect(again.status == 65, "\(again.stderr)")
+        #expect(again.stderr.contains("already held by third"), "\(again.stderr)")
+        // Recorded later, happened earlier: listed in time order.
+        let backdated = custody(["--event", "handed-over", "--to", "courier", "--at", "2022-09-20T09:00:00Z"])
+        #expect(backdated.status == 0, "\(backdated.stderr)")
+        let chain = try #require(try custody(["--format", "json"]).json() as? [[String: Any]])
+        #expect(chain.map { $0["to_holder"] as? String } == [nil, "courier", "third"])
+        #expect(chain[1]["from_holder"] as? String == "analyst")
+
+        // The database refuses the same even when called directly.
+        let db = try Connection(try #require(env["VERITY_DATABASE_URL"]))
+        let error = #expect(throws: PostgresError.self) {
+            try db.transaction { db in
+                try db.query("SELECT set_config('verity.actor', 'editor', true)")
+                try db.query("SELECT verity_custody_event(\(Int(id)!), 'copied')")
+            }
+        }
+        #expect(error?.sqlState == SQLState("VR002"), "\(error?.message ?? "")")
+    }
 }

@@ -151,7 +151,7 @@ extension Desk {
             SELECT e.id, e.source_id, e.event, e.at, e.recorded_at, r.handle AS actor, e.tool, e.sha256, e.copy_kind,
                    e.file_name, e.file_size, e.from_holder, e.to_holder, e.note, e.outcome, e.hash
               FROM source_custody_events e LEFT JOIN reviewers r ON r.id = e.actor_id
-             WHERE e.source_id = \(sourceID) ORDER BY e.id
+             WHERE e.source_id = \(sourceID) ORDER BY e.at, e.id
             """
         ).rows.map { row in
             CustodyEvent(
@@ -208,6 +208,30 @@ extension Desk {
         }
     }
 
+    /// Refuses an event dated before the file was collected, and a hand-over
+    /// to whoever holds the file already (the database checks both again).
+    func requireCustodyOrder(source sourceID: Int, event: CustodyEventKind, to holder: String?, at: Date?) throws {
+        let row = try db.query(
+            """
+            SELECT (SELECT min(e.at) FROM source_custody_events e
+                     WHERE e.source_id = \(sourceID) AND e.event = 'collected') AS collected_at,
+                   verity_custody_holder(\(sourceID), coalesce(\(at)::timestamptz, now())) AS holder
+            """)[0]
+        if let at, let collected: Date = try row.decode("collected_at"), at < collected {
+            throw VerityError.ruleViolated(
+                "a custody event of source \(sourceID) cannot be dated \(ISO8601DateFormatter().string(from: at)), "
+                    + "before the file was collected (\(ISO8601DateFormatter().string(from: collected)))",
+                hint: "check --at; the chain starts with the collection")
+        }
+        if event == .handedOver, let holder, let current: String = try row.decode("holder"),
+            current == holder.trimmingCharacters(in: .whitespacesAndNewlines)
+        {
+            throw VerityError.ruleViolated(
+                "source \(sourceID)'s file is already held by \(current); a hand-over goes to someone else",
+                hint: "name the new holder with --to")
+        }
+    }
+
     /// Records the `collected` event of a file that `addSource` hashed, in its transaction.
     func recordCollection(
         _ db: Connection, source sourceID: Int, file: (name: String, hash: String, size: Int), collection: FileCollection
@@ -245,7 +269,13 @@ extension Desk {
             if holder != nil {
                 throw VerityError.usage("--to is for --event handed-over; a copy stays with its maker")
             }
+            guard filePath != nil else {
+                throw VerityError.usage(
+                    "a copy needs the copied file, so that its hash shows it is identical to the collected one",
+                    hint: "give it with --file PATH (and --copy working or evidentiary)")
+            }
         }
+        try requireCustodyOrder(source: sourceID, event: event, to: holder, at: at)
         guard let expected = source.fileSha256 else {
             throw VerityError.ruleViolated(
                 "source \(sourceID) has no collected file, so it has no chain of custody",
