@@ -139,4 +139,39 @@ struct ReviewFixesCommandTests {
         }
         #expect(error?.sqlState == SQLState("VR002"), "\(error?.message ?? "")")
     }
+
+    @Test("a duplicate is listed under the state it is shown with, and shows when its canonical case changed state")
+    func duplicateListedUnderShownState() throws {
+        let env = try deskEnvironment()
+        func open(_ claim: String, ref: String) throws -> String {
+            let opened = verity(["case", "open", claim, "--claimant", "Zelensky", "--ref", ref, "--format", "json"], environment: env)
+            return String(try #require(try json(opened)["id"] as? Int, "\(opened.stderr)"))
+        }
+        let canonical = try open("450 dead people", ref: "IZY-001")
+        let duplicate = try open("450 bodies in Izium", ref: "IZY-014")
+        #expect(verity(["case", "move", duplicate, "--to", "disputed", "--reason", "denied"], environment: env).status == 0)
+        #expect(verity(["case", "link", duplicate, "--to", canonical, "--as", "duplicate-of", "--reason", "same video"], environment: env).status == 0)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(verity(["case", "move", canonical, "--to", "evidence-pending"], environment: env).status == 0)
+
+        func listed(_ state: String) throws -> [Int] {
+            let rows = try #require(try verity(["case", "list", "--state", state, "--format", "json"], environment: env).json() as? [[String: Any]])
+            return rows.compactMap { $0["id"] as? Int }
+        }
+        #expect(try listed("disputed").isEmpty, "shown as evidence-pending, so not listed as disputed")
+        #expect(try listed("evidence-pending") == [Int(canonical)!, Int(duplicate)!])
+
+        let shown = try json(verity(["case", "show", duplicate, "--format", "json"], environment: env))
+        let canonicalShown = try json(verity(["case", "show", canonical, "--format", "json"], environment: env))
+        #expect(shown["state"] as? String == "evidence-pending")
+        #expect(shown["own_state"] as? String == "disputed")
+        #expect(shown["state_changed_at"] as? String == canonicalShown["state_changed_at"] as? String)
+        func stateLine(_ id: String) -> String? {
+            verity(["report", "case", id], environment: env).stdout.split(separator: "\n").first { $0.contains("**State:**") }
+                .map(String.init)
+        }
+        let line = try #require(stateLine(duplicate))
+        #expect(line.contains("evidence-pending (since"), "\(line)")
+        #expect(line == stateLine(canonical), "the duplicate shows when its canonical case changed state")
+    }
 }

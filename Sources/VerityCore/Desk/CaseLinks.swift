@@ -173,6 +173,7 @@ extension Desk {
             shown.canonicalCaseID = root
             shown.ownState = c.state
             shown.state = canonical.state
+            shown.stateChangedAt = canonical.stateChangedAt
             shown.verdict = canonical.verdict
             shown.confidence = canonical.confidence
             shown.rationale = canonical.rationale

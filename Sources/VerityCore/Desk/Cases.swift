@@ -106,7 +106,15 @@ extension Desk {
 
     public func cases(_ filter: CaseFilter = CaseFilter()) throws -> [CaseSummary] {
         var conditions: [Query] = ["true"]
-        if let state = filter.state { conditions.append("c.state = \(state.rawValue)") }
+        if let state = filter.state {
+            // A duplicate is listed under the state it is shown with: its canonical case's.
+            conditions.append(
+                """
+                CASE WHEN dl.other_id IS NULL THEN c.state
+                     ELSE coalesce((SELECT cc.state FROM cases cc WHERE cc.id = verity_canonical_case(c.id)), c.state)
+                END = \(state.rawValue)
+                """)
+        }
         if let tag = filter.tag { conditions.append("\(tag) = ANY (c.tags)") }
         if let reviewer = filter.reviewer {
             conditions.append(
