@@ -216,7 +216,7 @@ struct CaseCommandTests {
         let nobody = verity(["case", "open", "c", "--claimant", "x"], environment: anonymous)
         #expect(nobody.status == 64 && nobody.stderr.contains("--as HANDLE"))
         let stranger = verity(["case", "open", "c", "--claimant", "x", "--as", "ghost"], environment: env)
-        #expect(stranger.status == 65 && stranger.stderr.contains("unknown reviewer \"ghost\""))
+        #expect(stranger.status == 66 && stranger.stderr.contains("unknown reviewer \"ghost\""))
         let badDate = verity(["case", "open", "c", "--claimant", "x", "--claimed-at", "16/09/2022"], environment: env)
         #expect(badDate.status == 64 && badDate.stderr.contains("--claimed-at"))
         let badURL = verity(["source", "add", "not a url", "--title", "t", "--publisher", "p"], environment: env)

@@ -174,4 +174,31 @@ struct ReviewFixesCommandTests {
         #expect(line.contains("evidence-pending (since"), "\(line)")
         #expect(line == stateLine(canonical), "the duplicate shows when its canonical case changed state")
     }
+
+    @Test("case link names --by when no reviewer acts, and an unknown reviewer exits 66 through --as, --by and --to")
+    func actingReviewerHintsAndUnknownReviewers() throws {
+        let env = try deskEnvironment()
+        var ids: [String] = []
+        for ref in ["IZY-1", "IZY-2"] {
+            let opened = verity(["case", "open", "claim \(ref)", "--claimant", "Governor", "--ref", ref, "--format", "json"], environment: env)
+            ids.append(String(try #require(try json(opened)["id"] as? Int, "\(opened.stderr)")))
+        }
+        var noActor = env
+        noActor["VERITY_REVIEWER"] = nil
+        let link = verity(["case", "link", ids[0], "--to", ids[1], "--as", "related", "--reason", "same town"], environment: noActor)
+        #expect(link.status == 64, "\(link.stderr)")
+        #expect(link.stderr.contains("--by HANDLE or VERITY_REVIEWER") || link.stderr.contains("pass --by HANDLE or set VERITY_REVIEWER"), "\(link.stderr)")
+        #expect(!link.stderr.contains("pass --as"), "\(link.stderr)")
+        for arguments in [
+            ["case", "move", ids[0], "--to", "disputed", "--reason", "denied", "--as", "ghost"],
+            ["case", "open", "c", "--claimant", "x", "--as", "ghost"],
+            ["case", "link", ids[0], "--to", ids[1], "--as", "related", "--reason", "r", "--by", "ghost"],
+            ["case", "assign", ids[0], "--to", "ghost"],
+            ["evidence", "add", ids[0], "--stance", "context", "--credibility", "3", "--note", "n", "--as", "ghost"],
+        ] {
+            let result = verity(arguments, environment: env)
+            #expect(result.status == 66, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("ghost"), "\(arguments): \(result.stderr)")
+        }
+    }
 }

@@ -11,6 +11,16 @@ struct LinkActorOptions: ParsableArguments {
     var handle: String?
 
     var actor: String? { handle ?? ProcessEnvironment.current["VERITY_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// Runs `body`; a missing acting reviewer is named by this command's flag (--by), not --as.
+    func acting<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch var error as VerityError where error.hint?.contains("pass --as HANDLE") == true {
+            error.hint = "pass --by HANDLE or set VERITY_REVIEWER (in `case link` and `case unlink`, --as is the kind of link)"
+            throw error
+        }
+    }
 }
 
 struct CaseLinkCommand: ParsableCommand {
@@ -34,7 +44,9 @@ struct CaseLinkCommand: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let link = try options.openDesk().link(CaseKey(id), to: CaseKey(to), as: kind, reason: reason, by: actor.actor)
+        let link = try actor.acting {
+            try options.openDesk().link(CaseKey(id), to: CaseKey(to), as: kind, reason: reason, by: actor.actor)
+        }
         switch options.format {
         case .json: Console.current.print(JSONOutput.encode(link))
         default: Console.current.print("Linked: case \(id) is \(link.sentence).")
@@ -60,7 +72,9 @@ struct CaseUnlinkCommand: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let link = try options.openDesk().unlink(CaseKey(id), from: CaseKey(to), as: kind, reason: reason, by: actor.actor)
+        let link = try actor.acting {
+            try options.openDesk().unlink(CaseKey(id), from: CaseKey(to), as: kind, reason: reason, by: actor.actor)
+        }
         switch options.format {
         case .json: Console.current.print(JSONOutput.encode(link))
         default: Console.current.print("Unlinked: case \(id) is no longer \(link.sentence).")

@@ -10,8 +10,8 @@ import VerityCore
 /// | 0 | success |
 /// | 1 | unexpected failure |
 /// | 64 | usage error: a bad option or value |
-/// | 65 | rule violated: transition, missing evidence, unknown reviewer |
-/// | 66 | not found: no such case, source, reviewer or note |
+/// | 65 | rule violated: transition, missing evidence, deactivated reviewer, no permission |
+/// | 66 | not found: no such case, source, reviewer (also --as/--by/--to naming an unknown one) or note |
 /// | 69 | database unavailable |
 /// | 75 | conflicting concurrent change: run the command again |
 public enum ExitStatus: Int32, CaseIterable, Sendable {
@@ -58,6 +58,10 @@ enum VerityErrorTranslation {
         }
         let message = error.message + (error.detail.map { " (\($0))" } ?? "")
         guard let state = error.sqlState else { return VerityError(.failure, message) }
+        // An unknown reviewer (--as, --by, --to) is not found (66), wherever the database noticed it.
+        if state == SQLState("VR003"), error.message.hasPrefix("unknown reviewer") {
+            return .notFound(error.message, hint: error.hint)
+        }
         if state.errorClass == "VR" { return .ruleViolated(error.message, hint: error.hint) }
         switch state {
         case .serializationFailure, .deadlockDetected, .lockNotAvailable:

@@ -43,7 +43,7 @@ public struct Desk {
     /// Checks that `handle` names an active reviewer (the database checks again).
     func requireActiveReviewer(_ handle: String, role: String = "acting reviewer") throws -> Reviewer {
         guard let reviewer = try reviewer(handle) else {
-            throw VerityError.ruleViolated(
+            throw VerityError.notFound(
                 "unknown reviewer \"\(handle)\" (\(role))",
                 hint: "list reviewers with `verity reviewer list`; add one with `verity reviewer add`")
         }
