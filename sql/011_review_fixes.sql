@@ -82,3 +82,40 @@ BEGIN
     RETURNING id INTO new_id;
     RETURN new_id;
 END $$;
+
+-- 7. A pending verdict proposal withdrawn because its case left
+-- evidence-pending (disputed, or assessed directly after four-eyes was turned
+-- off) is recorded in the case's history as `withdraw-verdict`, with the
+-- proposal, who proposed it and why it was withdrawn; the acting reviewer is
+-- whoever moved the case.
+ALTER TABLE case_history DROP CONSTRAINT history_action_known;
+ALTER TABLE case_history ADD CONSTRAINT history_action_known CHECK (action IN (
+    'open', 'update', 'dispute', 'move', 'assess', 'reopen', 'assign', 'unassign',
+    'link-source', 'add-evidence', 'retract-evidence', 'restrict', 'unrestrict',
+    'propose-verdict', 'sign-off', 'reject-verdict', 'link-case', 'unlink-case', 'withdraw-verdict'));
+
+CREATE OR REPLACE FUNCTION verdict_proposals_after_write() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    proposal jsonb := jsonb_build_object('proposal_id', NEW.id, 'verdict', NEW.verdict,
+                                         'confidence', NEW.confidence, 'rationale', NEW.rationale);
+    saved_reason text;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM verity_record(NEW.case_id, 'propose-verdict', NULL, NULL, proposal);
+    ELSIF NEW.state = 'signed-off' THEN
+        PERFORM verity_record(NEW.case_id, 'sign-off', NULL, NULL,
+            proposal || jsonb_build_object('proposed_by', (SELECT handle FROM reviewers WHERE id = NEW.proposed_by)));
+    ELSIF NEW.state = 'rejected' THEN
+        PERFORM set_config('verity.reason', NEW.reason, true);
+        PERFORM verity_record(NEW.case_id, 'reject-verdict', NULL, NULL,
+            proposal || jsonb_build_object('proposed_by', (SELECT handle FROM reviewers WHERE id = NEW.proposed_by)));
+    ELSIF NEW.state = 'withdrawn' AND OLD.state = 'pending' THEN
+        saved_reason := verity_setting('verity.reason');
+        PERFORM set_config('verity.reason', NEW.reason, true);
+        PERFORM verity_record(NEW.case_id, 'withdraw-verdict', NULL, NULL,
+            proposal || jsonb_build_object('proposed_by', (SELECT handle FROM reviewers WHERE id = NEW.proposed_by)));
+        PERFORM set_config('verity.reason', coalesce(saved_reason, ''), true);
+    END IF;
+    RETURN NULL;
+END $$;

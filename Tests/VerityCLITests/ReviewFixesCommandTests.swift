@@ -201,4 +201,48 @@ struct ReviewFixesCommandTests {
             #expect(result.stderr.contains("ghost"), "\(arguments): \(result.stderr)")
         }
     }
+
+    @Test("a withdrawn verdict proposal is recorded in the history and said by dispute and by assess; four-eyes on twice changes nothing")
+    func withdrawnProposalLeavesATrace() throws {
+        let env = try deskEnvironment()
+        #expect(verity(["config", "set", "four-eyes", "on"], environment: env).status == 0)
+        let again = verity(["config", "set", "four-eyes", "on", "--format", "json"], environment: env)
+        #expect(again.status == 0, "\(again.stderr)")
+        let changes = try #require(try json(again)["history"] as? [[String: Any]])
+        #expect(changes.count == 1, "the second `on` recorded nothing")
+        #expect(verity(["config", "set", "four-eyes", "on"], environment: env).stdout.contains("already on; nothing changed"))
+
+        func pendingCase(_ ref: String) throws -> String {
+            let opened = verity(["case", "open", "claim \(ref)", "--claimant", "Zelensky", "--ref", ref, "--format", "json"], environment: env)
+            let id = String(try #require(try json(opened)["id"] as? Int))
+            #expect(verity(["case", "move", id, "--to", "evidence-pending"], environment: env).status == 0)
+            #expect(verity(["evidence", "add", id, "--stance", "supports", "--credibility", "2", "--note", "AFP photo"], environment: env).status == 0)
+            let proposed = verity(["case", "assess", id, "--verdict", "mostly-true", "--confidence", "3", "--rationale", "photos"], environment: env)
+            #expect(proposed.status == 0, "\(proposed.stderr)")
+            return id
+        }
+        func lastHistory(_ id: String) throws -> [String: Any] {
+            let shown = try json(verity(["case", "show", id, "--format", "json"], environment: env))
+            return try #require((shown["history"] as? [[String: Any]])?.last)
+        }
+
+        let disputed = try pendingCase("IZY-1")
+        let dispute = verity(["case", "dispute", disputed, "--reason", "Kremlin denies"], environment: env)
+        #expect(dispute.status == 0, "\(dispute.stderr)")
+        #expect(dispute.stdout.contains("Withdrew the verdict awaiting sign-off (mostly-true, confidence 3, proposed by editor)"), "\(dispute.stdout)")
+        let withdrawn = try lastHistory(disputed)
+        #expect(withdrawn["action"] as? String == "withdraw-verdict")
+        #expect(withdrawn["actor"] as? String == "editor")
+        #expect((withdrawn["reason"] as? String)?.contains("withdrawn: the case moved to disputed") == true)
+        let history = verity(["case", "history", disputed], environment: env)
+        #expect(history.stdout.contains("withdraw-verdict"), "\(history.stdout)")
+
+        let assessed = try pendingCase("IZY-2")
+        #expect(verity(["config", "set", "four-eyes", "off"], environment: env).status == 0)
+        let assess = verity(["case", "assess", assessed, "--verdict", "true", "--confidence", "2", "--rationale", "more photos"], environment: env)
+        #expect(assess.status == 0, "\(assess.stderr)")
+        #expect(assess.stdout.contains("Withdrew the verdict awaiting sign-off"), "\(assess.stdout)")
+        #expect(try lastHistory(assessed)["action"] as? String == "withdraw-verdict")
+        #expect(verity(["audit", "verify"], environment: env).status == 0)
+    }
 }

@@ -172,8 +172,11 @@ struct CaseDispute: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let moved = try options.openDesk().move(CaseKey(id), to: .disputed, reason: reason, citing: source, as: actor.actor)
-        ModelViews.printCase(moved, format: options.format, sentence: "Case \(moved.label) is now disputed.")
+        let desk = try options.openDesk()
+        let pending = try desk.pendingProposal(CaseKey(id))
+        let moved = try desk.move(CaseKey(id), to: .disputed, reason: reason, citing: source, as: actor.actor)
+        ModelViews.printCase(
+            moved, format: options.format, sentence: "Case \(moved.label) is now disputed." + Self.withdrawn(pending, moved))
     }
 }
 
@@ -198,8 +201,12 @@ struct CaseMove: ParsableCommand {
             throw VerityError.usage(
                 "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
         }
-        let moved = try options.openDesk().move(CaseKey(id), to: to, reason: reason, as: actor.actor)
-        ModelViews.printCase(moved, format: options.format, sentence: "Case \(moved.label) is now \(moved.state.rawValue).")
+        let desk = try options.openDesk()
+        let pending = try desk.pendingProposal(CaseKey(id))
+        let moved = try desk.move(CaseKey(id), to: to, reason: reason, as: actor.actor)
+        ModelViews.printCase(
+            moved, format: options.format,
+            sentence: "Case \(moved.label) is now \(moved.state.rawValue)." + Self.withdrawn(pending, moved))
     }
 }
 
@@ -221,12 +228,15 @@ struct CaseAssess: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let outcome = try options.openDesk().assess(
+        let desk = try options.openDesk()
+        let pending = try desk.pendingProposal(CaseKey(id))
+        let outcome = try desk.assess(
             CaseKey(id), Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
         switch outcome {
         case .assessed(let assessed):
             ModelViews.printCase(
-                assessed, format: options.format, sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue).")
+                assessed, format: options.format,
+                sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue)." + Self.withdrawn(pending, assessed))
         case .proposed(_, let pending):
             ModelViews.printCase(
                 pending, format: options.format,

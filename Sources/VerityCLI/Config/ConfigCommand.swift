@@ -84,7 +84,16 @@ struct ConfigSet: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try options.openDesk().setFourEyes(value == .on, reason: reason, as: actor.actor)
+        let desk = try options.openDesk()
+        if try desk.fourEyes() == (value == .on) {
+            // Already so: nothing to change, nothing recorded.
+            switch options.format {
+            case .json: Console.current.print(JSONOutput.encode(try desk.deskSettings()))
+            default: Console.current.print("four-eyes is already \(value == .on ? "on" : "off"); nothing changed.")
+            }
+            return
+        }
+        let settings = try desk.setFourEyes(value == .on, reason: reason, as: actor.actor)
         switch options.format {
         case .json: Console.current.print(JSONOutput.encode(settings))
         default:

@@ -95,7 +95,7 @@ extension HistoryEntry {
             return "evidence note \(text("note_id") ?? "?") (\(text("stance") ?? "?"), credibility \(text("credibility") ?? "?"))"
         case "retract-evidence": return "retracted evidence note \(text("note_id") ?? "?")"
         case "update": return "changed " + details.keys.sorted().joined(separator: ", ")
-        case "propose-verdict", "sign-off", "reject-verdict", "link-case", "unlink-case":
+        case "propose-verdict", "sign-off", "reject-verdict", "withdraw-verdict", "link-case", "unlink-case":
             return linkOrFourEyesSummary(text)
         default:
             var result = "\(fromState?.rawValue ?? "?") → \(toState?.rawValue ?? "?")"

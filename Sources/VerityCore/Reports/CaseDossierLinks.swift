@@ -74,6 +74,7 @@ extension HistoryEntry {
         case "propose-verdict": return "proposed verdict: \(verdict)"
         case "sign-off": return "signed off the verdict proposed by \(text("proposed_by") ?? "?"): \(verdict)"
         case "reject-verdict": return "sent back the verdict proposed by \(text("proposed_by") ?? "?"): \(verdict)"
+        case "withdraw-verdict": return "withdrew the verdict proposed by \(text("proposed_by") ?? "?"): \(verdict)"
         case "link-case": return incoming ? "case \(other) linked to this case as \(kind)" : "linked as \(kind) case \(other)"
         default: return incoming ? "case \(other) unlinked from this case (\(kind))" : "unlinked \(kind) case \(other)"
         }
