@@ -245,4 +245,24 @@ struct ReviewFixesCommandTests {
         #expect(try lastHistory(assessed)["action"] as? String == "withdraw-verdict")
         #expect(verity(["audit", "verify"], environment: env).status == 0)
     }
+
+    @Test("bulk --dry-run names every case that cannot change; --tag and --untag of the same tag is refused")
+    func bulkNamesEveryRefusal() throws {
+        let env = try deskEnvironment()
+        for ref in ["IZY-001", "IZY-002", "IZY-003"] {
+            #expect(verity(["case", "open", "claim \(ref)", "--claimant", "c", "--ref", ref, "--tag", "izium"], environment: env).status == 0)
+        }
+        for ref in ["IZY-002", "IZY-003"] {
+            #expect(verity(["case", "move", ref, "--to", "evidence-pending"], environment: env).status == 0)
+        }
+        let dry = verity(["case", "move", "--where-tag", "izium", "--to", "evidence-pending", "--dry-run"], environment: env)
+        #expect(dry.status == 65, "\(dry.stderr)")
+        #expect(dry.stderr.contains("2 of the 3 matching cases"), "\(dry.stderr)")
+        #expect(dry.stderr.contains("IZY-002") && dry.stderr.contains("IZY-003"), "\(dry.stderr)")
+        #expect(!dry.stderr.contains("IZY-001"), "\(dry.stderr)")
+
+        let clash = verity(["case", "update", "--where-tag", "izium", "--tag", "bucha", "--untag", "bucha"], environment: env)
+        #expect(clash.status == 64, "\(clash.stderr)")
+        #expect(clash.stderr.contains("--tag and --untag both name bucha"), "\(clash.stderr)")
+    }
 }

@@ -152,7 +152,22 @@ extension Desk {
     ) throws -> BulkOutcome {
         func run(_ db: Connection) throws -> BulkOutcome {
             let targets = try bulkTargets(db, selection, lock: !dryRun)
-            let changes = try targets.map(plan)
+            // Every case that cannot change is named (not only the first), so that one
+            // --dry-run shows how to narrow the selection.
+            var changes: [BulkOutcome.CaseChange] = []
+            var refusals: [VerityError] = []
+            for target in targets {
+                do { changes.append(try plan(target)) } catch let refusal as VerityError { refusals.append(refusal) }
+            }
+            if refusals.count == 1 { throw refusals[0] }
+            if let first = refusals.first {
+                let lines = refusals.map { "  " + $0.message.replacingOccurrences(of: "; nothing was changed", with: "") }
+                throw VerityError(
+                    first.category,
+                    "\(refusals.count) of the \(targets.count) matching cases cannot \(action) as asked; nothing was changed:\n"
+                        + lines.joined(separator: "\n"),
+                    hint: first.hint)
+            }
             let outcome = BulkOutcome(
                 action: action, selection: selection, matched: targets.count, changed: changes.filter(\.changes).count,
                 dryRun: dryRun, cases: changes)
@@ -246,6 +261,12 @@ extension Desk {
     ) throws -> BulkOutcome {
         let adding = try Self.normalized(tags: addTags)
         let removing = Set(removeTags)
+        let clash = adding.filter { removing.contains($0) }
+        guard clash.isEmpty else {
+            throw VerityError.usage(
+                "--tag and --untag both name \(clash.joined(separator: ", ")); a case cannot gain and lose a tag at once",
+                hint: "give each tag to only one of --tag and --untag")
+        }
         guard priority != nil || !adding.isEmpty || !removing.isEmpty else {
             throw VerityError.usage(
                 "nothing to update", hint: "a bulk update changes --priority, --tag or --untag")
