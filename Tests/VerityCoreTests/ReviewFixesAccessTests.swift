@@ -18,6 +18,7 @@ struct ReviewFixesAccessTests {
         try owner.unlink(
             .id(desk.open.id), from: .id(desk.restricted.id), as: .contradicts, reason: "not the same bridge",
             by: desk.editor)
+        try owner.move(.id(desk.open.id), to: .disputed, reason: "denied", as: desk.editor)
         func linkRows(_ desk: Desk, _ caseID: Int) throws -> [HistoryEntry] {
             try desk.history(.id(caseID)).filter { ["link-case", "unlink-case"].contains($0.action) }
         }
@@ -33,5 +34,18 @@ struct ReviewFixesAccessTests {
         let alice = try desk.fixture.desk(as: desk.alice)
         #expect(try linkRows(alice, desk.open.id).map(\.action) == ["link-case", "unlink-case"])
         #expect(try linkRows(owner, desk.restricted.id).count == 2)
+
+        // A login that misses those rows still finds the history intact (the rows are hidden, not deleted).
+        let bobAudit = try bob.verifyHistory()
+        #expect(bobAudit.intact, "\(bobAudit.problems.map(\.message))")
+        #expect(bobAudit.rowsHidden == 2)
+        #expect(try owner.verifyHistory().rowsHidden == 0)
+        // The owner still notices a row that is really gone.
+        try owner.db.execute(unsafeSQL: """
+            ALTER TABLE case_history DISABLE TRIGGER USER;
+            DELETE FROM case_history WHERE case_id = \(desk.open.id) AND action = 'link-case';
+            ALTER TABLE case_history ENABLE TRIGGER USER;
+            """)
+        #expect(try !owner.verifyHistory().intact)
     }
 }

@@ -60,6 +60,11 @@ struct AuditVerify: ParsableCommand {
                 "head hash     \(report.headHash)",
             ]
             if let expectHead { lines.append("expected head \(expectHead.lowercased())") }
+            if report.rowsHidden > 0 {
+                lines.append(
+                    "not checked   \(report.rowsHidden) row(s) this login may not see (links to restricted cases); "
+                        + "run `verity audit verify` as an editor, an admin or the owner to check every row")
+            }
             console.print(lines.joined(separator: "\n"))
             if !report.problems.isEmpty {
                 console.print("\nProblems (\(report.problemCount), in case and seq order)")
