@@ -76,7 +76,11 @@ enum VerityErrorTranslation {
                 hint: error.hint ?? "connect as a reviewer whose role may do it (an editor or admin), or as the database owner; "
                     + "`verity db roles --help` lists what each role may do")
         case .readOnlySQLTransaction:
-            return VerityError(.failure, message, hint: error.hint)
+            // A hot standby (or a read-only URL) cannot take changes: the server for
+            // writes is elsewhere, so this is "unavailable" (69), not a failure.
+            return .unavailable(
+                "the server is read-only (a standby, or a read-only session), so it cannot take this change (\(message))",
+                hint: "point Verity at the primary, or give every server in one URL with target_session_attrs=read-write")
         case .adminShutdown, .cannotConnectNow:
             return .unavailable(message)
         default:
