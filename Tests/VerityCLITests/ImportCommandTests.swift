@@ -9,8 +9,16 @@ struct ImportCommandTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("seeds/izium-2022.jsonl").path
 
+    /// One directory per test process for the files these tests write, removed when the process exits.
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "verity-cli-import-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: ImportCommandTests.directory) }
+        return path
+    }()
+
     func temporary(_ text: String = "", suffix: String = ".jsonl") throws -> String {
-        let path = NSTemporaryDirectory() + "verity-cli-import-\(UUID().uuidString)\(suffix)"
+        let path = Self.directory + "/\(UUID().uuidString)\(suffix)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

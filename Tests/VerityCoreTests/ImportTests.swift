@@ -11,8 +11,16 @@ enum ImportFixture {
 
     static var seedPath: String { repository.appendingPathComponent("seeds/izium-2022.jsonl").path }
 
+    /// One directory per test process for the files below, removed when the process exits.
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "verity-import-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: ImportFixture.directory) }
+        return path
+    }()
+
     static func file(_ text: String, suffix: String = ".jsonl") throws -> String {
-        let path = NSTemporaryDirectory() + "verity-import-\(UUID().uuidString)\(suffix)"
+        let path = directory + "/\(UUID().uuidString)\(suffix)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -366,7 +374,7 @@ struct ImportDatabaseTests {
             }
             var data = Data()
             for line in file { data.append(contentsOf: line + [10]) }
-            let path = NSTemporaryDirectory() + "verity-fuzz-\(UUID().uuidString).jsonl"
+            let path = ImportFixture.directory + "/fuzz-\(UUID().uuidString).jsonl"
             try data.write(to: URL(fileURLWithPath: path))
             let before = try ImportFixture.counts(db)
             do {
