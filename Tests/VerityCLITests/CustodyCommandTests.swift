@@ -64,6 +64,26 @@ struct CustodyCommandTests {
         #expect(table.stdout.contains("chain intact: 5 events, head \(chain[4]["hash"] as? String ?? "?")"))
     }
 
+    @Test("an imported source with a file hash starts its chain with a collected event, and verify continues it")
+    func importedFileIsCollected() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let env = ["VERITY_DATABASE_URL": url, "VERITY_REVIEWER": "editor"]
+        let loaded = verity(["import", ImportCommandTests.seeds], environment: env)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let sources = try #require(try verity(["source", "list", "--format", "json"], environment: env).json() as? [[String: Any]])
+        let hashed = try #require(sources.first { $0["file_sha256"] is String })
+        let id = try #require(hashed["id"] as? Int)
+        let chain = try #require(
+            try verity(["source", "custody", "\(id)", "--format", "json"], environment: env).json() as? [[String: Any]])
+        #expect(chain.map { $0["event"] as? String } == ["collected"])
+        #expect(chain.first?["sha256"] as? String == hashed["file_sha256"] as? String)
+        // Importing the same file again adds nothing: the source already has its collected event.
+        #expect(verity(["import", ImportCommandTests.seeds], environment: env).status == 0)
+        let again = try #require(
+            try verity(["source", "custody", "\(id)", "--format", "json"], environment: env).json() as? [[String: Any]])
+        #expect(again.count == 1)
+    }
+
     @Test("the custody chain is recomputed on every listing, and an event changed behind Verity's back is reported")
     func tamperedChain() throws {
         let env = try deskEnvironment()
