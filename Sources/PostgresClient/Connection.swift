@@ -39,7 +39,7 @@ public final class Connection {
             throw PostgresError(
                 kind: .connection,
                 message: "could not connect to PostgreSQL at \(place): \(reason)",
-                hint: "check that the server is running and that the URL (\(redacted)) is right")
+                hint: Self.connectionHint(reason: reason, redacted: redacted))
         }
         self.handle = handle
         self.target = redacted
@@ -47,6 +47,18 @@ public final class Connection {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         // One round trip fixes the session's text formats that decoding relies on.
         try execute(unsafeSQL: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
+    }
+
+    /// What to check after a refused connection: the server answered but refused
+    /// the login (password, or a login that is disabled), or it did not answer.
+    static func connectionHint(reason: String, redacted: String) -> String {
+        if reason.contains("password authentication failed") || reason.contains("no password supplied") {
+            return "the server is up but refused the password: check the user and password in the URL (\(redacted))"
+        }
+        if reason.contains("is not permitted to log in") {
+            return "the server is up but this login is disabled (a deactivated reviewer?); ask a desk admin"
+        }
+        return "check that the server is running and that the URL (\(redacted)) is right"
     }
 
     deinit { PQfinish(handle) }

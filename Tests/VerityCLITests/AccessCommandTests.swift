@@ -218,6 +218,7 @@ struct AccessCommandTests {
         let wrong = verity(["case", "list", "--database-url", fixture.url(as: alice, password: "not-her-password")])
         #expect(wrong.status == 69)
         #expect(wrong.stderr.contains("password authentication failed"))
+        #expect(wrong.stderr.contains("refused the password") && !wrong.stderr.contains("check that the server is running"))
         #expect(!wrong.stderr.contains("not-her-password"))
         var components = URLComponents(string: fixture.url(as: alice))!
         components.queryItems?.removeAll { $0.name == "password" }
