@@ -152,6 +152,7 @@ struct AccessCommandTests {
             let shown = desk.run(["case", "show", "SECRET-1", "--format", "json"], as: login)
             #expect(shown.status == 0, "\(login): \(shown.stderr)")
             #expect((try shown.json() as? [String: Any])?["restricted"] as? Bool == true)
+            #expect(desk.run(["case", "list"], as: login).stdout.contains("(restricted)"), "the table marks it too")
             #expect(desk.run(["search", "graves"], as: login).stdout.contains("SECRET-1")
                 || desk.run(["search", "graves", "--format", "json"], as: login).stdout.contains("graves"))
             #expect(desk.run(["report", "case", "SECRET-1"], as: login).status == 0)
@@ -187,6 +188,9 @@ struct AccessCommandTests {
         let rows = try #require(try history.json() as? [[String: Any]])
         #expect(rows.suffix(2).map { $0["action"] as? String } == ["restrict", "unrestrict"])
         #expect(rows.suffix(2).map { $0["reason"] as? String } == ["identifiable faces", "faces blurred"])
+        let dossier = verity(["report", "case", "OPEN-1", "--database-url", desk.url]).stdout
+        #expect(dossier.contains("restricted to its assigned reviewers") && dossier.contains("restriction lifted"))
+        #expect(!dossier.contains("? → ?"))
         let audit = verity(["audit", "verify", "--database-url", desk.url])
         #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
     }

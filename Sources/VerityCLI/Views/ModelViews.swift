@@ -25,7 +25,8 @@ enum ModelViews {
     static let caseHeader = ["id", "ref", "state", "priority", "due", "claimant", "claim", "reviewers", "verdict"]
 
     static func caseRow(_ c: CaseSummary) -> [String] {
-        [String(c.id), c.ref ?? "", c.state.rawValue + (c.canonicalCaseID.map { " (dup of \($0))" } ?? ""), c.priority.rawValue, date(c.due) + (c.overdue ? " (overdue)" : ""),
+        [String(c.id), c.ref ?? "", c.state.rawValue + (c.canonicalCaseID.map { " (dup of \($0))" } ?? "")
+            + (c.restricted ? " (restricted)" : ""), c.priority.rawValue, date(c.due) + (c.overdue ? " (overdue)" : ""),
          c.claimant, c.claim, c.reviewers.joined(separator: " "), c.verdict.map { "\($0.rawValue) (\(c.confidence ?? 0))" } ?? ""]
     }
 

@@ -95,6 +95,8 @@ extension HistoryEntry {
             return "evidence note \(text("note_id") ?? "?") (\(text("stance") ?? "?"), credibility \(text("credibility") ?? "?"))"
         case "retract-evidence": return "retracted evidence note \(text("note_id") ?? "?")"
         case "update": return "changed " + details.keys.sorted().joined(separator: ", ")
+        case "restrict": return "restricted to its assigned reviewers, editors and admins"
+        case "unrestrict": return "restriction lifted"
         case "propose-verdict", "sign-off", "reject-verdict", "withdraw-verdict", "link-case", "unlink-case":
             return linkOrFourEyesSummary(text)
         default:
