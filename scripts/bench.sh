@@ -11,7 +11,8 @@
 #   --verity PATH      use this verity binary instead of building the release one
 #   --out DIR          where results.json and BENCHMARKS.md go (default: bench/ and the repository root)
 # Environment: BENCH_CASES (default 1000000), BENCH_SMALL_CASES (100000), BENCH_STREAM_SECONDS (20),
-#   BENCH_STREAMS (16), BENCH_RUNS (hyperfine runs per command, 10), BENCH_WARMUP (3).
+#   BENCH_STREAMS (16), BENCH_RUNS (hyperfine runs per command, 10), BENCH_WARMUP (3),
+#   BENCH_SLOW_RUNS (runs of the report on the big database, 5, after 1 warm-up).
 # Needs: hyperfine (installed with apt-get when missing and root; --smoke falls back to
 # repeated runs without it), psql, pgbench, python3, /usr/bin/time.
 set -euo pipefail
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --smoke) smoke=1 ;;
     --verity) verity_bin="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -34,11 +35,11 @@ done
 if [ "$smoke" = 1 ]; then
   CASES="${BENCH_CASES:-2000}"; SMALL="${BENCH_SMALL_CASES:-200}"
   STREAM_SECONDS="${BENCH_STREAM_SECONDS:-3}"; STREAMS="${BENCH_STREAMS:-4}"
-  RUNS="${BENCH_RUNS:-3}"; WARMUP="${BENCH_WARMUP:-1}"
+  RUNS="${BENCH_RUNS:-3}"; WARMUP="${BENCH_WARMUP:-1}"; SLOW_RUNS="${BENCH_SLOW_RUNS:-2}"; SLOW_WARMUP=0
 else
   CASES="${BENCH_CASES:-1000000}"; SMALL="${BENCH_SMALL_CASES:-100000}"
   STREAM_SECONDS="${BENCH_STREAM_SECONDS:-20}"; STREAMS="${BENCH_STREAMS:-16}"
-  RUNS="${BENCH_RUNS:-10}"; WARMUP="${BENCH_WARMUP:-3}"
+  RUNS="${BENCH_RUNS:-10}"; WARMUP="${BENCH_WARMUP:-3}"; SLOW_RUNS="${BENCH_SLOW_RUNS:-5}"; SLOW_WARMUP=1
 fi
 
 say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -53,6 +54,18 @@ BIG=$(label "$CASES"); LITTLE=$(label "$SMALL")
 for tool in psql pgbench python3; do
   command -v "$tool" >/dev/null || { echo "bench.sh needs $tool (apt-get install -y postgresql-client postgresql-contrib python3)" >&2; exit 69; }
 done
+# The references run the real client programs. On Debian /usr/bin/psql is pg_wrapper, a Perl
+# script that picks a version and then execs the real psql: about 25 ms per start on this
+# machine, more than the query itself, which would flatter every ratio against psql.
+client_bindir=""
+for d in "$(pg_config --bindir 2>/dev/null || true)" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  if [ -n "$d" ] && [ -x "$d/psql" ] && [ -x "$d/pgbench" ]; then client_bindir=$d; break; fi
+done
+PSQL_BIN=psql; PGBENCH_BIN=pgbench
+if [ -n "$client_bindir" ]; then PSQL_BIN="$client_bindir/psql"; PGBENCH_BIN="$client_bindir/pgbench"; fi
+case "$(readlink -f "$(command -v "$PSQL_BIN")")" in
+  *pg_wrapper*) echo "bench.sh: psql is Debian's pg_wrapper and no real psql was found (pg_config --bindir); the ratios against psql would include its Perl start-up" >&2; exit 69 ;;
+esac
 [ -x /usr/bin/time ] || { echo "bench.sh needs /usr/bin/time (apt-get install -y time)" >&2; exit 69; }
 have_hyperfine=1
 if ! command -v hyperfine >/dev/null; then
@@ -65,12 +78,22 @@ if ! command -v hyperfine >/dev/null; then
   command -v hyperfine >/dev/null || have_hyperfine=0
 fi
 
+started=$(date +%s)
+# Seconds per phase, for the "where the time goes" table.
+: > "${TMPDIR:-/tmp}/verity-bench-phases.$$"
+phases_file="${TMPDIR:-/tmp}/verity-bench-phases.$$"
+phase_started=$started
+phase() { # phase NAME: closes the phase that ran since the previous call
+  local now; now=$(date +%s)
+  printf '%s\t%s\n' "$1" "$((now - phase_started))" >> "$phases_file"; phase_started=$now
+}
 if [ -z "$verity_bin" ]; then
   # The Swift runtime and Foundation linked statically: a process starts without
   # loading and relocating them, which is most of a short command's time.
   say "building the release binary (.build-bench, --static-swift-stdlib)"
   (cd "$here" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product verity >&2)
   verity_bin="$here/.build-bench/release/verity"
+  phase "release build"
 fi
 verity_bin="$(cd "$(dirname "$verity_bin")" && pwd)/$(basename "$verity_bin")"
 
@@ -89,11 +112,10 @@ cleanup() {
   "$verity_bin" db stop >/dev/null 2>&1 || true
   local data; data="$(readlink "$VERITY_HOME/cluster" 2>/dev/null || true)"
   case "$data" in /var/lib/verity/clusters/*) rm -rf "$data" ;; esac
-  rm -rf "$work"
+  rm -rf "$work" "$phases_file"
 }
 trap cleanup EXIT
 
-started=$(date +%s)
 # What else the machine was doing: the ratios matter, the absolute times depend on it.
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 busy_start=$(ps -eo pcpu=,comm= --sort=-pcpu | head -5 | awk '{printf "%s%s (%s%% CPU)", (NR > 1 ? ", " : ""), $2, $1}')
@@ -104,10 +126,11 @@ DATA="$(readlink -f "$VERITY_HOME/cluster")"
 LOG="$DATA/server.log"
 url_for() { echo "${URL/\/\/\/verity?/\/\/\/$1?}"; }
 BIGURL="$URL"; SMALLURL="$(url_for verity_small)"
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+PSQL=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1)
 "${PSQL[@]}" "$URL" -c "ALTER SYSTEM SET track_functions = 'pl'" -c "SELECT pg_reload_conf()" >/dev/null
 "${PSQL[@]}" "$URL" -c "CREATE DATABASE verity_small" >/dev/null
 "$verity_bin" db migrate --database-url "$SMALLURL" >/dev/null
+phase "cluster start"
 
 # ------------------------------------------------------------------ timing helpers
 mkdir -p "$work/hf"
@@ -115,7 +138,7 @@ mkdir -p "$work/hf"
 bench_pair() {
   local name=$1 vcmd=$2 rcmd=$3 prep=${4:-}
   if [ "$have_hyperfine" = 1 ]; then
-    local args=(-N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/hf/$name.json" --style basic)
+    local args=(-N --warmup "${PAIR_WARMUP:-$WARMUP}" --runs "${PAIR_RUNS:-$RUNS}" --export-json "$work/hf/$name.json" --style basic)
     [ -n "$prep" ] && args+=(--prepare "$prep")
     hyperfine "${args[@]}" -n verity "$vcmd" -n reference "$rcmd" >&2
     python3 - "$work/hf/$name.json" "$work/hf/$name" <<'EOF'
@@ -128,15 +151,34 @@ EOF
     local which cmd total i t0 t1
     for which in v r; do
       cmd=$vcmd; [ $which = r ] && cmd=$rcmd
-      for ((i = 0; i < WARMUP; i++)); do [ -n "$prep" ] && bash -c "$prep"; bash -c "$cmd" >/dev/null; done
+      for ((i = 0; i < ${PAIR_WARMUP:-$WARMUP}; i++)); do [ -n "$prep" ] && bash -c "$prep"; bash -c "$cmd" >/dev/null; done
       total=0
-      for ((i = 0; i < RUNS; i++)); do
+      for ((i = 0; i < ${PAIR_RUNS:-$RUNS}; i++)); do
         [ -n "$prep" ] && bash -c "$prep" >/dev/null
         t0=$(date +%s.%N); bash -c "$cmd" >/dev/null; t1=$(date +%s.%N)
         total=$(python3 -c "print($total + $t1 - $t0)")
       done
-      python3 -c "print($total / $RUNS)" > "$work/hf/$name.$which"
+      python3 -c "print($total / ${PAIR_RUNS:-$RUNS})" > "$work/hf/$name.$which"
     done
+  fi
+}
+# bench_one NAME CMD [PREPARE_CMD]: like bench_pair for a reference that has no Verity side; into $work/hf/NAME.r
+bench_one() {
+  local name=$1 cmd=$2 prep=${3:-}
+  if [ "$have_hyperfine" = 1 ]; then
+    local args=(-N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/hf/$name.json" --style basic)
+    [ -n "$prep" ] && args+=(--prepare "$prep")
+    hyperfine "${args[@]}" -n reference "$cmd" >&2
+    python3 -c 'import json, sys; open(sys.argv[2], "w").write(str(json.load(open(sys.argv[1]))["results"][0]["mean"]))' \
+      "$work/hf/$name.json" "$work/hf/$name.r"
+  else
+    local i t0 t1 total=0
+    for ((i = 0; i < RUNS; i++)); do
+      [ -n "$prep" ] && bash -c "$prep" >/dev/null
+      t0=$(date +%s.%N); bash -c "$cmd" >/dev/null; t1=$(date +%s.%N)
+      total=$(python3 -c "print($total + $t1 - $t0)")
+    done
+    python3 -c "print($total / $RUNS)" > "$work/hf/$name.r"
   fi
 }
 # timed OUTPREFIX CMD...: wall seconds into OUTPREFIX.s, peak RSS (MB) into OUTPREFIX.mb
@@ -172,24 +214,28 @@ say "generating $CASES and $SMALL cases"
 "$verity_bin" generate --cases "$CASES" --seed 1 --output "$work/big.jsonl" >/dev/null
 "$verity_bin" generate --cases "$SMALL" --seed 1 --output "$work/small.jsonl" >/dev/null
 records_big=$(wc -l < "$work/big.jsonl")
+phase "data generation"
 
 # ------------------------------------------------------------------ import
 say "import-$LITTLE (into verity_small)"
 timed "$work/import-small" "$verity_bin" import "$work/small.jsonl" --database-url "$SMALLURL"
+phase "import-$LITTLE"
 say "import-$BIG ($records_big records; one run: every run needs an empty database)"
 timed "$work/import-big" "$verity_bin" import "$work/big.jsonl" --database-url "$BIGURL"
+phase "import-$BIG"
 "${PSQL[@]}" "$BIGURL" -At -F $'\t' -c "SELECT funcname, calls, round(total_time::numeric / 1000, 2), round(self_time::numeric / 1000, 2) FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 8" > "$work/functions.tsv"
 "${PSQL[@]}" "$BIGURL" -c "CREATE TABLE bench_bare_cases (ref text, claim text, claimant text, claimed_at date, location text, tags text[], priority text, due date)" \
   -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO '$work/cases.tsv'"
 cases_rows=$(wc -l < "$work/cases.tsv")
-bare_copy="psql -X -q $BIGURL -c \"\\copy bench_bare_cases FROM '$work/cases.tsv'\""
-bench_pair copy-ref "$bare_copy" "$bare_copy" "psql -X -q $BIGURL -c 'TRUNCATE bench_bare_cases'"
+bare_copy="$PSQL_BIN -X -q $BIGURL -c \"\\copy bench_bare_cases FROM '$work/cases.tsv'\""
+bench_one copy-ref "$bare_copy" "$PSQL_BIN -X -q $BIGURL -c 'TRUNCATE bench_bare_cases'"
 vi=$(cat "$work/import-big.s"); ri=$(cat "$work/hf/copy-ref.r")
 ratio=$(calc "$vi / $ri")
 record "import-$BIG" "$vi" "$ri" "$ratio" "<= 2.0" "$(calc "str($ratio <= 2.0).lower()")" \
   "{\"records\": $records_big, \"cases\": $CASES, \"verity_cases_per_s\": $(calc "round($CASES / $vi)"), \"reference_rows_per_s\": $(calc "round($cases_rows / $ri)"), \"import_${LITTLE}_s\": $(cat "$work/import-small.s")}"
 "${PSQL[@]}" "$BIGURL" -c "DROP TABLE bench_bare_cases" -c "VACUUM ANALYZE" >/dev/null
 "${PSQL[@]}" "$SMALLURL" -c "VACUUM ANALYZE" >/dev/null
+phase "\\copy reference, VACUUM ANALYZE"
 
 # ------------------------------------------------------------------ report
 say "report-$BIG"
@@ -201,16 +247,17 @@ mark=$(stat -c %s "$LOG")
 tail -c +"$((mark + 1))" "$LOG" | python3 "$here/scripts/bench-log-to-sql.py" > "$work/report.sql"
 cp "$work/report.sql" "${results%/*}/report-status.sql"
 timed "$work/report-big" "$verity_bin" report status --format json --database-url "$BIGURL"
-bench_pair "report-$BIG" "$verity_bin report status --format json --database-url $BIGURL" \
-  "psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/report.sql $BIGURL"
+# A report on the big database takes seconds: fewer runs (BENCH_SLOW_RUNS, 5 after 1 warm-up).
+PAIR_RUNS=$SLOW_RUNS PAIR_WARMUP=$SLOW_WARMUP bench_pair "report-$BIG" "$verity_bin report status --format json --database-url $BIGURL" \
+  "$PSQL_BIN -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/report.sql $BIGURL"
 v=$(cat "$work/hf/report-$BIG.v"); r=$(cat "$work/hf/report-$BIG.r"); ratio=$(calc "$v / $r")
 record "report-$BIG" "$v" "$r" "$ratio" "<= 1.2" "$(calc "str($ratio <= 1.2).lower()")" \
   "{\"statements\": $(grep -c ';$' "$work/report.sql")}"
-bench_pair "report-$LITTLE" "$verity_bin report status --format json --database-url $SMALLURL" \
-  "$verity_bin report status --format json --database-url $SMALLURL"
-vs=$(cat "$work/hf/report-$LITTLE.v"); ratio=$(calc "$v / $vs")
+bench_one "report-$LITTLE" "$verity_bin report status --format json --database-url $SMALLURL"
+vs=$(cat "$work/hf/report-$LITTLE.r"); ratio=$(calc "$v / $vs")
 record "report-$LITTLE-vs-$BIG" "$v" "$vs" "$ratio" "<= 10 (linear: $(calc "round($CASES / $SMALL, 2)"))" \
   "$(calc "str($ratio <= 10).lower()")" "{\"note\": \"verity_s is the report on $BIG cases, reference_s on $LITTLE\"}"
+phase "reports"
 
 # ------------------------------------------------------------------ case show / move
 ID=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'disputed' ORDER BY id LIMIT 1")
@@ -218,7 +265,7 @@ say "case-show / case-move on case $ID"
 show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
 printf '%s\n' "$show_sql" > "$work/show.sql"
 bench_pair case-show "$verity_bin case show $ID --format json --database-url $BIGURL" \
-  "psql -X -At -v ON_ERROR_STOP=1 -f $work/show.sql $BIGURL"
+  "$PSQL_BIN -X -At -v ON_ERROR_STOP=1 -f $work/show.sql $BIGURL"
 v=$(cat "$work/hf/case-show.v"); r=$(cat "$work/hf/case-show.r"); ratio=$(calc "$v / $r")
 record case-show "$v" "$r" "$ratio" "<= 0.5" "$(calc "str($ratio <= 0.5).lower()")"
 
@@ -236,38 +283,67 @@ UPDATE cases SET state = 'evidence-pending', verdict = NULL, confidence = NULL, 
 COMMIT;
 EOF
 bench_pair case-move "$verity_bin case move $ID --to evidence-pending --as editor --database-url $BIGURL" \
-  "psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/move.sql $BIGURL" "psql -X -q -v ON_ERROR_STOP=1 -f $work/dispute.sql $BIGURL"
+  "$PSQL_BIN -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/move.sql $BIGURL" "$PSQL_BIN -X -q -v ON_ERROR_STOP=1 -f $work/dispute.sql $BIGURL"
 v=$(cat "$work/hf/case-move.v"); r=$(cat "$work/hf/case-move.r"); ratio=$(calc "$v / $r")
 record case-move "$v" "$r" "$ratio" "<= 1.0" "$(calc "str($ratio <= 1.0).lower()")"
+phase "case-show, case-move"
 
 # ------------------------------------------------------------------ concurrent moves
-say "concurrent-moves: $STREAMS streams for $STREAM_SECONDS s each side"
+say "concurrent-moves: $STREAMS streams for $STREAM_SECONDS s, three times (verity batch, a process per move, pgbench)"
 mapfile -t stream_ids < <("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'evidence-pending' ORDER BY id LIMIT $STREAMS")
-stream() { # one case, alternately disputed and back; prints the transitions made
-  local id=$1 until=$2 n=0
-  while [ "$(date +%s%N)" -lt "$until" ]; do
-    "$verity_bin" case move "$id" --to disputed --reason "bench stream" --as editor --database-url "$BIGURL" >/dev/null && n=$((n + 1))
-    "$verity_bin" case move "$id" --to evidence-pending --as editor --database-url "$BIGURL" >/dev/null && n=$((n + 1))
-  done
-  echo "$n"
+ids_csv=$(IFS=,; echo "${stream_ids[*]}")
+# Transitions made: history rows of the streams' cases written after MARK (committed ones only).
+history_mark() { "${PSQL[@]}" "$BIGURL" -At -c "SELECT coalesce(max(id), 0) FROM case_history"; }
+moves_since() {
+  "${PSQL[@]}" "$BIGURL" -At -c "SELECT count(*) FROM case_history WHERE id > $1 AND case_id IN ($ids_csv) AND action IN ('dispute', 'move')"
 }
-until=$(( $(date +%s%N) + STREAM_SECONDS * 1000000000 ))
-for i in "${!stream_ids[@]}"; do stream "${stream_ids[$i]}" "$until" > "$work/stream.$i" & done
+# 1. The long-lived client: each stream is one `verity batch` reading an endless alternation of
+#    moves of its own case from a pipe, stopped after STREAM_SECONDS.
+moves_for() { # the command lines of one stream, forever
+  while :; do
+    printf 'case move %s --to disputed --reason "bench stream" --as editor\ncase move %s --to evidence-pending --as editor\n' "$1" "$1"
+  done
+}
+mark=$(history_mark)
+for id in "${stream_ids[@]}"; do
+  ( moves_for "$id" | timeout -s TERM "$STREAM_SECONDS" "$verity_bin" batch --database-url "$BIGURL" >/dev/null 2>&1 || true ) &
+done
 wait
-moves=$(cat "$work"/stream.* | python3 -c "import sys; print(sum(int(x) for x in sys.stdin.read().split()))")
-v_tps=$(calc "$moves / $STREAM_SECONDS")
+batch_moves=$(moves_since "$mark")
+# Each stream leaves its case disputed or evidence-pending; put them all back for the next runs.
+"${PSQL[@]}" "$BIGURL" -c "BEGIN" -c "SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', 'bench: reset', true)" \
+  -c "UPDATE cases SET state = 'evidence-pending' WHERE id IN ($ids_csv) AND state = 'disputed'" -c "COMMIT" >/dev/null
+# 2. A process per move, as a shell script calling `verity case move` would.
+stream() { # one case, alternately disputed and back, until the deadline
+  local id=$1 until=$2
+  while [ "$(date +%s%N)" -lt "$until" ]; do
+    "$verity_bin" case move "$id" --to disputed --reason "bench stream" --as editor --database-url "$BIGURL" >/dev/null
+    "$verity_bin" case move "$id" --to evidence-pending --as editor --database-url "$BIGURL" >/dev/null
+  done
+}
+mark=$(history_mark)
+until=$(( $(date +%s%N) + STREAM_SECONDS * 1000000000 ))
+for id in "${stream_ids[@]}"; do stream "$id" "$until" & done
+wait
+process_moves=$(moves_since "$mark")
+# 3. The reference: pgbench, one connection per client, the same transition as one transaction.
 { echo "\\set n random(0, $((STREAMS - 1)))"
   echo "BEGIN;"
   echo "SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', 'bench stream', true);"
   echo "UPDATE cases SET state = CASE state WHEN 'disputed' THEN 'evidence-pending' ELSE 'disputed' END WHERE id = (SELECT id FROM cases WHERE state IN ('disputed', 'evidence-pending') ORDER BY id OFFSET $STREAMS + :client_id LIMIT 1);"
   echo "END;"; } > "$work/pgbench.sql"
 python3 -c "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]); os.execvp(sys.argv[1], sys.argv[1:])" \
-  pgbench -n -f "$work/pgbench.sql" -c "$STREAMS" -j 2 -T "$STREAM_SECONDS" "$BIGURL" > "$work/pgbench.out" 2>&1
+  "$PGBENCH_BIN" -n -f "$work/pgbench.sql" -c "$STREAMS" -j 2 -T "$STREAM_SECONDS" "$BIGURL" > "$work/pgbench.out" 2>&1
 # (pgbench stops -T with SIGALRM, which a parent such as the test runner may have blocked: unblocked above.)
 r_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | head -1)
+v_tps=$(calc "$batch_moves / $STREAM_SECONDS")
 ratio=$(calc "$v_tps / $r_tps")
 record concurrent-moves "" "" "$ratio" ">= 0.3 (of the transitions/s)" "$(calc "str($ratio >= 0.3).lower()")" \
-  "{\"verity_tps\": $v_tps, \"reference_tps\": $r_tps, \"streams\": $STREAMS, \"seconds\": $STREAM_SECONDS}"
+  "{\"verity_tps\": $v_tps, \"reference_tps\": $r_tps, \"streams\": $STREAMS, \"seconds\": $STREAM_SECONDS, \"client\": \"verity batch\"}"
+p_tps=$(calc "$process_moves / $STREAM_SECONDS")
+record concurrent-moves-processes "" "" "$(calc "$p_tps / $r_tps")" "none (for comparison: a process per move)" null \
+  "{\"verity_tps\": $p_tps, \"reference_tps\": $r_tps, \"streams\": $STREAMS, \"seconds\": $STREAM_SECONDS, \"client\": \"verity case move\"}"
+phase "concurrent moves"
 
 # ------------------------------------------------------------------ memory
 mi=$(cat "$work/import-big.mb"); mr=$(cat "$work/report-big.mb"); peak=$(calc "max($mi, $mr)")
@@ -276,7 +352,8 @@ record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
 
 # ------------------------------------------------------------------ write
 elapsed=$(( $(date +%s) - started ))
-python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" <<EOF
+phase "writing the results"
+python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" "$phases_file" <<EOF
 import json, sys, platform, subprocess
 rows = [json.loads(l) for l in open(sys.argv[1])]
 json.dump(rows, open(sys.argv[2], "w"), indent=2); open(sys.argv[2], "a").write("\n")
@@ -286,12 +363,13 @@ def sh(c):
 f = lambda x, d=3: "—" if x is None else f"{x:.{d}f}"
 lines = ["# Verity benchmarks", "",
   "Written by \`scripts/bench.sh\`" + (" --smoke (smoke run: tiny data, not a measurement)" if $smoke else "") +
-  f" in {$elapsed} s (\`make bench\` end to end, cluster start and data generation included). Sizes: {$CASES:,} cases (\`BENCH_CASES\`), {$SMALL:,} (\`BENCH_SMALL_CASES\`); hyperfine runs: $RUNS after $WARMUP warm-up.", "",
+  f" in {$elapsed} s (\`make bench\` end to end: the release build when it builds one, cluster start, data generation, every workload; the phases are listed below). Sizes: {$CASES:,} cases (\`BENCH_CASES\`), {$SMALL:,} (\`BENCH_SMALL_CASES\`); hyperfine runs: $RUNS after $WARMUP warm-up.", "",
   "| workload | Verity | reference | ratio | target | met |", "|---|---|---|---|---|---|"]
 for r in rows:
     n = r["name"]
-    if n == "concurrent-moves":
-        v, ref = f"{r['verity_tps']:.1f} transitions/s", f"{r['reference_tps']:.1f} transitions/s (pgbench)"
+    if n.startswith("concurrent-moves"):
+        v = f"{r['verity_tps']:.1f} transitions/s (\`{r['client']}\`)"
+        ref = f"{r['reference_tps']:.1f} transitions/s (pgbench)"
     elif n == "memory":
         v, ref = " / ".join(f"{k[:-3]}: {val} MB" for k, val in r.items() if k.endswith("_mb")), ""
     elif n.startswith("import-"):
@@ -303,10 +381,14 @@ for r in rows:
         v, ref = f"{r['verity_s'] * 1000:.1f} ms", f"{r['reference_s'] * 1000:.1f} ms"
     met = "n/a" if r["met"] is None else ("met" if r["met"] else "**not met**")
     lines.append(f"| \`{n}\` | {v} | {ref} | {f(r['ratio'], 2)} | {r['target']} | {met} |")
+lines += ["", "## Where the run's time went", "", "| phase | seconds |", "|---|---|"]
+for l in open(sys.argv[5]):
+    p = l.rstrip("\n").split("\t")
+    if len(p) == 2: lines.append(f"| {p[0]} | {int(p[1]):,} |")
 lines += ["", "## Machine and versions", "",
   "- " + sh("nproc") + " cores, " + sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() + ", load average at the start: $load_start, at the end: " + sh("cut -d' ' -f1-3 /proc/loadavg"),
   "- busiest processes at the start: $busy_start",
-  "- " + platform.platform(), "- " + sh("swift --version 2>&1 | head -1"), "- " + sh("psql --version") + ", server: " + sh("psql -X -At '$BIGURL' -c 'SHOW server_version'"),
+  "- " + platform.platform(), "- " + sh("swift --version 2>&1 | head -1"), "- " + sh("$PSQL_BIN --version") + " (\`$PSQL_BIN\`, the real binary, not Debian's pg_wrapper), server: " + sh("$PSQL_BIN -X -At '$BIGURL' -c 'SHOW server_version'"),
   f"- {sh('hyperfine --version')}", f"- verity: \`$verity_bin\`", "",
   "## Where the import's apply time goes (pg_stat_user_functions, track_functions = pl)", "",
   "| function | calls | total s | self s |", "|---|---|---|---|"]
@@ -320,7 +402,9 @@ lines += ["", "## Commands", "",
   "- \`report-SMALL-vs-BIG\`: the same Verity command on the small database; ratio = big ÷ small.",
   "- \`case-show\`: \`hyperfine -N '\$V case show ID --format json'\` vs \`psql -X -At -f show.sql\` (one SELECT building the same case, sources, evidence and history as JSON).",
   "- \`case-move\`: \`hyperfine -N --prepare '<dispute the case again with psql>' '\$V case move ID --to evidence-pending --as editor'\` vs \`psql -X -f move.sql\` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
-  "- \`concurrent-moves\`: STREAMS shell loops, each alternating \`\$V case move\` of its own case to disputed (with a reason) and back, for the given seconds; vs \`pgbench -n -c STREAMS -j 2 -T SECONDS -f\` a script doing the same UPDATE (one transition per transaction, one case per client).",
+  "- \`concurrent-moves\`: STREAMS \`\$V batch\` processes, each reading from a pipe an endless alternation of \`case move ID --to disputed --reason ...\` and \`case move ID --to evidence-pending\` of its own case, stopped after the given seconds; transitions counted from the history rows committed in that time; vs \`pgbench -n -c STREAMS -j 2 -T SECONDS -f\` a script doing the same UPDATE (one transition per transaction, one case per client).",
+  "- \`concurrent-moves-processes\`: the same streams as shell loops running one \`\$V case move\` process per transition (no target: it shows what a process per command costs).",
+  "- References run the real client programs from \`pg_config --bindir\` (\`$PSQL_BIN\`): on Debian \`/usr/bin/psql\` is pg_wrapper, a Perl script that adds about 25 ms to every start.",
   "- \`memory\`: maximum resident set size from \`/usr/bin/time -v\` of the import and of one report run."]
 import os
 analysis = os.path.join("$here", "bench", "analysis.md")
