@@ -81,6 +81,10 @@ public final class Connection {
     /// The database user this session runs as.
     public var user: String { PQuser(handle).map { String(cString: $0) } ?? "" }
 
+    /// False once the session is lost (server gone, socket closed): a long-lived
+    /// client such as `verity batch` stops instead of failing every later command.
+    public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
     /// True while a transaction block is open.
     public var isInTransaction: Bool {
         let status = PQtransactionStatus(handle)
