@@ -14,6 +14,8 @@ public enum CommandLineWords {
     public struct SyntaxError: Error, Equatable, CustomStringConvertible {
         /// What is wrong, with the 1-based column where it starts.
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// Blank lines and comment lines hold no command.
