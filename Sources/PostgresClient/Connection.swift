@@ -7,6 +7,8 @@ public final class Connection {
     let handle: OpaquePointer
     /// Where this connection points, with any password removed.
     public let target: String
+    /// Statements prepared on this session (see `PreparedStatements`).
+    var statements = PreparedStatements()
 
     /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
     /// string lets libpq use the standard `PG*` environment variables.
@@ -103,10 +105,27 @@ public final class Connection {
                 message: "parameter $\(index + 1) contains a NUL byte (\\0), which PostgreSQL text cannot store",
                 hint: "remove the NUL character from the input", sql: sql)
         }
-        let result = withCStrings(parameters) { pointers in
-            PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0)
+        let key = PreparedStatements.Key(sql: sql, types: query.parameterTypes.map(\.rawValue))
+        var name = statements.name(for: key)
+        if name == nil, let fresh = statements.nameToPrepare(for: key) {
+            _ = try check(PQprepare(handle, fresh, sql, Int32(types.count), types), sql: sql)
+            statements.remember(fresh, for: key)
+            name = fresh
         }
-        return try check(result, sql: sql)
+        let result = withCStrings(parameters) { pointers in
+            if let name {
+                return PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0)
+            }
+            return PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0)
+        }
+        do {
+            return try check(result, sql: sql)
+        } catch let error as PostgresError where name != nil && error.sqlState == .featureNotSupported {
+            // "cached plan must not change result type": a table changed under a
+            // prepared statement (a migration in the same session). Prepare it afresh later.
+            statements.forget(key)
+            throw error
+        }
     }
 
     /// Runs trusted SQL that may hold several statements (migrations, SET, BEGIN).
