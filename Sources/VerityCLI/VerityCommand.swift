@@ -45,6 +45,7 @@ public struct VerityCommand: ParsableCommand {
     /// `verity batch` parses each of its lines through this too.
     static func parse(_ arguments: [String]) -> Parsed {
         let console = Console.current
+        if let command = CommandLookup.parseFromLeaf(arguments) { return .command(command) }
         do {
             return .command(try parseAsRoot(arguments))
         } catch {
