@@ -14,27 +14,27 @@ struct BatchCommand: ParsableCommand {
         commandName: "batch",
         abstract: "Run many verity commands, one per line, over one database connection.",
         discussion: """
-            Reads commands from --file or standard input, one per line, each written as you would
-            type it after `verity` in a shell: words, '...', "..." and backslash escapes (no $VAR,
+            Reads commands from --file or standard input, one per line, each written as you would \
+            type it after `verity` in a shell: words, '...', "..." and backslash escapes (no $VAR, \
             globs or ~). Blank lines and lines whose first character is # are skipped.
 
-            Every line runs exactly as the same command would on its own (same checks, same
-            output, one transaction per line, same history), but all lines share one connection,
-            opened and checked once: a batch of moves runs many times faster than one process per
-            move. Lines run as they arrive, and each line's output is written before the next line
+            Every line runs exactly as the same command would on its own (same checks, same \
+            output, one transaction per line, same history), but all lines share one connection, \
+            opened and checked once: a batch of moves runs many times faster than one process per \
+            move. Lines run as they arrive, and each line's output is written before the next line \
             is read, so a program can keep a batch open on a pipe and feed it.
 
-            A failing line prints `batch: LINE N: error: ...` on stderr and the batch goes on
-            (--stop-on-error stops it there). The exit code is 0 when every line succeeded, else
-            the exit code of the first line that failed (64 usage, 65 rule violated, 66 not found,
+            A failing line prints `batch: LINE N: error: ...` on stderr and the batch goes on \
+            (--stop-on-error stops it there). The exit code is 0 when every line succeeded, else \
+            the exit code of the first line that failed (64 usage, 65 rule violated, 66 not found, \
             ...); a lost connection stops the batch with 69.
 
-            Not inside a batch: `batch`, `db start`, `db stop`, `import -` (standard input holds
+            Not inside a batch: `batch`, `db start`, `db stop`, `import -` (standard input holds \
             the batch), and --database-url on a line (give it to `verity batch`).
 
             Example, a reviewer's night of moves:
               $ cat moves.txt
-              # disputed by the new footage
+              # the analyst's night: new footage on case 12
               case move 12 --to disputed --reason "new footage" --as analyst
               case move IZY-001 --to evidence-pending --as analyst
               case show 12 --format json
