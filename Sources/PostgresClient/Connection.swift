@@ -9,6 +9,11 @@ public final class Connection {
     public let target: String
     /// Statements prepared on this session (see `PreparedStatements`).
     var statements = PreparedStatements()
+    /// Whether a statement is prepared the second time its text runs. Off by
+    /// default: a one-shot command gains nothing from it, and named statements do
+    /// not survive a pooler in transaction mode (PgBouncer without
+    /// max_prepared_statements). A long-lived session (`verity batch`) turns it on.
+    public var preparesRepeatedStatements = false
 
     /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
     /// string lets libpq use the standard `PG*` environment variables.
@@ -106,8 +111,8 @@ public final class Connection {
                 hint: "remove the NUL character from the input", sql: sql)
         }
         let key = PreparedStatements.Key(sql: sql, types: query.parameterTypes.map(\.rawValue))
-        var name = statements.name(for: key)
-        if name == nil, let fresh = statements.nameToPrepare(for: key) {
+        var name = preparesRepeatedStatements ? statements.name(for: key) : nil
+        if preparesRepeatedStatements, name == nil, let fresh = statements.nameToPrepare(for: key) {
             _ = try check(PQprepare(handle, fresh, sql, Int32(types.count), types), sql: sql)
             statements.remember(fresh, for: key)
             name = fresh

@@ -1,11 +1,11 @@
 /// The statements one session has prepared on the server, by SQL text and
 /// parameter types.
 ///
-/// A statement is prepared the second time its text runs on a connection:
-/// a one-shot command (most `verity` processes) pays nothing, while a
-/// long-lived session such as `verity batch`, which runs the same reads and
-/// writes for every line, stops having the server parse and plan them again
-/// each time. Named statements are not transactional: they survive a rollback
+/// When a connection's `preparesRepeatedStatements` is on, a statement is
+/// prepared the second time its text runs: a long-lived session such as
+/// `verity batch`, which runs the same reads and writes for every line, stops
+/// having the server parse and plan them again each time, and a text that runs
+/// once costs nothing extra. Named statements are not transactional: they survive a rollback
 /// and live as long as the session.
 struct PreparedStatements {
     struct Key: Hashable {

@@ -52,6 +52,8 @@ struct BatchCommand: ParsableCommand {
     func run() throws {
         let reader = try LineReader(path: file ?? "-", chunkSize: 64 * 1024)
         let session = SharedConnection(try Database.open(connection.location))
+        // Every line runs the same few statements: let the server keep their plans.
+        session.connection.preparesRepeatedStatements = true
         var firstFailure: Int32?
         while let bytes = try reader.nextLine() {
             let line = String(decoding: bytes, as: UTF8.self)
