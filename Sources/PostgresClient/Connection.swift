@@ -7,6 +7,13 @@ public final class Connection {
     let handle: OpaquePointer
     /// Where this connection points, with any password removed.
     public let target: String
+    /// Statements prepared on this session (see `PreparedStatements`).
+    var statements = PreparedStatements()
+    /// Whether a statement is prepared the second time its text runs. Off by
+    /// default: a one-shot command gains nothing from it, and named statements do
+    /// not survive a pooler in transaction mode (PgBouncer without
+    /// max_prepared_statements). A long-lived session (`verity batch`) turns it on.
+    public var preparesRepeatedStatements = false
 
     /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
     /// string lets libpq use the standard `PG*` environment variables.
@@ -81,6 +88,10 @@ public final class Connection {
     /// The database user this session runs as.
     public var user: String { PQuser(handle).map { String(cString: $0) } ?? "" }
 
+    /// False once the session is lost (server gone, socket closed): a long-lived
+    /// client such as `verity batch` stops instead of failing every later command.
+    public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
     /// True while a transaction block is open.
     public var isInTransaction: Bool {
         let status = PQtransactionStatus(handle)
@@ -99,10 +110,27 @@ public final class Connection {
                 message: "parameter $\(index + 1) contains a NUL byte (\\0), which PostgreSQL text cannot store",
                 hint: "remove the NUL character from the input", sql: sql)
         }
-        let result = withCStrings(parameters) { pointers in
-            PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0)
+        let key = PreparedStatements.Key(sql: sql, types: query.parameterTypes.map(\.rawValue))
+        var name = preparesRepeatedStatements ? statements.name(for: key) : nil
+        if preparesRepeatedStatements, name == nil, let fresh = statements.nameToPrepare(for: key) {
+            _ = try check(PQprepare(handle, fresh, sql, Int32(types.count), types), sql: sql)
+            statements.remember(fresh, for: key)
+            name = fresh
         }
-        return try check(result, sql: sql)
+        let result = withCStrings(parameters) { pointers in
+            if let name {
+                return PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0)
+            }
+            return PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0)
+        }
+        do {
+            return try check(result, sql: sql)
+        } catch let error as PostgresError where name != nil && error.sqlState == .featureNotSupported {
+            // "cached plan must not change result type": a table changed under a
+            // prepared statement (a migration in the same session). Prepare it afresh later.
+            statements.forget(key)
+            throw error
+        }
     }
 
     /// Runs trusted SQL that may hold several statements (migrations, SET, BEGIN).

@@ -23,6 +23,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let queryCanceled = SQLState("57014")
     public static let adminShutdown = SQLState("57P01")
     public static let cannotConnectNow = SQLState("57P03")
+    public static let featureNotSupported = SQLState("0A000")
 
     /// The two-character class, e.g. "23" for integrity constraint violations.
     public var errorClass: String { String(rawValue.prefix(2)) }

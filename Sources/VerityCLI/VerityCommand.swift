@@ -19,7 +19,7 @@ public struct VerityCommand: ParsableCommand {
         subcommands: [
             CaseCommand.self, ReviewerCommand.self, SourceCommand.self, EvidenceCommand.self, SearchCommand.self,
             ReportCommand.self, ImportCommand.self, ExportCommand.self, GenerateCommand.self, DBCommand.self,
-            AuditCommand.self, ConfigCommand.self,
+            AuditCommand.self, ConfigCommand.self, BatchCommand.self,
         ]
     )
 
@@ -28,20 +28,41 @@ public struct VerityCommand: ParsableCommand {
     /// Parses and runs `arguments` (without the program name), writing to
     /// `Console.current`, and returns the process exit code.
     public static func run(_ arguments: [String]) -> Int32 {
+        switch parse(arguments) {
+        case .finished(let status): return status
+        case .command(var command): return execute(&command)
+        }
+    }
+
+    /// What parsing one command line gave: a command to run, or an outcome
+    /// already printed (help, version or a usage error) with its exit code.
+    enum Parsed {
+        case command(ParsableCommand)
+        case finished(Int32)
+    }
+
+    /// Parses `arguments` with the whole command tree (options are validated here).
+    /// `verity batch` parses each of its lines through this too.
+    static func parse(_ arguments: [String]) -> Parsed {
         let console = Console.current
-        var command: ParsableCommand
+        if let command = CommandLookup.parseFromLeaf(arguments) { return .command(command) }
         do {
-            command = try parseAsRoot(arguments)
+            return .command(try parseAsRoot(arguments))
         } catch {
             // argument-parser's own outcomes: help and version (0) or a usage error.
             let code = exitCode(for: error)
             if code == .success {
                 console.print(fullMessage(for: error))
-                return 0
+                return .finished(0)
             }
             console.error(fullMessage(for: error))
-            return ExitStatus.usage.rawValue
+            return .finished(ExitStatus.usage.rawValue)
         }
+    }
+
+    /// Runs a parsed command and maps what it throws to an exit code, printing the error.
+    static func execute(_ command: inout ParsableCommand) -> Int32 {
+        let console = Console.current
         do {
             try command.run()
             return ExitStatus.success.rawValue

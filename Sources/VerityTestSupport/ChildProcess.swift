@@ -29,8 +29,13 @@ public final class ChildProcess: @unchecked Sendable {
         public var stderr: String
     }
 
-    /// Starts `executable` with exactly `environment` (nil: this process's own).
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// Starts `executable` with exactly `environment` (nil: this process's own),
+    /// reading `standardInput` (a file or a FIFO; a FIFO must already have a writer,
+    /// or the child blocks opening it).
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        standardInput: String = "/dev/null"
+    ) throws {
         self.executable = executable
         self.arguments = arguments
         let stem = "/tmp/verity-child-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -40,7 +45,7 @@ public final class ChildProcess: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, standardInput, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
@@ -122,6 +127,9 @@ public final class ChildProcess: @unchecked Sendable {
         }
         return try wait()
     }
+
+    /// What the process has written to stdout so far (it may still be running).
+    public var stdoutSoFar: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
 
     public var describe: String { ([executable] + arguments).joined(separator: " ") }
 

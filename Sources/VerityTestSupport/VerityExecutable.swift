@@ -49,14 +49,17 @@ public enum VerityExecutable {
     }
 
     /// Starts `verity ARGUMENTS…` as a process.
-    public static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess {
-        try ChildProcess(path(), arguments, environment: environment(extra))
+    public static func start(
+        _ arguments: [String], environment extra: [String: String] = [:], standardInput: String = "/dev/null"
+    ) throws -> ChildProcess {
+        try ChildProcess(path(), arguments, environment: environment(extra), standardInput: standardInput)
     }
 
     /// Runs `verity ARGUMENTS…` to completion (killed after `timeout` seconds).
     public static func run(
-        _ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 120
+        _ arguments: [String], environment extra: [String: String] = [:], standardInput: String = "/dev/null",
+        timeout: TimeInterval = 120
     ) throws -> ChildProcess.Outcome {
-        try start(arguments, environment: extra).wait(timeout: timeout)
+        try start(arguments, environment: extra, standardInput: standardInput).wait(timeout: timeout)
     }
 }

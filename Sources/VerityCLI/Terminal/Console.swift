@@ -24,6 +24,18 @@ public struct Console: Sendable {
     public func print(_ line: String = "") { writeOut(line + "\n") }
     public func error(_ line: String) { writeErr(line + "\n") }
 
+    /// The same console with `prefix` in front of every line it writes to
+    /// stderr, so that `verity batch` can say which of its lines a message is about.
+    public func prefixingErrors(with prefix: String) -> Console {
+        var prefixed = self
+        let write = writeErr
+        prefixed.writeErr = { text in
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            write(lines.map { $0.isEmpty ? "" : prefix + $0 }.joined(separator: "\n"))
+        }
+        return prefixed
+    }
+
     /// Colour only on a terminal and never when NO_COLOR is set (no-color.org).
     public var usesColour: Bool {
         isTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty

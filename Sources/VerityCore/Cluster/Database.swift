@@ -6,7 +6,11 @@ public enum Database {
     /// Connects to `location`. The embedded cluster is created, started and
     /// migrated on demand; an external server must already be migrated
     /// (`verity db migrate`), because changing a shared schema is a decision.
+    ///
+    /// Inside `SharedConnection.$current.withValue(...)` (a batch) it returns that
+    /// connection instead: it was opened and checked once for the whole batch.
     public static func open(_ location: DatabaseLocation, migrate: Bool = true) throws -> Connection {
+        if let shared = SharedConnection.current { return shared.connection }
         switch location {
         case .url(let url, _):
             let connection = try connect(url)

@@ -125,24 +125,28 @@ extension Desk {
 
     /// The active links of a case, both directions, oldest first.
     public func links(caseID: Int) throws -> [CaseLink] {
-        try db.query(
-            """
-            SELECT l.id, l.kind, o.id AS other_id, o.ref AS other_ref, l.reason,
-                   CASE WHEN l.case_id = \(caseID) THEN 'outgoing' ELSE 'incoming' END AS direction,
-                   r.handle AS linked_by, l.linked_at
-              FROM case_links l
-              JOIN cases o ON o.id = CASE WHEN l.case_id = \(caseID) THEN l.other_id ELSE l.case_id END
-              LEFT JOIN reviewers r ON r.id = l.linked_by
-             WHERE (l.case_id = \(caseID) OR l.other_id = \(caseID)) AND l.unlinked_at IS NULL
-             ORDER BY l.id
-            """
-        ).rows.map { row in
-            CaseLink(
-                id: try row.decode("id"), kind: CaseLinkKind(rawValue: try row.decode("kind")) ?? .related,
-                caseID: try row.decode("other_id"), ref: try row.decode("other_ref"), reason: try row.decode("reason"),
-                direction: CaseLink.Direction(rawValue: try row.decode("direction")) ?? .outgoing,
-                linkedBy: try row.decode("linked_by"), linkedAt: try row.decode("linked_at"))
-        }
+        try db.query(Self.linksQuery(caseID: caseID)).rows.map(Self.decodeLink)
+    }
+
+    static func linksQuery(caseID: Int) -> Query {
+        """
+        SELECT l.id, l.kind, o.id AS other_id, o.ref AS other_ref, l.reason,
+               CASE WHEN l.case_id = \(caseID) THEN 'outgoing' ELSE 'incoming' END AS direction,
+               r.handle AS linked_by, l.linked_at
+          FROM case_links l
+          JOIN cases o ON o.id = CASE WHEN l.case_id = \(caseID) THEN l.other_id ELSE l.case_id END
+          LEFT JOIN reviewers r ON r.id = l.linked_by
+         WHERE (l.case_id = \(caseID) OR l.other_id = \(caseID)) AND l.unlinked_at IS NULL
+         ORDER BY l.id
+        """
+    }
+
+    static func decodeLink(_ row: Row) throws -> CaseLink {
+        CaseLink(
+            id: try row.decode("id"), kind: CaseLinkKind(rawValue: try row.decode("kind")) ?? .related,
+            caseID: try row.decode("other_id"), ref: try row.decode("other_ref"), reason: try row.decode("reason"),
+            direction: CaseLink.Direction(rawValue: try row.decode("direction")) ?? .outgoing,
+            linkedBy: try row.decode("linked_by"), linkedAt: try row.decode("linked_at"))
     }
 
     /// The case that `caseID` follows: the end of its duplicate-of chain (itself when it is no duplicate).

@@ -41,7 +41,11 @@ extension Desk {
     }
 
     func evidence(forCase caseID: Int) throws -> [EvidenceNote] {
-        try db.query(Self.evidenceColumns + " WHERE e.case_id = \(caseID) ORDER BY e.id").rows.map(Self.decodeNote)
+        try db.query(Self.evidenceQuery(forCase: caseID)).rows.map(Self.decodeNote)
+    }
+
+    static func evidenceQuery(forCase caseID: Int) -> Query {
+        evidenceColumns + " WHERE e.case_id = \(caseID) ORDER BY e.id"
     }
 
     public func evidenceNote(_ id: Int) throws -> EvidenceNote {

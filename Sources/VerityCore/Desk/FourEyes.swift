@@ -102,25 +102,29 @@ extension Desk {
 
     /// Every verdict proposal of a case, oldest first.
     public func proposals(caseID: Int) throws -> [VerdictProposal] {
-        try db.query(
-            """
-            SELECT p.id, p.case_id, p.verdict, p.confidence::int AS confidence, p.rationale, pb.handle AS proposed_by,
-                   p.proposed_at, p.state, db.handle AS decided_by, p.decided_at, p.reason
-              FROM verdict_proposals p
-              JOIN reviewers pb ON pb.id = p.proposed_by
-              LEFT JOIN reviewers db ON db.id = p.decided_by
-             WHERE p.case_id = \(caseID) ORDER BY p.id
-            """
-        ).rows.map { row in
-            VerdictProposal(
-                id: try row.decode("id"), caseID: try row.decode("case_id"),
-                verdict: Verdict(rawValue: try row.decode("verdict")) ?? .unverifiable,
-                confidence: try row.decode("confidence"), rationale: try row.decode("rationale"),
-                proposedBy: try row.decode("proposed_by"), proposedAt: try row.decode("proposed_at"),
-                state: VerdictProposal.State(rawValue: try row.decode("state")) ?? .pending,
-                decidedBy: try row.decode("decided_by"), decidedAt: try row.decode("decided_at"),
-                reason: try row.decode("reason"))
-        }
+        try db.query(Self.proposalsQuery(caseID: caseID)).rows.map(Self.decodeProposal)
+    }
+
+    static func proposalsQuery(caseID: Int) -> Query {
+        """
+        SELECT p.id, p.case_id, p.verdict, p.confidence::int AS confidence, p.rationale, pb.handle AS proposed_by,
+               p.proposed_at, p.state, db.handle AS decided_by, p.decided_at, p.reason
+          FROM verdict_proposals p
+          JOIN reviewers pb ON pb.id = p.proposed_by
+          LEFT JOIN reviewers db ON db.id = p.decided_by
+         WHERE p.case_id = \(caseID) ORDER BY p.id
+        """
+    }
+
+    static func decodeProposal(_ row: Row) throws -> VerdictProposal {
+        VerdictProposal(
+            id: try row.decode("id"), caseID: try row.decode("case_id"),
+            verdict: Verdict(rawValue: try row.decode("verdict")) ?? .unverifiable,
+            confidence: try row.decode("confidence"), rationale: try row.decode("rationale"),
+            proposedBy: try row.decode("proposed_by"), proposedAt: try row.decode("proposed_at"),
+            state: VerdictProposal.State(rawValue: try row.decode("state")) ?? .pending,
+            decidedBy: try row.decode("decided_by"), decidedAt: try row.decode("decided_at"),
+            reason: try row.decode("reason"))
     }
 
     private func pendingProposal(_ current: CaseSummary) throws -> VerdictProposal {

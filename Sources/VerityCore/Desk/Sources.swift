@@ -110,9 +110,11 @@ extension Desk {
     }
 
     func sources(forCase caseID: Int) throws -> [Source] {
-        try db.query(
-            Self.sourceColumns + " WHERE EXISTS (SELECT 1 FROM case_sources l WHERE l.source_id = s.id AND l.case_id = \(caseID)) ORDER BY s.id"
-        ).rows.map(Self.decodeSource)
+        try db.query(Self.sourcesQuery(forCase: caseID)).rows.map(Self.decodeSource)
+    }
+
+    static func sourcesQuery(forCase caseID: Int) -> Query {
+        sourceColumns + " WHERE EXISTS (SELECT 1 FROM case_sources l WHERE l.source_id = s.id AND l.case_id = \(caseID)) ORDER BY s.id"
     }
 
     static func decodeSource(_ row: Row) throws -> Source {
