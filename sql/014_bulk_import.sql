@@ -17,6 +17,8 @@
 --   writes cases or evidence notes during the import. Acceptable only because
 --   the desk is empty; an import into a desk that holds cases never does it.
 --   If the import fails, the rollback restores the indexes with everything else.
+-- * For the same reason, and under the same lock on case_history, the btree
+--   indexes case_history_case and case_history_at are built at the end too.
 -- * Transitions and assessments are checked set-based against the same rules
 --   the triggers of 002/007 apply (allowed step, reason, verdict, evidence,
 --   assessor, actor, time), and when every record passes, each case is moved
@@ -82,6 +84,7 @@ BEGIN
            AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'cases'::regclass), 'USAGE')
            AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'evidence_notes'::regclass), 'USAGE')
            AND NOT EXISTS (SELECT 1 FROM cases) AND NOT EXISTS (SELECT 1 FROM evidence_notes)
+           AND NOT EXISTS (SELECT 1 FROM case_history)
       INTO bulk
       FROM pg_roles who JOIN pg_database d ON d.datname = current_database()
      WHERE who.rolname = session_user;
@@ -92,6 +95,11 @@ BEGIN
             DROP INDEX cases_search;
             DROP INDEX cases_tags;
             DROP INDEX evidence_notes_search;
+            -- and two btree indexes of the history that nothing reads during an import
+            -- (the chain trigger reads case_history_chain): inserts into case_history_at
+            -- land all over the index (times are not in file order).
+            DROP INDEX case_history_case;
+            DROP INDEX case_history_at;
         END IF;
         -- ------------------------------------------------------------ reviewers
         SELECT count(*) FILTER (WHERE v.id IS NULL),
@@ -285,7 +293,9 @@ BEGIN
         current_line := NULL;
         PERFORM set_config('verity.reason', '', true);
         INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note)
-        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id, verity_actor_id(), s.stance, s.credibility, s.note
+        -- (author_id: set by evidence_notes_before_insert from verity_actor_id(); 009 also
+        -- called verity_actor_id() here, a second call per note for the same value)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id, NULL::bigint, s.stance, s.credibility, s.note
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
           LEFT JOIN sources o ON o.ref = s.source_ref
@@ -560,6 +570,8 @@ BEGIN
             CREATE INDEX cases_tags ON cases USING gin (tags);
             CREATE INDEX cases_search ON cases USING gin (search);
             CREATE INDEX evidence_notes_search ON evidence_notes USING gin (search);
+            CREATE INDEX case_history_case ON case_history (case_id, id);
+            CREATE INDEX case_history_at ON case_history (at);
         END IF;
     EXCEPTION WHEN OTHERS THEN
         IF current_line IS NULL THEN
