@@ -1,0 +1,164 @@
+import Foundation
+import PostgresClient
+import Testing
+import VerityCore
+import VerityTestSupport
+
+/// The bulk path of sql/014_bulk_import.sql (an import into an empty desk)
+/// must record exactly what the row-by-row path records. Each test imports the
+/// same file into two new databases, one as usual (bulk) and one with
+/// verity.import_bulk = 'off' (the rounds of 009 and the one-by-one apply),
+/// and compares every history row, hash included, every case row and the export.
+@Suite("Bulk import into an empty desk (014)")
+struct BulkImportTests {
+    /// A new migrated database; with `bulk: false`, every session on it keeps
+    /// the importer on the row-by-row path.
+    static func database(bulk: Bool) throws -> Connection {
+        let url = try TestServer.shared.makeDatabase()
+        if !bulk {
+            let admin = try Connection(url)
+            // The database's own name, quoted by the server: nothing is interpolated here.
+            try admin.query(
+                """
+                DO $$ BEGIN
+                    EXECUTE format('ALTER DATABASE %I SET verity.import_bulk = %L', current_database(), 'off');
+                END $$
+                """)
+        }
+        return try Connection(url)
+    }
+
+    /// Every history row (by case reference, so that both databases are compared
+    /// by content; the ids are the same anyway, and the hash covers them).
+    static func history(_ db: Connection) throws -> [String] {
+        try db.query(
+            """
+            SELECT concat_ws(' | ', c.ref, h.case_id, h.seq, verity_iso(h.at), h.actor_id, h.action,
+                             coalesce(h.from_state, '-'), coalesce(h.to_state, '-'), coalesce(h.reason, '-'),
+                             h.details::text, coalesce(h.prev_hash, '-'), h.hash) AS row
+              FROM case_history h JOIN cases c ON c.id = h.case_id
+             ORDER BY c.ref, h.seq
+            """
+        ).rows.map { try $0.decode("row", as: String.self) }
+    }
+
+    /// Every case row as the triggers left it (state, verdict, who and when, version).
+    static func cases(_ db: Connection) throws -> [String] {
+        try db.query(
+            """
+            SELECT concat_ws(' | ', id, ref, state, coalesce(verdict, '-'), coalesce(confidence::text, '-'),
+                             coalesce(rationale, '-'), coalesce(assessed_by::text, '-'),
+                             coalesce(verity_iso(assessed_at), '-'), verity_iso(state_changed_at),
+                             created_by, verity_iso(created_at), verity_iso(updated_at), version, search::text) AS row
+              FROM cases ORDER BY id
+            """
+        ).rows.map { try $0.decode("row", as: String.self) }
+    }
+
+    /// Whether an import rebuilt the GIN index of cases (the bulk path does): its
+    /// catalog row was then written by a later transaction than that of the
+    /// primary key, which 001 created with it and nothing rebuilds.
+    static func indexRebuilt(_ db: Connection) throws -> Bool {
+        try db.query(
+            """
+            SELECT (SELECT xmin::text FROM pg_class WHERE oid = 'cases_search'::regclass)
+                   <> (SELECT xmin::text FROM pg_class WHERE oid = 'cases_pkey'::regclass) AS rebuilt
+            """)[0].decode("rebuilt")
+    }
+
+    /// Generated cases plus what the generator does not make: a reopened and
+    /// re-assessed case (previous_verdict details), reasons with spaces around
+    /// them, a retraction after the assessment, a reviewer deactivated at the end.
+    static func file(cases: Int) throws -> String {
+        let extra = [
+            #"{"type":"reviewer","handle":"former","name":"Former staff","active":false,"at":"2024-01-01T00:00:00Z"}"#,
+            #"{"type":"case","ref":"X-1","claim":"A reopened claim","claimant":"X","by":"editor","at":"2024-01-01T10:00:00Z"}"#,
+            #"{"type":"evidence","case":"X-1","stance":"supports","credibility":2,"note":"first","by":"analyst","at":"2024-01-02T10:00:00Z"}"#,
+            #"{"type":"evidence","case":"X-1","stance":"refutes","credibility":5,"note":"second","by":"analyst","at":"2024-01-02T11:00:00Z","retracted_at":"2024-01-09T10:00:00Z","retracted_by":"editor","retraction_reason":"Misattributed"}"#,
+            #"{"type":"transition","case":"X-1","to":"evidence-pending","by":"editor","at":"2024-01-03T10:00:00Z"}"#,
+            #"{"type":"assessment","case":"X-1","verdict":"false","confidence":2,"rationale":"first view","by":"editor","at":"2024-01-04T10:00:00Z"}"#,
+            #"{"type":"transition","case":"X-1","to":"evidence-pending","by":"editor","at":"2024-01-05T10:00:00Z","reason":"new facts"}"#,
+            #"{"type":"transition","case":"X-1","to":"disputed","by":"analyst","at":"2024-01-06T10:00:00Z","reason":"  contested  "}"#,
+            #"{"type":"transition","case":"X-1","to":"evidence-pending","by":"editor","at":"2024-01-07T10:00:00Z"}"#,
+            #"{"type":"assessment","case":"X-1","verdict":"mixed","confidence":3,"rationale":"second view ","by":"editor","at":"2024-01-08T10:00:00Z"}"#,
+        ]
+        return try ImportFixture.generated(cases: cases, seed: 11) + extra.joined(separator: "\n") + "\n"
+    }
+
+    @Test("a generated desk imported in bulk records the same history rows and hashes, cases and export as row by row")
+    func sameRecordBothWays() throws {
+        let path = try ImportFixture.file(try Self.file(cases: 2000))
+        let bulk = try Self.database(bulk: true)
+        let rowByRow = try Self.database(bulk: false)
+        let bulkSummary = try ImportFixture.importFile(bulk, path)
+        let rowSummary = try ImportFixture.importFile(rowByRow, path)
+        #expect(try Self.indexRebuilt(bulk))
+        #expect(try !Self.indexRebuilt(rowByRow))
+
+        #expect(bulkSummary.counts == rowSummary.counts)
+        #expect(bulkSummary.counts("transition").created > 1000)
+        let bulkHistory = try Self.history(bulk)
+        let rowHistory = try Self.history(rowByRow)
+        #expect(bulkHistory.count == rowHistory.count)
+        #expect(bulkHistory == rowHistory)
+        #expect(bulkHistory.contains { $0.contains(#""previous_verdict": "false""#) })
+        #expect(try Self.cases(bulk) == Self.cases(rowByRow))
+        #expect(try ImportFixture.export(bulk) == ImportFixture.export(rowByRow))
+        #expect(try ImportFixture.counts(bulk) == ImportFixture.counts(rowByRow))
+        for db in [bulk, rowByRow] {
+            let audit = try Desk(connection: db).verifyHistory()
+            #expect(audit.intact)
+        }
+        // The indexes are all back, as 001 defines them.
+        let indexes = try bulk.query(
+            """
+            SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY pg_get_indexdef(indexrelid)) AS defs
+              FROM pg_index WHERE indrelid IN ('cases'::regclass, 'evidence_notes'::regclass, 'case_history'::regclass)
+            """)[0].decode("defs", as: String.self)
+        let expected = try rowByRow.query(
+            """
+            SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY pg_get_indexdef(indexrelid)) AS defs
+              FROM pg_index WHERE indrelid IN ('cases'::regclass, 'evidence_notes'::regclass, 'case_history'::regclass)
+            """)[0].decode("defs", as: String.self)
+        #expect(indexes == expected)
+        // The rule triggers are enabled again.
+        let disabled: Int = try bulk.query(
+            "SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgenabled = 'D'")[0].decode("n")
+        #expect(disabled == 0)
+
+        // Importing the same file again changes nothing (the desk is no longer empty).
+        #expect(try ImportFixture.importFile(bulk, path).changedNothing)
+        #expect(try Self.history(bulk) == bulkHistory)
+    }
+
+    @Test("refusals in an import into an empty desk are the same, with the same lines, and nothing is written", arguments: [
+        // claimed -> assessed directly
+        #"{"type":"case","ref":"X-2","claim":"Another claim","claimant":"Y","by":"editor","at":"2024-06-01T09:00:00Z"}"#
+            + "\n"
+            + #"{"type":"assessment","case":"X-2","verdict":"false","confidence":2,"rationale":"r","by":"editor","at":"2024-06-01T10:00:00Z"}"#,
+        // a dispute without a reason
+        #"{"type":"transition","case":"X-1","to":"disputed","by":"editor","at":"2024-01-10T10:00:00Z"}"#,
+        // an assessment by a reviewer neither assigned nor an editor
+        #"{"type":"transition","case":"X-1","to":"evidence-pending","by":"analyst","at":"2024-01-10T10:00:00Z","reason":"again"}"#
+            + "\n"
+            + #"{"type":"assessment","case":"X-1","verdict":"true","confidence":1,"rationale":"r","by":"analyst","at":"2024-01-11T10:00:00Z"}"#,
+    ])
+    func sameRefusals(bad: String) throws {
+        let path = try ImportFixture.file(try Self.file(cases: 200) + bad + "\n")
+        var issues: [[ImportIssue]] = []
+        for db in [try Self.database(bulk: true), try Self.database(bulk: false)] {
+            let before = try ImportFixture.counts(db)
+            do {
+                _ = try ImportFixture.importFile(db, path)
+                Issue.record("the import was not refused")
+            } catch let failure as ImportFailure {
+                issues.append(failure.issues)
+                #expect(failure.isRuleViolation)
+            }
+            #expect(try ImportFixture.counts(db) == before)
+            #expect(try !Self.indexRebuilt(db))
+        }
+        #expect(issues.count == 2)
+        #expect(issues.first == issues.last)
+    }
+}
