@@ -299,9 +299,11 @@ moves_since() {
 }
 # 1. The long-lived client: each stream is one `verity batch` reading an endless alternation of
 #    moves of its own case from a pipe, stopped after STREAM_SECONDS.
-moves_for() { # the command lines of one stream, forever
+moves_for() { # the command lines of one stream, until the batch reading them is gone
+  # (|| return: under a parent that ignores SIGPIPE, as the test runner does, a write to the
+  # closed pipe fails instead of killing this loop, and it would spin forever.)
   while :; do
-    printf 'case move %s --to disputed --reason "bench stream" --as editor\ncase move %s --to evidence-pending --as editor\n' "$1" "$1"
+    printf 'case move %s --to disputed --reason "bench stream" --as editor\ncase move %s --to evidence-pending --as editor\n' "$1" "$1" || return 0
   done
 }
 mark=$(history_mark)

@@ -55,7 +55,7 @@ struct BenchSmokeTests {
         let data = try Data(contentsOf: out.appendingPathComponent("results.json"))
         let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         let names = rows.compactMap { $0["name"] as? String }
-        #expect(names == ["import-600", "report-600", "report-60-vs-600", "case-show", "case-move", "concurrent-moves", "memory"])
+        #expect(names == ["import-600", "report-600", "report-60-vs-600", "case-show", "case-move", "concurrent-moves", "concurrent-moves-processes", "memory"])
         for row in rows {
             for key in ["name", "verity_s", "reference_s", "ratio", "target", "met"] {
                 #expect(row.keys.contains(key), "\(row["name"] ?? "?") has no \(key)")
@@ -69,6 +69,8 @@ struct BenchSmokeTests {
         }
         let concurrent = try #require(rows.first { $0["name"] as? String == "concurrent-moves" })
         #expect((concurrent["verity_tps"] as? Double ?? 0) > 0, "no Verity transitions counted: \(concurrent)")
+        let processes = try #require(rows.first { $0["name"] as? String == "concurrent-moves-processes" })
+        #expect((processes["verity_tps"] as? Double ?? 0) > 0, "no transitions counted for a process per move: \(processes)")
         let markdown = try String(contentsOf: out.appendingPathComponent("BENCHMARKS.md"), encoding: .utf8)
         #expect(markdown.contains("| workload | Verity | reference | ratio | target | met |"))
         #expect(markdown.contains("`case-move`"))
