@@ -221,7 +221,9 @@ say "import-$LITTLE (into verity_small)"
 timed "$work/import-small" "$verity_bin" import "$work/small.jsonl" --database-url "$SMALLURL"
 phase "import-$LITTLE"
 say "import-$BIG ($records_big records; one run: every run needs an empty database)"
+wal_before=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT pg_current_wal_lsn()")
 timed "$work/import-big" "$verity_bin" import "$work/big.jsonl" --database-url "$BIGURL"
+wal_mb=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before') / 1048576)")
 phase "import-$BIG"
 "${PSQL[@]}" "$BIGURL" -At -F $'\t' -c "SELECT funcname, calls, round(total_time::numeric / 1000, 2), round(self_time::numeric / 1000, 2) FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 8" > "$work/functions.tsv"
 "${PSQL[@]}" "$BIGURL" -c "CREATE TABLE bench_bare_cases (ref text, claim text, claimant text, claimed_at date, location text, tags text[], priority text, due date)" \
@@ -232,7 +234,7 @@ bench_one copy-ref "$bare_copy" "$PSQL_BIN -X -q $BIGURL -c 'TRUNCATE bench_bare
 vi=$(cat "$work/import-big.s"); ri=$(cat "$work/hf/copy-ref.r")
 ratio=$(calc "$vi / $ri")
 record "import-$BIG" "$vi" "$ri" "$ratio" "<= 2.0" "$(calc "str($ratio <= 2.0).lower()")" \
-  "{\"records\": $records_big, \"cases\": $CASES, \"verity_cases_per_s\": $(calc "round($CASES / $vi)"), \"reference_rows_per_s\": $(calc "round($cases_rows / $ri)"), \"import_${LITTLE}_s\": $(cat "$work/import-small.s")}"
+  "{\"records\": $records_big, \"cases\": $CASES, \"verity_cases_per_s\": $(calc "round($CASES / $vi)"), \"reference_rows_per_s\": $(calc "round($cases_rows / $ri)"), \"import_${LITTLE}_s\": $(cat "$work/import-small.s"), \"wal_mb\": $wal_mb}"
 "${PSQL[@]}" "$BIGURL" -c "DROP TABLE bench_bare_cases" -c "VACUUM ANALYZE" >/dev/null
 "${PSQL[@]}" "$SMALLURL" -c "VACUUM ANALYZE" >/dev/null
 phase "\\copy reference, VACUUM ANALYZE"
@@ -307,9 +309,15 @@ moves_for() { # the command lines of one stream, until the batch reading them is
   done
 }
 mark=$(history_mark)
+batches=()
 for id in "${stream_ids[@]}"; do
-  ( moves_for "$id" | timeout -s TERM "$STREAM_SECONDS" "$verity_bin" batch --database-url "$BIGURL" >/dev/null 2>&1 || true ) &
+  moves_for "$id" | "$verity_bin" batch --database-url "$BIGURL" >/dev/null 2>&1 &
+  batches+=($!)
 done
+# Stopped by this shell rather than by timeout(1), which counts with SIGALRM: a parent such as
+# the test runner may have it blocked (see pgbench below), and then the batches never stop.
+sleep "$STREAM_SECONDS"
+kill -TERM "${batches[@]}" 2>/dev/null || true
 wait
 batch_moves=$(moves_since "$mark")
 # Each stream leaves its case disputed or evidence-pending; put them all back for the next runs.
@@ -375,7 +383,7 @@ for r in rows:
     elif n == "memory":
         v, ref = " / ".join(f"{k[:-3]}: {val} MB" for k, val in r.items() if k.endswith("_mb")), ""
     elif n.startswith("import-"):
-        v = f"{r['verity_s']:.2f} s ({r['verity_cases_per_s']:,} cases/s, {r['records']:,} records)"
+        v = f"{r['verity_s']:.2f} s ({r['verity_cases_per_s']:,} cases/s, {r['records']:,} records, {r['wal_mb']:,} MB of WAL)"
         ref = f"{r['reference_s']:.3f} s (\\\\copy, {r['reference_rows_per_s']:,} rows/s)"
     elif "-vs-" in n:
         v, ref = f"{r['verity_s']:.3f} s (big)", f"{r['reference_s']:.3f} s (small)"
