@@ -17,6 +17,18 @@
 # repeated runs without it), psql, pgbench, python3, /usr/bin/time.
 set -euo pipefail
 
+# A parent may hand this script a blocked signal mask or an ignored SIGPIPE (a test runner
+# spawning from a libdispatch worker thread blocks SIGTERM and SIGALRM, and ignores SIGPIPE):
+# then `kill` cannot stop a stream, pgbench -T never ends and a writer to a closed pipe never
+# dies. Bash cannot change its own mask, so start again once through python3 with a clean one.
+if [ -z "${VERITY_BENCH_SIGNALS_RESET:-}" ] && command -v python3 >/dev/null; then
+  export VERITY_BENCH_SIGNALS_RESET=1
+  exec python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' bash "$0" "$@"
+fi
+
 here="$(cd "$(dirname "$0")/.." && pwd)"
 smoke=0
 verity_bin=""
