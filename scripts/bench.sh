@@ -91,13 +91,12 @@ if ! command -v hyperfine >/dev/null; then
 fi
 
 started=$(date +%s)
-# Seconds per phase, for the "where the time goes" table.
-: > "${TMPDIR:-/tmp}/verity-bench-phases.$$"
-phases_file="${TMPDIR:-/tmp}/verity-bench-phases.$$"
+# Seconds per phase, for the "where the time goes" table (NAME<TAB>SECONDS lines).
+phases=""
 phase_started=$started
 phase() { # phase NAME: closes the phase that ran since the previous call
   local now; now=$(date +%s)
-  printf '%s\t%s\n' "$1" "$((now - phase_started))" >> "$phases_file"; phase_started=$now
+  phases+="$1"$'\t'"$((now - phase_started))"$'\n'; phase_started=$now
 }
 if [ -z "$verity_bin" ]; then
   # The Swift runtime and Foundation linked statically: a process starts without
@@ -124,7 +123,7 @@ cleanup() {
   "$verity_bin" db stop >/dev/null 2>&1 || true
   local data; data="$(readlink "$VERITY_HOME/cluster" 2>/dev/null || true)"
   case "$data" in /var/lib/verity/clusters/*) rm -rf "$data" ;; esac
-  rm -rf "$work" "$phases_file"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -375,7 +374,8 @@ record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
 # ------------------------------------------------------------------ write
 elapsed=$(( $(date +%s) - started ))
 phase "writing the results"
-python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" "$phases_file" <<EOF
+printf '%s' "$phases" > "$work/phases.tsv"
+python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" "$work/phases.tsv" <<EOF
 import json, sys, platform, subprocess
 rows = [json.loads(l) for l in open(sys.argv[1])]
 json.dump(rows, open(sys.argv[2], "w"), indent=2); open(sys.argv[2], "a").write("\n")

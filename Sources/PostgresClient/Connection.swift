@@ -110,13 +110,10 @@ public final class Connection {
                 message: "parameter $\(index + 1) contains a NUL byte (\\0), which PostgreSQL text cannot store",
                 hint: "remove the NUL character from the input", sql: sql)
         }
-        let key = PreparedStatements.Key(sql: sql, types: query.parameterTypes.map(\.rawValue))
-        var name = preparesRepeatedStatements ? statements.name(for: key) : nil
-        if preparesRepeatedStatements, name == nil, let fresh = statements.nameToPrepare(for: key) {
-            _ = try check(PQprepare(handle, fresh, sql, Int32(types.count), types), sql: sql)
-            statements.remember(fresh, for: key)
-            name = fresh
-        }
+        // Only a session that asked for it keeps prepared statements: a one-shot
+        // command pays nothing here.
+        let key = preparesRepeatedStatements ? PreparedStatements.Key(sql: sql, types: types) : nil
+        let name = try key.flatMap { try preparedName(for: $0, sql: sql, types: types) }
         let result = withCStrings(parameters) { pointers in
             if let name {
                 return PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0)
@@ -128,9 +125,19 @@ public final class Connection {
         } catch let error as PostgresError where name != nil && error.sqlState == .featureNotSupported {
             // "cached plan must not change result type": a table changed under a
             // prepared statement (a migration in the same session). Prepare it afresh later.
-            statements.forget(key)
+            if let key { statements.forget(key) }
             throw error
         }
+    }
+
+    /// The name `key` is prepared under: prepared already, prepared now (its
+    /// second run), or nil to run it unprepared.
+    private func preparedName(for key: PreparedStatements.Key, sql: String, types: [Oid]) throws -> String? {
+        if let name = statements.name(for: key) { return name }
+        guard let fresh = statements.nameToPrepare(for: key) else { return nil }
+        _ = try check(PQprepare(handle, fresh, sql, Int32(types.count), types), sql: sql)
+        statements.remember(fresh, for: key)
+        return fresh
     }
 
     /// Runs trusted SQL that may hold several statements (migrations, SET, BEGIN).

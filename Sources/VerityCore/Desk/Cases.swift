@@ -140,22 +140,22 @@ extension Desk {
     /// instead of six, and the server plans each while the client still sends.
     /// A case named by reference is looked up first, because the others need its id.
     public func showCase(_ key: CaseKey) throws -> CaseDetail {
-        var own: CaseSummary?
+        // Named by reference: read first, for its id. By number: read in the pipeline.
+        let readFirst: CaseSummary?
         let caseID: Int
         switch key {
-        case .id(let id): caseID = id
+        case .id(let id): (readFirst, caseID) = (nil, id)
         case .ref:
             let found = try findCase(key)
-            own = found
-            caseID = found.id
+            (readFirst, caseID) = (found, found.id)
         }
         let details: [Query] = [
             Self.evidenceQuery(forCase: caseID), Self.sourcesQuery(forCase: caseID), Self.historyQuery(caseID: caseID),
             Self.linksQuery(caseID: caseID), Self.proposalsQuery(caseID: caseID),
         ]
-        var results = try db.pipeline(own == nil ? [Self.caseColumns + " WHERE c.id = \(caseID)"] + details : details)
-        if own == nil { own = try Self.decodeFound(results.removeFirst().first, key) }
-        guard let own, results.count == details.count else {
+        var results = try db.pipeline((readFirst == nil ? [Self.caseColumns + " WHERE c.id = \(caseID)"] : []) + details)
+        let own = try readFirst ?? Self.decodeFound(results.removeFirst().first, key)
+        guard results.count == details.count else {
             throw PostgresError(kind: .protocolViolation, message: "case show's pipeline returned \(results.count) results")
         }
         let summary = try followingCanonical([own])[0]
