@@ -15,7 +15,7 @@ struct ReviewFixesAccessTests {
         try owner.link(
             .id(desk.open.id), to: .id(desk.restricted.id), as: .contradicts,
             reason: "the witness contradicts the governor", by: desk.editor)
-        try owner.unlink(
+        _ = try owner.unlink(
             .id(desk.open.id), from: .id(desk.restricted.id), as: .contradicts, reason: "not the same bridge",
             by: desk.editor)
         try owner.move(.id(desk.open.id), to: .disputed, reason: "denied", as: desk.editor)

@@ -173,8 +173,9 @@ struct CaseDispute: ParsableCommand {
 
     func run() throws {
         let desk = try options.openDesk()
-        let pending = try desk.pendingProposal(CaseKey(id))
-        let moved = try desk.move(CaseKey(id), to: .disputed, reason: reason, citing: source, as: actor.actor)
+        let current = try desk.findCase(CaseKey(id))
+        let pending = try desk.pendingProposal(of: current)
+        let moved = try desk.move(current, to: .disputed, reason: reason, citing: source, as: actor.actor)
         ModelViews.printCase(
             moved, format: options.format, sentence: "Case \(moved.label) is now disputed." + Self.withdrawn(pending, moved))
     }
@@ -202,8 +203,9 @@ struct CaseMove: ParsableCommand {
                 "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
         }
         let desk = try options.openDesk()
-        let pending = try desk.pendingProposal(CaseKey(id))
-        let moved = try desk.move(CaseKey(id), to: to, reason: reason, as: actor.actor)
+        let current = try desk.findCase(CaseKey(id))
+        let pending = try desk.pendingProposal(of: current)
+        let moved = try desk.move(current, to: to, reason: reason, as: actor.actor)
         ModelViews.printCase(
             moved, format: options.format,
             sentence: "Case \(moved.label) is now \(moved.state.rawValue)." + Self.withdrawn(pending, moved))
@@ -263,7 +265,7 @@ struct CaseReopen: ParsableCommand {
             throw VerityError.ruleViolated(
                 "case \(current.label) is \(current.state.rawValue), not assessed; only assessed cases are reopened")
         }
-        let reopened = try desk.move(key, to: .evidencePending, reason: reason, as: actor.actor)
+        let reopened = try desk.move(current, to: .evidencePending, reason: reason, as: actor.actor)
         ModelViews.printCase(reopened, format: options.format, sentence: "Case \(reopened.label) is reopened.")
     }
 }

@@ -267,7 +267,17 @@ extension Desk {
         _ key: CaseKey, to target: CaseState, reason: String?, assessment: Assessment? = nil,
         citing sourceID: Int? = nil, as actor: String?
     ) throws -> CaseSummary {
-        let current = try findCase(key)
+        try move(findCase(key), to: target, reason: reason, assessment: assessment, citing: sourceID, as: actor)
+    }
+
+    /// Moves the case `current` as a command has just read it (a command that
+    /// also needs the case before the move reads it once). The update applies
+    /// only if the case is still at `current.version`.
+    @discardableResult
+    public func move(
+        _ current: CaseSummary, to target: CaseState, reason: String?, assessment: Assessment? = nil,
+        citing sourceID: Int? = nil, as actor: String?
+    ) throws -> CaseSummary {
         if let sourceID { _ = try source(sourceID) }
         guard current.state != target else {
             throw VerityError.ruleViolated(

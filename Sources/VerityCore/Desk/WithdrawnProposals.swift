@@ -7,7 +7,12 @@ import Foundation
 extension Desk {
     /// The proposal of case `key` awaiting sign-off, if any.
     public func pendingProposal(_ key: CaseKey) throws -> VerdictProposal? {
-        let found = try findCase(key)
+        try pendingProposal(of: findCase(key))
+    }
+
+    /// The proposal of a case already read awaiting sign-off, if any: no query
+    /// when the case has none, which is the usual case.
+    public func pendingProposal(of found: CaseSummary) throws -> VerdictProposal? {
         guard found.awaitingSignOff else { return nil }
         return try proposals(caseID: found.id).last { $0.state == .pending }
     }
