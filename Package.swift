@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,10 +34,8 @@ let package = Package(
         ),
         .target(
             name: "VerityCore",
-            dependencies: [
-                "PostgresClient",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            // CLibPQ also for SHA-256, from the libcrypto that libpq loads (CLibPQ/shim.h).
+            dependencies: ["PostgresClient", "CLibPQ"],
             plugins: ["EmbedMigrations"]
         ),
         .target(

@@ -3,6 +3,12 @@
 
 #include <libpq-fe.h>
 
+// SHA-256 (content hashes, the history chain, output digests) comes from
+// OpenSSL's libcrypto, which libpq itself links and loads: no second crypto
+// library to build or load. libpq-dev depends on libssl-dev, so the header is
+// there wherever libpq's is.
+#include <openssl/evp.h>
+
 // The PG_DIAG_* field codes are character macros ('C', 'M', ...) that Swift
 // cannot import; expose them as constants so PQresultErrorField can be called.
 static const int verity_diag_sqlstate = PG_DIAG_SQLSTATE;

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The canonical content of a history row and its hash, computed in Swift
@@ -77,7 +76,7 @@ public enum HistoryChain {
         field(row.reason)
         field(row.details)
         field(row.prevHash, last: true)
-        return hex(SHA256.hash(data: bytes))
+        return bytes.withUnsafeBytes { SHA256Hasher.hex(of: $0) }
     }
 
     /// "2022-09-16 12:00:00.5+00" (PostgreSQL's ISO output in UTC) →
@@ -101,22 +100,11 @@ public enum HistoryChain {
     /// Incrementally computes the database's head hash: SHA-256 over
     /// "case_id:head_hash\n" for each case, in increasing case id.
     public struct HeadHasher {
-        private var hasher = SHA256()
+        private var hasher = SHA256Hasher()
         public init() {}
         public mutating func add(caseID: Int, head: String) {
-            hasher.update(data: Array("\(caseID):\(head)\n".utf8))
+            hasher.update("\(caseID):\(head)\n")
         }
-        public func finalize() -> String { HistoryChain.hex(hasher.finalize()) }
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        public func finalize() -> String { hasher.hexDigest() }
     }
 }

@@ -1,28 +1,21 @@
-import Crypto
 import Foundation
 import PostgresClient
 
 /// SHA-256 and size of output as it is written, piece by piece, so that what
 /// the log records is exactly what left the program.
 public struct OutputDigest {
-    private var hasher = SHA256()
+    private var hasher = SHA256Hasher()
     public private(set) var byteCount = 0
 
     public init() {}
 
     public mutating func update(_ text: String) {
-        let bytes = Data(text.utf8)
-        hasher.update(data: bytes)
-        byteCount += bytes.count
+        hasher.update(text)
+        byteCount += text.utf8.count
     }
 
     /// Lowercase hex, the form the log stores.
-    public var hex: String {
-        hasher.finalize().map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
-    }
+    public var hex: String { hasher.hexDigest() }
 }
 
 /// One report or export to record: who ran what, on which cases, and what came out.

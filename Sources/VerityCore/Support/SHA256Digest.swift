@@ -1,16 +1,17 @@
-import Crypto
 import Foundation
 
 /// SHA-256 as lowercase hex, the form Verity stores and prints.
 public enum SHA256Digest {
     public static func hex(of data: some DataProtocol) -> String {
-        SHA256.hash(data: data).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        var hasher = SHA256Hasher()
+        for region in data.regions { region.withUnsafeBytes { hasher.update($0) } }
+        return hasher.hexDigest()
     }
 
-    public static func hex(of text: String) -> String { hex(of: Data(text.utf8)) }
+    public static func hex(of text: String) -> String {
+        var text = text
+        return text.withUTF8 { SHA256Hasher.hex(of: UnsafeRawBufferPointer($0)) }
+    }
 
     /// Hashes a file in 1 MiB chunks, so memory stays flat for large videos.
     public static func hex(ofFileAt path: String) throws -> (hex: String, size: Int) {
@@ -26,11 +27,11 @@ public enum SHA256Digest {
                 "cannot read the file \(path): permission denied", hint: "check the file's permissions (ls -l \(path))")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var size = 0
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
+                chunk.withUnsafeBytes { hasher.update($0) }
                 size += chunk.count
             }
         } catch {
@@ -38,11 +39,7 @@ public enum SHA256Digest {
             let reason = readFailure(error)
             throw VerityError.notFound("cannot read the file \(path): \(reason)", hint: "check the file and the disk it is on")
         }
-        let hex = hasher.finalize().map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
-        return (hex, size)
+        return (hasher.hexDigest(), size)
     }
 
     /// The operating system's words for a failed read ("Input/output error"), not Foundation's error code.
