@@ -70,6 +70,8 @@ LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
     why text := verity_setting('verity.reason');
+    checked_once boolean := (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user);
+    replication_role text := current_setting('session_replication_role');
 BEGIN
     IF (SELECT t.tgenabled FROM pg_trigger t
          WHERE t.tgrelid = 'case_history'::regclass AND t.tgname = 'case_history_chain') <> 'D'
@@ -79,6 +81,20 @@ BEGIN
     -- Three windows over the same order (one sort of all the rows), then the
     -- order the triggers wrote them in (a second sort): in memory where it fits.
     PERFORM set_config('work_mem', '256MB', true);
+    -- The four foreign keys of case_history, for a superuser (who may set
+    -- session_replication_role): checked once for all the rows below instead of
+    -- by four queries per row. Every value comes from a row of the table it
+    -- references (cases, reviewers) or of case_transitions, whose states are
+    -- case_states'. What the per-row checks would also do, keep the referenced
+    -- rows until commit: cases is already locked ACCESS EXCLUSIVE by the import
+    -- (014), the reviewers and states are locked FOR KEY SHARE here, before the
+    -- rows are written. After the INSERT, one anti-join per key refuses the
+    -- whole import if any value has no referenced row.
+    IF checked_once THEN
+        PERFORM 1 FROM reviewers FOR KEY SHARE;
+        PERFORM 1 FROM case_states FOR KEY SHARE;
+        PERFORM set_config('session_replication_role', 'replica', true);
+    END IF;
     INSERT INTO case_history (case_id, seq, at, actor_id, action, from_state, to_state, reason, details, prev_hash, hash)
     SELECT h.case_id, h.seq, h.at, h.actor_id, h.action, h.from_state, h.to_state, h.reason, h.details,
            lag(h.hash) OVER c, h.hash
@@ -146,6 +162,19 @@ BEGIN
             WINDOW c AS (PARTITION BY p.case_id ORDER BY p.phase, p.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) h
     WINDOW c AS (PARTITION BY h.case_id ORDER BY h.phase, h.ord)
      ORDER BY h.phase, h.ord;
+    IF checked_once THEN
+        PERFORM set_config('session_replication_role', replication_role, true);
+        IF EXISTS (SELECT 1 FROM case_history h WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = h.case_id))
+           OR EXISTS (SELECT 1 FROM case_history h
+                       WHERE h.actor_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM reviewers v WHERE v.id = h.actor_id))
+           OR EXISTS (SELECT 1 FROM case_history h
+                       WHERE h.from_state IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_states s WHERE s.state = h.from_state))
+           OR EXISTS (SELECT 1 FROM case_history h
+                       WHERE h.to_state IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_states s WHERE s.state = h.to_state)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+                MESSAGE = 'verity_import_write_history: a history row references a missing case, reviewer or state';
+        END IF;
+    END IF;
     ALTER TABLE cases ENABLE TRIGGER cases_after_insert;
     ALTER TABLE case_sources ENABLE TRIGGER case_sources_after_insert;
     ALTER TABLE case_assignments ENABLE TRIGGER case_assignments_after_insert;
