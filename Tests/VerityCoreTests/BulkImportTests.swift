@@ -125,10 +125,58 @@ struct BulkImportTests {
         let disabled: Int = try bulk.query(
             "SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgenabled = 'D'")[0].decode("n")
         #expect(disabled == 0)
+        // Nor any history writer that 016 disables while it writes the new records' history.
+        let disabledWriters: Int = try bulk.query(
+            """
+            SELECT count(*) AS n FROM pg_trigger
+             WHERE tgrelid IN ('cases'::regclass, 'case_sources'::regclass, 'case_assignments'::regclass,
+                               'evidence_notes'::regclass, 'case_history'::regclass)
+               AND tgenabled = 'D'
+            """)[0].decode("n")
+        #expect(disabledWriters == 0)
+        // The btree indexes 016 builds at the end are back too, and the indexes
+        // of case_sources and case_assignments are those of the row-by-row desk.
+        var otherIndexes: [String] = []
+        for db in [bulk, rowByRow] {
+            otherIndexes.append(try db.query(
+                """
+                SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY pg_get_indexdef(indexrelid)) AS defs
+                  FROM pg_index WHERE indrelid IN ('case_sources'::regclass, 'case_assignments'::regclass)
+                """)[0].decode("defs", as: String.self))
+        }
+        #expect(otherIndexes[0] == otherIndexes[1])
+        #expect(otherIndexes[0].contains("case_sources_source"))
+        #expect(otherIndexes[0].contains("case_assignments_reviewer"))
 
         // Importing the same file again changes nothing (the desk is no longer empty).
         #expect(try ImportFixture.importFile(bulk, path).changedNothing)
         #expect(try Self.history(bulk) == bulkHistory)
+    }
+
+    @Test("records that 016 leaves to the row-by-row writers give the same history both ways", arguments: [
+        // two leads for one case: the assignments' one-by-one loop (and its lead updates)
+        #"{"type":"assignment","case":"X-1","reviewer":"analyst","lead":true,"by":"editor","at":"2024-01-02T09:00:00Z"}"#
+            + "\n"
+            + #"{"type":"assignment","case":"X-1","reviewer":"editor","lead":true,"by":"editor","at":"2024-01-02T09:30:00Z"}"#,
+        // the same evidence note twice, at another time: the notes' one-by-one loop
+        #"{"type":"evidence","case":"X-1","stance":"supports","credibility":2,"note":"first","by":"analyst","at":"2024-01-02T12:00:00Z"}"#,
+        // a transition recorded twice (the second is skipped): the transitions take the rounds
+        #"{"type":"transition","case":"X-1","to":"evidence-pending","by":"editor","at":"2024-01-03T10:00:00Z"}"#,
+    ])
+    func sameRecordWithRowByRowParts(extra: String) throws {
+        let path = try ImportFixture.file(try Self.file(cases: 300) + extra + "\n")
+        let bulk = try Self.database(bulk: true)
+        let rowByRow = try Self.database(bulk: false)
+        let bulkSummary = try ImportFixture.importFile(bulk, path)
+        let rowSummary = try ImportFixture.importFile(rowByRow, path)
+        #expect(bulkSummary.counts == rowSummary.counts)
+        #expect(try Self.history(bulk) == Self.history(rowByRow))
+        #expect(try Self.cases(bulk) == Self.cases(rowByRow))
+        #expect(try ImportFixture.export(bulk) == ImportFixture.export(rowByRow))
+        #expect(try Desk(connection: bulk).verifyHistory().intact)
+        let disabled: Int = try bulk.query(
+            "SELECT count(*) AS n FROM pg_trigger WHERE tgenabled = 'D'")[0].decode("n")
+        #expect(disabled == 0)
     }
 
     @Test("refusals in an import into an empty desk are the same, with the same lines, and nothing is written", arguments: [
