@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
         // Turns sql/*.sql into Swift string literals at build time, so that the binary
         // carries exactly the files a DBA reads and applies with psql.
-        .executableTarget(name: "EmbedMigrationsTool"),
+        // (CLibPQ for SHA-256: each file's checksum is computed here, at build time.)
+        .executableTarget(name: "EmbedMigrationsTool", dependencies: ["CLibPQ"]),
         .plugin(
             name: "EmbedMigrations",
             capability: .buildTool(),

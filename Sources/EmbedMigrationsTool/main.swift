@@ -1,9 +1,13 @@
+import CLibPQ
 import Foundation
 
 // Usage: EmbedMigrationsTool OUTPUT.swift MIGRATION.sql...
-// Writes `embeddedMigrationFiles`, an array of (file name, exact file text).
-// The text travels as base64 so that every byte (quotes, backslashes, CRLF,
-// `#`) round-trips exactly and the checksum matches the file on disk.
+// Writes `embeddedMigrationFiles`: each file's name, the SHA-256 of its bytes
+// and its exact text. The text travels as base64 so that every byte (quotes,
+// backslashes, CRLF, `#`) round-trips exactly, and is decoded only when a
+// migration is applied. The checksum is computed here, once per build: every
+// command compares the applied migrations' checksums with these, and hashing
+// the files at run time would start OpenSSL in every process.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let outputPath = arguments.first else {
@@ -11,24 +15,27 @@ guard let outputPath = arguments.first else {
     exit(64)
 }
 
+func sha256Hex(_ data: Data) -> String {
+    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    var length: UInt32 = 0
+    let done = data.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+    guard done == 1 else {
+        FileHandle.standardError.write(Data("EmbedMigrationsTool: OpenSSL could not compute SHA-256\n".utf8))
+        exit(70)
+    }
+    return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+}
+
 var swift = """
     // Generated from sql/ by the EmbedMigrations plugin. Do not edit.
-    import Foundation
 
-    let embeddedMigrationFiles: [(name: String, sql: String)] = [
+    let embeddedMigrationFiles: [(name: String, checksum: String, base64: String)] = [
 
     """
 for path in arguments.dropFirst() {
     let url = URL(fileURLWithPath: path)
-    let base64 = try Data(contentsOf: url).base64EncodedString()
-    swift += "    (name: \"\(url.lastPathComponent)\", sql: decodeMigration(\"\(base64)\")),\n"
+    let data = try Data(contentsOf: url)
+    swift += "    (name: \"\(url.lastPathComponent)\", checksum: \"\(sha256Hex(data))\", base64: \"\(data.base64EncodedString())\"),\n"
 }
-swift += """
-    ]
-
-    private func decodeMigration(_ base64: String) -> String {
-        String(decoding: Data(base64Encoded: base64) ?? Data(), as: UTF8.self)
-    }
-
-    """
+swift += "]\n"
 try swift.write(toFile: outputPath, atomically: true, encoding: .utf8)

@@ -17,6 +17,9 @@ struct MigrationTests {
         for migration in Migration.all {
             let text = try String(contentsOf: sqlDirectory.appendingPathComponent(migration.name), encoding: .utf8)
             #expect(migration.sql == text, "sql/\(migration.name) differs from the embedded copy")
+            // The checksum was computed at build time; it must be the file's.
+            #expect(migration.checksum == SHA256Digest.hex(of: text), "sql/\(migration.name): embedded checksum")
+            #expect(migration == Migration(name: migration.name, sql: text))
         }
         #expect(files.allSatisfy { $0.range(of: #"^\d{3}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil })
     }

@@ -1,19 +1,46 @@
+import Foundation
+
 /// One numbered file of `sql/`, as embedded in the binary at build time.
 public struct Migration: Sendable, Equatable {
     /// File name such as `001_workflow.sql`; its number orders the migrations.
     public let name: String
-    public let sql: String
+    /// SHA-256 of the file's bytes; an applied file must never change. For the
+    /// embedded files it was computed at build time (EmbedMigrationsTool): every
+    /// command compares it with the database's record, and hashing at run time
+    /// would cost each process OpenSSL's start-up (about 2 ms).
+    public let checksum: String
+    private let text: Text
+
+    /// The SQL as given, or as embedded (decoded only when it is applied).
+    private enum Text: Sendable {
+        case plain(String)
+        case base64(String)
+    }
+
+    public var sql: String {
+        switch text {
+        case .plain(let sql): return sql
+        case .base64(let encoded): return String(decoding: Data(base64Encoded: encoded) ?? Data(), as: UTF8.self)
+        }
+    }
 
     public init(name: String, sql: String) {
         self.name = name
-        self.sql = sql
+        self.checksum = SHA256Digest.hex(of: sql)
+        self.text = .plain(sql)
     }
 
-    /// SHA-256 of the file's bytes; an applied file must never change.
-    public var checksum: String { SHA256Digest.hex(of: sql) }
+    init(name: String, checksum: String, base64: String) {
+        self.name = name
+        self.checksum = checksum
+        self.text = .base64(base64)
+    }
+
+    /// The same file: the same name and the same bytes.
+    public static func == (a: Migration, b: Migration) -> Bool { a.name == b.name && a.checksum == b.checksum }
 
     /// Every migration in `sql/`, in order.
     public static let all: [Migration] = embeddedMigrationFiles
-        .map { Migration(name: $0.name, sql: $0.sql) }
+        .map { Migration(name: $0.name, checksum: $0.checksum, base64: $0.base64) }
         .sorted { $0.name < $1.name }
 }
