@@ -3,7 +3,8 @@ import PackageDescription
 
 // The architecture at a glance:
 //   CLibPQ (libpq headers) → PostgresClient (safe queries, errors, COPY, pipelines)
-//   → VerityCore (schema, embedded cluster, cases; no terminal code)
+//   → VerityCore (schema, embedded cluster, cases; no terminal code; SHA-256 from
+//     libcrypto, libpq's own TLS library, through CLibPQ too)
 //   → VerityCLI (commands, rendering) → verity (a thin @main).
 let package = Package(
     name: "Verity",
