@@ -32,7 +32,7 @@ struct SHA256HasherTests {
         #expect(hasher.hexDigest() == Self.abc)
         #expect(hasher.hexDigest() == Self.abc)
         #expect(copy.hexDigest() == SHA256Digest.hex(of: "a"))
-        other.update(Array("bc".utf8))
+        Array("bc".utf8).withUnsafeBytes { other.update($0) }
         #expect(other.hexDigest() == Self.abc)
         #expect(copy.hexDigest() == SHA256Digest.hex(of: "a"))
     }
@@ -45,7 +45,7 @@ struct SHA256HasherTests {
         var step = 1
         while start < bytes.count {
             let end = min(start + step, bytes.count)
-            hasher.update(bytes[start..<end])
+            bytes[start..<end].withUnsafeBytes { hasher.update($0) }
             start = end
             step = step * 3 % 65_537 + 1
         }

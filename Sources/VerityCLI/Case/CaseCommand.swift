@@ -231,9 +231,10 @@ struct CaseAssess: ParsableCommand {
 
     func run() throws {
         let desk = try options.openDesk()
-        let pending = try desk.pendingProposal(CaseKey(id))
+        let current = try desk.findCase(CaseKey(id))
+        let pending = try desk.pendingProposal(of: current)
         let outcome = try desk.assess(
-            CaseKey(id), Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
+            current, Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
         switch outcome {
         case .assessed(let assessed):
             ModelViews.printCase(

@@ -93,9 +93,9 @@ public struct EmbeddedCluster: Sendable {
             "unix_socket_permissions = 0700",
             // A bulk import of a million cases writes gigabytes of WAL in one transaction
             // (BENCHMARKS.md has the figure); with the default 1 GB every gigabyte forced a
-            // checkpoint, and each checkpoint
-            // makes the next change to every page write a full-page image again. The space
-            // is only used while that much is written between checkpoints.
+            // checkpoint, and each checkpoint makes the next change to every page write a
+            // full-page image again. The space is only used while that much is written
+            // between checkpoints.
             "max_wal_size = '8GB'",
         ]
         settings += extraSettings

@@ -40,13 +40,14 @@ extension Desk {
     /// Assesses a case; with four-eyes on, records the verdict as a proposal
     /// that a second reviewer signs off (`signOff`) instead.
     public func assess(_ key: CaseKey, _ assessment: Assessment, as actor: String?) throws -> AssessOutcome {
-        guard try fourEyes() else {
-            return .assessed(try move(key, to: .assessed, reason: nil, assessment: assessment, as: actor))
-        }
-        let current = try findCase(key)
-        guard current.state == .evidencePending else {
-            // The ordinary refusal (wrong state) reads the same with four-eyes on.
-            return .assessed(try move(key, to: .assessed, reason: nil, assessment: assessment, as: actor))
+        try assess(findCase(key), assessment, as: actor)
+    }
+
+    /// Assesses the case `current` as a command has just read it (see `move`).
+    public func assess(_ current: CaseSummary, _ assessment: Assessment, as actor: String?) throws -> AssessOutcome {
+        // Without four-eyes, and for the ordinary refusal (wrong state) with it, an assessment is a move.
+        guard try fourEyes(), current.state == .evidencePending else {
+            return .assessed(try move(current, to: .assessed, reason: nil, assessment: assessment, as: actor))
         }
         if let pending = try proposals(caseID: current.id).first(where: { $0.state == .pending }) {
             throw VerityError.ruleViolated(

@@ -5,13 +5,8 @@ import Foundation
 /// off); the database records it as `withdraw-verdict` (sql/011). Commands
 /// read the pending proposal before the change, so that they can say so.
 extension Desk {
-    /// The proposal of case `key` awaiting sign-off, if any.
-    public func pendingProposal(_ key: CaseKey) throws -> VerdictProposal? {
-        try pendingProposal(of: findCase(key))
-    }
-
-    /// The proposal of a case already read awaiting sign-off, if any: no query
-    /// when the case has none, which is the usual case.
+    /// The proposal of a case (as a command has read it) awaiting sign-off, if
+    /// any: no query when the case has none, which is the usual case.
     public func pendingProposal(of found: CaseSummary) throws -> VerdictProposal? {
         guard found.awaitingSignOff else { return nil }
         return try proposals(caseID: found.id).last { $0.state == .pending }

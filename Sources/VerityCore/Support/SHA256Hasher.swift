@@ -46,13 +46,6 @@ public struct SHA256Hasher {
         _ = EVP_DigestUpdate(context.pointer, base, bytes.count)
     }
 
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
-        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
-            return done
-        }
-        Array(bytes).withUnsafeBytes { update($0) }
-    }
-
     public mutating func update(_ text: String) {
         var text = text
         text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
