@@ -57,6 +57,27 @@ struct ReportCaseTests {
         ReportHTMLCheck.selfContained(html.stdout)
     }
 
+    @Test("a verdict's confidence is worded about the verdict: a false claim at confidence 2 never reads 'probably true'")
+    func confidenceWording() throws {
+        let desk = try IziumDesk.make()
+        let w = HistoryWriter(db: try desk.connect())
+        let c2 = try #require(desk.ids["c2"])
+        try w.evidence("2022-09-19T09:00:00Z", c2, stance: "refutes", credibility: 2, source: nil)
+        let assess = verity([
+            "case", "assess", "IZY-002", "--verdict", "false", "--confidence", "2", "--rationale", "contradicted",
+            "--as", "alice", "--database-url", desk.url,
+        ])
+        #expect(assess.status == 0, "\(assess.stderr)")
+        for format in ["markdown", "html"] {
+            let dossier = verity(["report", "case", "IZY-002", "--database-url", desk.url, "--format", format])
+            #expect(dossier.status == 0, "\(dossier.stderr)")
+            #expect(dossier.stdout.contains("confidence 2/6 (verdict probably right)"), "\(format)")
+            #expect(!dossier.stdout.contains("probably true"), "\(format)")
+        }
+        let show = verity(["case", "show", "IZY-002", "--database-url", desk.url])
+        #expect(show.stdout.contains("false, confidence 2/6 (verdict probably right)"), "\(show.stdout)")
+    }
+
     @Test("the dossier escapes hostile claims in HTML and Markdown")
     func dossierHostile() throws {
         let desk = try IziumDesk.shared()

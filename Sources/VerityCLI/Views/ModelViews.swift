@@ -80,7 +80,7 @@ enum ModelViews {
         if let due = c.due { fields.append(("due", due.description + (c.overdue ? " (overdue)" : ""))) }
         fields.append(("reviewers", c.reviewers.isEmpty ? "none" : c.reviewers.map { $0 == c.lead ? "\($0) (lead)" : $0 }.joined(separator: ", ")))
         if let verdict = c.verdict {
-            fields.append(("verdict", "\(verdict.rawValue), confidence \(c.confidence ?? 0)/6, by \(c.assessedBy ?? "?") at \(time(c.assessedAt))"))
+            fields.append(("verdict", "\(verdict.rawValue), confidence \(c.confidence.map { "\($0)/6 (\(Confidence.wording($0)))" } ?? "?"), by \(c.assessedBy ?? "?") at \(time(c.assessedAt))"))
             fields.append(("rationale", c.rationale ?? ""))
         }
         for (name, value) in fields {

@@ -59,7 +59,7 @@ extension Desk {
         if let verdict = summary.verdict, let confidence = summary.confidence {
             conclusion = .init(
                 verdict: verdict, ratingValue: verdict.ratingValue, confidence: confidence,
-                confidenceMeaning: Credibility.meaning(confidence), rationale: summary.rationale ?? "",
+                confidenceMeaning: Confidence.wording(confidence), rationale: summary.rationale ?? "",
                 assessedBy: summary.assessedBy, assessedAt: summary.assessedAt)
         }
         let now: Date = try db.query("SELECT now() AS now")[0].decode("now")

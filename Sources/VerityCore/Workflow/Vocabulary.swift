@@ -73,3 +73,19 @@ public enum Credibility {
         }
     }
 }
+
+/// How sure the desk is of its verdict, on the same 1 to 6 grades as a note's credibility.
+/// Worded about the verdict, never about the claim: "false, confidence 2/6" must not read
+/// "(probably true)", which is what a note's credibility 2 means.
+public enum Confidence {
+    public static func wording(_ grade: Int) -> String {
+        switch grade {
+        case 1: return "verdict confirmed by independent sources"
+        case 2: return "verdict probably right"
+        case 3: return "verdict possibly right"
+        case 4: return "verdict doubtful"
+        case 5: return "verdict improbable"
+        default: return "verdict cannot be judged"
+        }
+    }
+}
