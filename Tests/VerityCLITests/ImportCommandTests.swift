@@ -97,6 +97,24 @@ struct ImportCommandTests {
         #expect(refused.stderr.contains("\(bad):2: state: assessed cannot be reached from CSV"))
     }
 
+    @Test("a CSV saved as Excel's \"CSV UTF-8\" (byte-order mark, CRLF) imports; an invisible character in a header is named")
+    func csvWithByteOrderMark() throws {
+        let url = try TestServer.shared.makeDatabase()
+        _ = verity(["reviewer", "add", "editor", "--name", "Editor", "--role", "editor", "--database-url", url])
+        let excel = try temporary("\u{FEFF}ref,claim,claimant\r\nC-1,Для детей,Someone\r\n", suffix: ".csv")
+        let ok = verity(["import", excel, "--database-url", url, "--as", "editor"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let shown = verity(["case", "show", "C-1", "--database-url", url, "--format", "json"])
+        #expect((try shown.json() as? [String: Any])?["claim"] as? String == "Для детей")
+        let hidden = try temporary("ref,cla\u{200B}im,claimant\nC-2,Claim,Someone\n", suffix: ".csv")
+        let refused = verity(["import", hidden, "--database-url", url, "--as", "editor"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains(#"unknown column "cla\u{200b}im""#), "\(refused.stderr)")
+        let jsonl = try temporary("\u{FEFF}{\"type\":\"case\",\"ref\":\"C-3\",\"claim\":\"c\",\"claimant\":\"s\"}\n")
+        let line = verity(["import", jsonl, "--database-url", url, "--as", "editor"])
+        #expect(line.status == 0, "\(line.stderr)")
+    }
+
     @Test("verity export (the default subcommand) round-trips through an empty database byte for byte")
     func exportRoundTrip() throws {
         let url = try TestServer.shared.makeDatabase()

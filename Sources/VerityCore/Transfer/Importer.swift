@@ -206,12 +206,27 @@ public struct Importer {
         return counts
     }
 
+    /// The text with every invisible or control character written as `\u{XXXX}`, so that a
+    /// message about "ref" that fails to match shows the zero-width space or mark inside it.
+    static func visible(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     static func checkHeader(_ header: [String], line: Int) -> [ImportIssue] {
         var issues: [ImportIssue] = []
         for name in header where !RecordValidator.csvHeader.contains(name) {
             issues.append(ImportIssue(
                 line: line, field: "header",
-                problem: "unknown column \"\(name.prefix(40))\"; the columns are \(RecordValidator.csvHeader.joined(separator: ","))"))
+                problem: "unknown column \"\(Self.visible(String(name.prefix(40))))\"; the columns are \(RecordValidator.csvHeader.joined(separator: ","))"))
         }
         for name in ["ref", "claim", "claimant"] where !header.contains(name) {
             issues.append(ImportIssue(line: line, field: "header", problem: "the column \"\(name)\" is required"))

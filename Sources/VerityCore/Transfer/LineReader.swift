@@ -47,6 +47,18 @@ public final class LineReader {
 
     /// The next line's bytes, or nil at the end of the input.
     public func nextLine() throws -> [UInt8]? {
+        var line = try readLine()
+        // Excel's "CSV UTF-8" and some editors start the file with a UTF-8 byte-order mark:
+        // it is not part of the first field (nor of a JSON line), so it is dropped here, once.
+        if lineNumber == 1, let first = line, first.starts(with: Self.byteOrderMark) {
+            line = Array(first.dropFirst(Self.byteOrderMark.count))
+        }
+        return line
+    }
+
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    private func readLine() throws -> [UInt8]? {
         var scanFrom = start
         while true {
             if let newline = buffer[scanFrom..<end].firstIndex(of: 10) {
