@@ -24,7 +24,7 @@ struct CaseLinkTests {
         let duplicate = try open("450 bodies in Izium", ref: "IZY-014", env: env)
         assessCase(canonical, env: env)
 
-        let linked = verity(["case", "link", "IZY-014", "--to", "IZY-001", "--as", "duplicate-of", "--reason", "same video", "--by", "analyst"], environment: env)
+        let linked = verity(["case", "link", "IZY-014", "--to", "IZY-001", "--kind", "duplicate-of", "--reason", "same video", "--as", "analyst"], environment: env)
         #expect(linked.status == 0, "\(linked.stderr)")
         #expect(linked.stdout.contains("Linked: case IZY-014 is duplicate of \(canonical) (IZY-001)."))
 
@@ -58,7 +58,7 @@ struct CaseLinkTests {
         #expect(dossier.stdout.contains("duplicate of \(canonical) (IZY-001): same video"))
         #expect(verity(["report", "case", duplicate, "--format", "html"], environment: env).stdout.contains("Linked cases (1)"))
 
-        let unlinked = verity(["case", "unlink", duplicate, "--to", canonical, "--as", "duplicate-of", "--reason", "different village"], environment: env)
+        let unlinked = verity(["case", "unlink", duplicate, "--to", canonical, "--kind", "duplicate-of", "--reason", "different village"], environment: env)
         #expect(unlinked.status == 0, "\(unlinked.stderr)")
         let after = try json(verity(["case", "show", duplicate, "--format", "json"], environment: env))
         #expect(after["state"] as? String == "claimed")
@@ -74,29 +74,29 @@ struct CaseLinkTests {
         let a = try open("a", ref: "A-1", env: env)
         let b = try open("b", ref: "B-1", env: env)
         let c = try open("c", ref: "C-1", env: env)
-        let selfLink = verity(["case", "link", a, "--to", "A-1", "--as", "related", "--reason", "x"], environment: env)
+        let selfLink = verity(["case", "link", a, "--to", "A-1", "--kind", "related", "--reason", "x"], environment: env)
         #expect(selfLink.status == 65)
         #expect(selfLink.stderr.contains("cannot be linked to itself"))
-        #expect(verity(["case", "link", a, "--to", b, "--as", "cousin-of", "--reason", "x"], environment: env).status == 64)
-        #expect(verity(["case", "link", a, "--to", b, "--as", "related", "--reason", " "], environment: env).status == 64)
-        #expect(verity(["case", "link", a, "--to", "999", "--as", "related", "--reason", "x"], environment: env).status == 66)
+        #expect(verity(["case", "link", a, "--to", b, "--kind", "cousin-of", "--reason", "x"], environment: env).status == 64)
+        #expect(verity(["case", "link", a, "--to", b, "--kind", "related", "--reason", " "], environment: env).status == 64)
+        #expect(verity(["case", "link", a, "--to", "999", "--kind", "related", "--reason", "x"], environment: env).status == 66)
 
-        #expect(verity(["case", "link", a, "--to", b, "--as", "duplicate-of", "--reason", "x"], environment: env).status == 0)
-        #expect(verity(["case", "link", b, "--to", c, "--as", "duplicate-of", "--reason", "x"], environment: env).status == 0)
-        let cycle = verity(["case", "link", c, "--to", a, "--as", "duplicate-of", "--reason", "x"], environment: env)
+        #expect(verity(["case", "link", a, "--to", b, "--kind", "duplicate-of", "--reason", "x"], environment: env).status == 0)
+        #expect(verity(["case", "link", b, "--to", c, "--kind", "duplicate-of", "--reason", "x"], environment: env).status == 0)
+        let cycle = verity(["case", "link", c, "--to", a, "--kind", "duplicate-of", "--reason", "x"], environment: env)
         #expect(cycle.status == 65)
         #expect(cycle.stderr.contains("which would make a cycle"))
-        let second = verity(["case", "link", a, "--to", c, "--as", "duplicate-of", "--reason", "x"], environment: env)
+        let second = verity(["case", "link", a, "--to", c, "--kind", "duplicate-of", "--reason", "x"], environment: env)
         #expect(second.status == 65)
         #expect(second.stderr.contains("already a duplicate of case \(b)"))
         // a chain of duplicates follows its root
         #expect(try json(verity(["case", "show", a, "--format", "json"], environment: env))["canonical_case_id"] as? Int == Int(c))
 
-        let missing = verity(["case", "unlink", a, "--to", c, "--as", "related", "--reason", "x"], environment: env)
+        let missing = verity(["case", "unlink", a, "--to", c, "--kind", "related", "--reason", "x"], environment: env)
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("is not linked to case \(c) (C-1) as related"))
-        #expect(verity(["case", "link", a, "--to", c, "--as", "contradicts", "--reason", "x"], environment: env).status == 0)
-        let twice = verity(["case", "link", a, "--to", c, "--as", "contradicts", "--reason", "x"], environment: env)
+        #expect(verity(["case", "link", a, "--to", c, "--kind", "contradicts", "--reason", "x"], environment: env).status == 0)
+        let twice = verity(["case", "link", a, "--to", c, "--kind", "contradicts", "--reason", "x"], environment: env)
         #expect(twice.status == 65)
     }
 
@@ -114,7 +114,7 @@ struct CaseLinkTests {
         // An instant after the cases were opened and before the link.
         let beforeLink = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 0.001).rounded(.up))
         Thread.sleep(forTimeInterval: beforeLink.timeIntervalSinceNow + 0.05)
-        #expect(verity(["case", "link", duplicate, "--to", canonical, "--as", "duplicate-of", "--reason", "same"], environment: env).status == 0)
+        #expect(verity(["case", "link", duplicate, "--to", canonical, "--kind", "duplicate-of", "--reason", "same"], environment: env).status == 0)
         #expect(try total() == 2)
         let html = verity(["report", "status", "--format", "html"], environment: env)
         #expect(html.stdout.contains("case \(duplicate) (IZY-014) duplicate-of this case"), "the link is in the report's recent activity")
@@ -123,7 +123,7 @@ struct CaseLinkTests {
         #expect(past["total"] as? Int == 3)
         let later = try json(verity(["report", "status", "--format", "json", "--as-of", ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up)))], environment: env))
         #expect(later["total"] as? Int == 2)
-        #expect(verity(["case", "link", duplicate, "--to", canonical, "--as", "related", "--reason", "also"], environment: env).status == 0)
+        #expect(verity(["case", "link", duplicate, "--to", canonical, "--kind", "related", "--reason", "also"], environment: env).status == 0)
         #expect(try total() == 2)
     }
 
@@ -145,5 +145,28 @@ struct CaseLinkTests {
         #expect((grades["supporting"] as? [[String: Any]])?.first?["count"] as? Int == 2)
         #expect(verity(["case", "show", id], environment: env).stdout.contains("grades     2 × B2, 1 × F3 supporting; 1 × E5 refuting"))
         #expect(verity(["report", "case", id], environment: env).stdout.contains("Grades: 2 × B2, 1 × F3 supporting; 1 × E5 refuting."))
+    }
+
+    @Test("case link takes the kind as --kind and the reviewer as --as; the old --as KIND --by HANDLE still works, with a deprecation line")
+    func kindAndActorSpelling() throws {
+        let env = try deskEnvironment()
+        var noActor = env
+        noActor["VERITY_REVIEWER"] = nil
+        let a = try open("claim one", ref: "K-1", env: env)
+        let b = try open("claim two", ref: "K-2", env: env)
+        let c = try open("claim three", ref: "K-3", env: env)
+        let modern = verity(["case", "link", a, "--to", b, "--kind", "related", "--reason", "same town", "--as", "analyst", "--format", "json"], environment: noActor)
+        #expect(modern.status == 0, "\(modern.stderr)")
+        #expect(!modern.stderr.contains("deprecated"), "\(modern.stderr)")
+        let old = verity(["case", "link", a, "--to", c, "--as", "contradicts", "--reason", "other count", "--by", "analyst"], environment: noActor)
+        #expect(old.status == 0, "\(old.stderr)")
+        #expect(old.stderr.contains("`--as contradicts` naming the kind of link is deprecated; write `--kind contradicts`"), "\(old.stderr)")
+        #expect(old.stderr.contains("`--by analyst` is deprecated; write `--as analyst`"), "\(old.stderr)")
+        let history = verity(["case", "history", a, "--format", "json"], environment: env)
+        let actors = try #require(try history.json() as? [[String: Any]]).filter { ($0["action"] as? String) == "link-case" }.map { $0["actor"] as? String }
+        #expect(actors == ["analyst", "analyst"], "\(history.stdout)")
+        let noKind = verity(["case", "link", a, "--to", b, "--reason", "r", "--as", "analyst"], environment: env)
+        #expect(noKind.status == 64)
+        #expect(noKind.stderr.contains("--kind"), "\(noKind.stderr)")
     }
 }

@@ -147,7 +147,7 @@ struct FourEyesTests {
         #expect(verity(["case", "sign-off", id, "--as", "checker"], environment: env).status == 0)
         let other = verity(["case", "open", "same claim", "--claimant", "x", "--format", "json"], environment: env)
         let otherID = String(try #require(try json(other)["id"] as? Int))
-        #expect(verity(["case", "link", otherID, "--to", id, "--as", "duplicate-of", "--reason", "same"], environment: env).status == 0)
+        #expect(verity(["case", "link", otherID, "--to", id, "--kind", "duplicate-of", "--reason", "same"], environment: env).status == 0)
         let audit = verity(["audit", "verify"], environment: env)
         #expect(audit.status == 0, "the hash chains hold with the new history actions: \(audit.stdout) \(audit.stderr)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("four-eyes-\(UUID().uuidString).jsonl").path

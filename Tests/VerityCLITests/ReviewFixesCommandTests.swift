@@ -150,7 +150,7 @@ struct ReviewFixesCommandTests {
         let canonical = try open("450 dead people", ref: "IZY-001")
         let duplicate = try open("450 bodies in Izium", ref: "IZY-014")
         #expect(verity(["case", "move", duplicate, "--to", "disputed", "--reason", "denied"], environment: env).status == 0)
-        #expect(verity(["case", "link", duplicate, "--to", canonical, "--as", "duplicate-of", "--reason", "same video"], environment: env).status == 0)
+        #expect(verity(["case", "link", duplicate, "--to", canonical, "--kind", "duplicate-of", "--reason", "same video"], environment: env).status == 0)
         Thread.sleep(forTimeInterval: 0.05)
         #expect(verity(["case", "move", canonical, "--to", "evidence-pending"], environment: env).status == 0)
 
@@ -175,7 +175,7 @@ struct ReviewFixesCommandTests {
         #expect(line == stateLine(canonical), "the duplicate shows when its canonical case changed state")
     }
 
-    @Test("case link names --by when no reviewer acts, and an unknown reviewer exits 66 through --as, --by and --to")
+    @Test("case link names --as when no reviewer acts, and an unknown reviewer exits 66 through --as and --to")
     func actingReviewerHintsAndUnknownReviewers() throws {
         let env = try deskEnvironment()
         var ids: [String] = []
@@ -185,14 +185,13 @@ struct ReviewFixesCommandTests {
         }
         var noActor = env
         noActor["VERITY_REVIEWER"] = nil
-        let link = verity(["case", "link", ids[0], "--to", ids[1], "--as", "related", "--reason", "same town"], environment: noActor)
+        let link = verity(["case", "link", ids[0], "--to", ids[1], "--kind", "related", "--reason", "same town"], environment: noActor)
         #expect(link.status == 64, "\(link.stderr)")
-        #expect(link.stderr.contains("--by HANDLE or VERITY_REVIEWER") || link.stderr.contains("pass --by HANDLE or set VERITY_REVIEWER"), "\(link.stderr)")
-        #expect(!link.stderr.contains("pass --as"), "\(link.stderr)")
+        #expect(link.stderr.contains("pass --as HANDLE"), "\(link.stderr)")
         for arguments in [
             ["case", "move", ids[0], "--to", "disputed", "--reason", "denied", "--as", "ghost"],
             ["case", "open", "c", "--claimant", "x", "--as", "ghost"],
-            ["case", "link", ids[0], "--to", ids[1], "--as", "related", "--reason", "r", "--by", "ghost"],
+            ["case", "link", ids[0], "--to", ids[1], "--kind", "related", "--reason", "r", "--as", "ghost"],
             ["case", "assign", ids[0], "--to", "ghost"],
             ["evidence", "add", ids[0], "--stance", "context", "--credibility", "3", "--note", "n", "--as", "ghost"],
         ] {

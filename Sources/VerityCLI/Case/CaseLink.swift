@@ -3,23 +3,34 @@ import VerityCore
 
 extension CaseLinkKind: ExpressibleByArgument {}
 
-/// Who acts on links: `--by HANDLE` or $VERITY_REVIEWER (`--as` names the link's kind here).
-struct LinkActorOptions: ParsableArguments {
-    @Option(
-        name: .customLong("by"),
-        help: ArgumentHelp("The acting reviewer's handle. Default: $VERITY_REVIEWER.", valueName: "handle"))
-    var handle: String?
+/// The kind of link (`--kind`) and who acts (`--as HANDLE` or $VERITY_REVIEWER), as in every
+/// other command. The spelling of earlier releases, `--as KIND --by HANDLE`, is still read, with a
+/// deprecation line: a value of `--as` that is a kind of link, with no `--kind`, is the kind.
+struct LinkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The kind of link: duplicate-of, related, contradicts or supersedes.", valueName: "kind"))
+    var kind: CaseLinkKind?
+    @OptionGroup var actor: ActorOptions
+    @Option(name: .customLong("by"), help: .hidden) var deprecatedBy: String?
 
-    var actor: String? { handle ?? ProcessEnvironment.current["VERITY_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 } }
-
-    /// Runs `body`; a missing acting reviewer is named by this command's flag (--by), not --as.
-    func acting<Result>(_ body: () throws -> Result) throws -> Result {
-        do {
-            return try body()
-        } catch var error as VerityError where error.hint?.contains("pass --as HANDLE") == true {
-            error.hint = "pass --by HANDLE or set VERITY_REVIEWER (in `case link` and `case unlink`, --as is the kind of link)"
-            throw error
+    /// The kind and the acting reviewer's handle (nil when none is given anywhere).
+    func resolve() throws -> (kind: CaseLinkKind, actor: String?) {
+        var kind = self.kind
+        var handle = actor.handle
+        if kind == nil, let given = handle, let old = CaseLinkKind(rawValue: given) {
+            Console.current.error(
+                "verity: `--as \(given)` naming the kind of link is deprecated; write `--kind \(given)` (--as names the acting reviewer, as everywhere)")
+            kind = old
+            handle = nil
         }
+        if let by = deprecatedBy {
+            Console.current.error("verity: `--by \(by)` is deprecated; write `--as \(by)`")
+            handle = handle ?? by
+        }
+        guard let kind else {
+            throw ValidationError("Missing expected argument '--kind <kind>' (duplicate-of, related, contradicts or supersedes)")
+        }
+        let environment = ProcessEnvironment.current["VERITY_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 }
+        return (kind, handle ?? environment)
     }
 }
 
@@ -30,23 +41,20 @@ struct CaseLinkCommand: ParsableCommand {
             Read it as "ID <kind> OTHER". A case marked duplicate-of another follows it: `case show` and `case \
             list` show the other (canonical) case's state and verdict, and reports count the pair once. A case \
             is a duplicate of at most one case; linking a case to itself, or duplicates in a cycle \
-            (7 duplicate-of 12 when 12 is already a duplicate of 7), is refused. Both cases' histories record the link. Here \
-            --as names the kind of link; the acting reviewer is --by or $VERITY_REVIEWER.
+            (7 duplicate-of 12 when 12 is already a duplicate of 7), is refused. Both cases' histories record the link.
 
-            Example: verity case link IZY-014 --to IZY-001 --as duplicate-of --reason "same video, reposted" --by editor
+            Example: verity case link IZY-014 --to IZY-001 --kind duplicate-of --reason "same video, reposted" --as editor
             """)
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The other case (id or reference).") var to: String
-    @Option(name: [.customLong("as"), .customLong("kind")], help: ArgumentHelp("The kind of link.", valueName: "kind")) var kind: CaseLinkKind
     @Option(help: "Why the cases are linked (required).") var reason: String
-    @OptionGroup var actor: LinkActorOptions
+    @OptionGroup var link: LinkOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let link = try actor.acting {
-            try options.openDesk().link(CaseKey(id), to: CaseKey(to), as: kind, reason: reason, by: actor.actor)
-        }
+        let (kind, actor) = try self.link.resolve()
+        let link = try options.openDesk().link(CaseKey(id), to: CaseKey(to), as: kind, reason: reason, by: actor)
         switch options.format {
         case .json: Console.current.print(JSONOutput.encode(link))
         default: Console.current.print("Linked: case \(id) is \(link.sentence).")
@@ -58,23 +66,21 @@ struct CaseUnlinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlink", abstract: "Remove a link between two cases (the record keeps it, marked unlinked).",
         discussion: """
-            Names the link as it was made: ID, --to OTHER and --as KIND. Both cases' histories record who \
+            Names the link as it was made: ID, --to OTHER and --kind KIND. Both cases' histories record who \
             unlinked it and why; a duplicate shows its own state and verdict again.
 
-            Example: verity case unlink IZY-014 --to IZY-001 --as duplicate-of --reason "different village" --by editor
+            Example: verity case unlink IZY-014 --to IZY-001 --kind duplicate-of --reason "different village" --as editor
             """)
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The other case (id or reference).") var to: String
-    @Option(name: [.customLong("as"), .customLong("kind")], help: ArgumentHelp("The kind of link.", valueName: "kind")) var kind: CaseLinkKind
     @Option(help: "Why the link is removed (required).") var reason: String
-    @OptionGroup var actor: LinkActorOptions
+    @OptionGroup var link: LinkOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let link = try actor.acting {
-            try options.openDesk().unlink(CaseKey(id), from: CaseKey(to), as: kind, reason: reason, by: actor.actor)
-        }
+        let (kind, actor) = try self.link.resolve()
+        let link = try options.openDesk().unlink(CaseKey(id), from: CaseKey(to), as: kind, reason: reason, by: actor)
         switch options.format {
         case .json: Console.current.print(JSONOutput.encode(link))
         default: Console.current.print("Unlinked: case \(id) is no longer \(link.sentence).")
