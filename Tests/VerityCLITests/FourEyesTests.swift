@@ -160,4 +160,34 @@ struct FourEyesTests {
         let list = try #require(try verity(["case", "list", "--database-url", fresh, "--format", "json"]).json() as? [[String: Any]])
         #expect(list.first { $0["ref"] as? String == "IZY-001" }?["state"] as? String == "assessed")
     }
+
+    @Test("an editor finds the queue: --awaiting-sign-off (marked in the list), --mine, --state open, --overdue")
+    func editorsQueue() throws {
+        let (env, id) = try fourEyesDesk()
+        let other = verity(["case", "open", "other claim", "--claimant", "x", "--ref", "IZY-002", "--due", "2020-01-01", "--format", "json"], environment: env)
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(assess(id, as: "analyst", env: env).status == 0)
+        func refs(_ arguments: [String], _ environment: [String: String] = [:]) throws -> [String] {
+            let listed = verity(["case", "list", "--format", "json"] + arguments, environment: environment.isEmpty ? env : environment)
+            #expect(listed.status == 0, "\(arguments): \(listed.stderr)")
+            return try #require(try listed.json() as? [[String: Any]], "\(listed.stdout)").compactMap { $0["ref"] as? String }
+        }
+        #expect(try refs(["--awaiting-sign-off"]) == ["IZY-001"])
+        #expect(verity(["case", "list"], environment: env).stdout.contains("evidence-pending (awaiting sign-off)"))
+        #expect(try refs(["--mine", "--as", "checker"]) == ["IZY-001"])
+        #expect(try refs(["--mine", "--as", "editor"]) == [])
+        #expect(try refs(["--state", "open"]) == ["IZY-001", "IZY-002"])
+        #expect(try refs(["--overdue"]) == ["IZY-002"])
+        #expect(verity(["case", "sign-off", id, "--as", "checker"], environment: env).status == 0)
+        #expect(try refs(["--awaiting-sign-off"]) == [])
+        #expect(try refs(["--state", "open"]) == ["IZY-002"])
+        #expect(try refs(["--state", "assessed"]) == ["IZY-001"])
+        var nobody = env
+        nobody["VERITY_REVIEWER"] = nil
+        let unknown = verity(["case", "list", "--mine"], environment: nobody)
+        #expect(unknown.status == 64, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("--mine needs the acting reviewer"), "\(unknown.stderr)")
+        #expect(verity(["case", "list", "--mine", "--as", "ghost"], environment: env).status == 66)
+        #expect(verity(["case", "list", "--state", "opened"], environment: env).status == 64)
+    }
 }

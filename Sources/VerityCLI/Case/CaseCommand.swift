@@ -52,14 +52,41 @@ struct CaseOpen: ParsableCommand {
     }
 }
 
-struct CaseList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, oldest first.")
+/// What `case list --state` takes: a state, or `open` for every state but assessed.
+enum CaseStateFilter: ExpressibleByArgument, Sendable {
+    case state(CaseState)
+    case open
 
-    @Option(help: "Only cases in this state.") var state: CaseState?
+    init?(argument: String) {
+        if argument == "open" {
+            self = .open
+        } else if let state = CaseState(rawValue: argument) {
+            self = .state(state)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] { CaseState.allCases.map(\.rawValue) + ["open"] }
+}
+
+struct CaseList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List cases, oldest first.",
+        discussion: """
+            An editor's queue: `verity case list --awaiting-sign-off` lists the verdicts waiting for a second \
+            reviewer; `--mine` the cases assigned to you (--as or $VERITY_REVIEWER, or your login's reviewer); \
+            `--state open` every case not yet assessed; `--overdue` those past their due date. Filters combine.
+            """)
+
+    @Option(help: "Only cases in this state; open means every state but assessed.") var state: CaseStateFilter?
     @Option(help: "Only cases assigned to this reviewer.") var reviewer: String?
     @Option(help: "Only cases with this tag.") var tag: String?
     @Flag(help: "Only cases past their due date and not assessed.") var overdue = false
     @Flag(help: "Only cases with no reviewer.") var unassigned = false
+    @Flag(help: "Only cases whose verdict proposal awaits a second reviewer's sign-off (four-eyes).") var awaitingSignOff = false
+    @Flag(help: "Only cases assigned to the acting reviewer (--as, $VERITY_REVIEWER, or your login's reviewer).") var mine = false
+    @OptionGroup var actor: ActorOptions
     @Option(help: "At most this many cases.") var limit: Int?
     @OptionGroup var options: DeskOptions
 
@@ -69,7 +96,14 @@ struct CaseList: ParsableCommand {
 
     func run() throws {
         var filter = CaseFilter()
-        filter.state = state
+        switch state {
+        case .state(let one): filter.state = one
+        case .open: filter.openOnly = true
+        case nil: break
+        }
+        filter.awaitingSignOffOnly = awaitingSignOff
+        filter.mineOnly = mine
+        filter.mineHandle = actor.actor
         filter.reviewer = reviewer
         filter.tag = tag
         filter.overdueOnly = overdue

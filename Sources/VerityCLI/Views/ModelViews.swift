@@ -26,7 +26,7 @@ enum ModelViews {
 
     static func caseRow(_ c: CaseSummary) -> [String] {
         [String(c.id), c.ref ?? "", c.state.rawValue + (c.canonicalCaseID.map { " (dup of \($0))" } ?? "")
-            + (c.restricted ? " (restricted)" : ""), c.priority.rawValue, date(c.due) + (c.overdue ? " (overdue)" : ""),
+            + (c.restricted ? " (restricted)" : "") + (c.awaitingSignOff ? " (awaiting sign-off)" : ""), c.priority.rawValue, date(c.due) + (c.overdue ? " (overdue)" : ""),
          c.claimant, c.claim, c.reviewers.joined(separator: " "), c.verdict.map { "\($0.rawValue) (\(c.confidence ?? 0))" } ?? ""]
     }
 

@@ -53,6 +53,13 @@ public struct CaseChanges: Sendable {
 /// Which cases `case list` shows.
 public struct CaseFilter: Sendable {
     public var state: CaseState?
+    /// Every state but assessed (`--state open`): the cases the desk still works.
+    public var openOnly = false
+    /// Cases with a verdict proposal waiting for a second reviewer's sign-off.
+    public var awaitingSignOffOnly = false
+    /// Cases assigned to the acting reviewer: `mineHandle`, or, when nil, the login's own reviewer.
+    public var mineOnly = false
+    public var mineHandle: String?
     public var reviewer: String?
     public var tag: String?
     public var overdueOnly = false
@@ -127,12 +134,37 @@ extension Desk {
                 """)
         }
         if filter.overdueOnly { conditions.append("c.due < current_date AND c.state <> 'assessed'") }
+        if filter.openOnly { conditions.append("c.state <> 'assessed'") }
+        if filter.awaitingSignOffOnly { conditions.append("vp.id IS NOT NULL") }
+        if filter.mineOnly {
+            try requireActingReviewer(filter.mineHandle)
+            let me: Query = filter.mineHandle.map { "r.handle = \($0)" } ?? "r.login = session_user"
+            conditions.append(
+                "EXISTS (SELECT 1 FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id AND "
+                    + me + ")")
+        }
         if filter.unassignedOnly {
             conditions.append("NOT EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id)")
         }
         var query = Self.caseColumns + " WHERE " + Query.joined(conditions, separator: " AND ") + " ORDER BY c.id"
         if let limit = filter.limit { query += " LIMIT \(limit)" }
         return try followingCanonical(try db.query(query).rows.map(Self.decodeCase))
+    }
+
+    /// `--mine` needs to know who "me" is: a known handle, or a login that is a reviewer's.
+    func requireActingReviewer(_ handle: String?) throws {
+        if let handle {
+            guard try reviewer(handle) != nil else {
+                throw VerityError.notFound("no reviewer \"\(handle)\"", hint: "list reviewers with `verity reviewer list`")
+            }
+            return
+        }
+        let login: Bool = try db.query("SELECT EXISTS (SELECT 1 FROM reviewers WHERE login = session_user) AS known")[0].decode("known")
+        guard login else {
+            throw VerityError.usage(
+                "--mine needs the acting reviewer: the database user is no reviewer's login",
+                hint: "pass --as HANDLE or set VERITY_REVIEWER")
+        }
     }
 
     /// A case with everything `case show` prints. Its reads (the case, evidence,
