@@ -46,11 +46,13 @@ struct BulkCommandTests {
     @Test("a bulk move where one case may not move changes nothing and names that case")
     func allOrNothing() throws {
         let env = try bulkDesk()
+        // IZY-003 is assessed: it cannot be disputed.
+        #expect(verity(["evidence", "add", "IZY-003", "--stance", "supports", "--credibility", "2", "--note", "n"], environment: env).status == 0)
+        #expect(verity(["case", "assess", "IZY-003", "--verdict", "true", "--confidence", "2", "--rationale", "r"], environment: env).status == 0)
         let before = try historyCount(env, "IZY-001")
-        // IZY-003 is already evidence-pending: it cannot move there again.
-        let refused = verity(["case", "move", "--where-tag", "izium", "--to", "evidence-pending"], environment: env)
+        let refused = verity(["case", "move", "--where-tag", "izium", "--to", "disputed", "--reason", "denied"], environment: env)
         #expect(refused.status == 65)
-        #expect(refused.stderr.contains("IZY-003") && refused.stderr.contains("nothing was changed"))
+        #expect(refused.stderr.contains("IZY-003") && refused.stderr.contains("nothing was changed"), "\(refused.stderr)")
         #expect(try cases(env).filter { $0["state"] as? String == "claimed" }.count == 3)
         #expect(try historyCount(env, "IZY-001") == before)
 
@@ -105,5 +107,21 @@ struct BulkCommandTests {
         #expect(rows["IZY-003"]?["priority"] as? String == "normal")
         #expect(rows["BUC-001"]?["tags"] as? [String] == ["bucha"])
         #expect(verity(["case", "update", "IZY-003", "--priority", "low"], environment: env).status == 0)
+    }
+
+    @Test("a bulk move skips the cases already in the target state, counted as already so, like bulk assign")
+    func bulkMoveSkipsAlreadyThere() throws {
+        let env = try bulkDesk()
+        let before003 = try historyCount(env, "IZY-003")
+        let moved = verity(["case", "move", "--where-tag", "izium", "--to", "evidence-pending", "--format", "json"], environment: env)
+        #expect(moved.status == 0, "\(moved.stderr)")
+        let outcome = try json(moved)
+        #expect(outcome["matched"] as? Int == 3 && outcome["changed"] as? Int == 2, "\(moved.stdout)")
+        let skipped = try #require(outcome["cases"] as? [[String: Any]]).filter { $0["changes"] as? Bool == false }
+        #expect(skipped.map { $0["ref"] as? String } == ["IZY-003"])
+        #expect(try historyCount(env, "IZY-003") == before003, "a skipped case gets no history row")
+        let table = verity(["case", "move", "--where-tag", "izium", "--to", "evidence-pending"], environment: env)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("3 cases match"), "\(table.stdout)")
     }
 }

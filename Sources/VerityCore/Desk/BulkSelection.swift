@@ -186,16 +186,15 @@ extension Desk {
         return try change(as: actor, reason: reason) { try run($0) }
     }
 
-    /// Moves every matching case to `target`; refuses them all if any one may not move.
+    /// Moves every matching case to `target` (those already there are left as they are); refuses them all if any one may not move.
     public func bulkMove(
         _ selection: BulkSelection, to target: CaseState, reason: String?, dryRun: Bool, as actor: String?
     ) throws -> BulkOutcome {
         let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         return try bulk("move", selection, dryRun: dryRun, as: actor, reason: trimmedReason) { current in
-            guard current.state != target else {
-                throw VerityError.ruleViolated(
-                    "case \(current.label) is already \(target.rawValue); nothing was changed",
-                    hint: "narrow the selection, e.g. add --where-state, so that every matching case can move")
+            // Already there: skipped and counted as "already so", as bulk assign does.
+            if current.state == target {
+                return .init(id: current.id, ref: current.ref, before: target.rawValue, after: target.rawValue, changes: false)
             }
             guard let step = current.state.transition(to: target) else {
                 throw VerityError.ruleViolated(
@@ -210,9 +209,9 @@ extension Desk {
                     hint: "say why with --reason \"...\" (it is recorded on every case)")
             }
             return .init(id: current.id, ref: current.ref, before: current.state.rawValue, after: target.rawValue, changes: true)
-        } apply: { db, targets, _ in
-            try db.query(
-                "UPDATE cases SET state = \(target.rawValue) WHERE id = ANY (\(targets.map { String($0.id) })::bigint[])")
+        } apply: { db, _, changes in
+            let moving = changes.filter(\.changes).map { String($0.id) }
+            try db.query("UPDATE cases SET state = \(target.rawValue) WHERE id = ANY (\(moving)::bigint[])")
         }
     }
 
