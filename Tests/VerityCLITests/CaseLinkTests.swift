@@ -116,13 +116,20 @@ struct CaseLinkTests {
         Thread.sleep(forTimeInterval: beforeLink.timeIntervalSinceNow + 0.05)
         #expect(verity(["case", "link", duplicate, "--to", canonical, "--kind", "duplicate-of", "--reason", "same"], environment: env).status == 0)
         #expect(try total() == 2)
+        let report = try json(verity(["report", "status", "--format", "json"], environment: env))
+        #expect(report["duplicates"] as? Int == 1)
+        let markdown = verity(["report", "status"], environment: env)
+        #expect(markdown.stdout.contains("Total: **2** cases (and 1 duplicate, counted with its canonical case)."), "\(markdown.stdout)")
         let html = verity(["report", "status", "--format", "html"], environment: env)
+        #expect(html.stdout.contains("2 cases (and 1 duplicate, counted with its canonical case)"))
         #expect(html.stdout.contains("case \(duplicate) (IZY-014) duplicate-of this case"), "the link is in the report's recent activity")
         let asOf = ISO8601DateFormatter().string(from: beforeLink)
         let past = try json(verity(["report", "status", "--format", "json", "--as-of", asOf], environment: env))
         #expect(past["total"] as? Int == 3)
+        #expect(past["duplicates"] as? Int == 0)
         let later = try json(verity(["report", "status", "--format", "json", "--as-of", ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up)))], environment: env))
         #expect(later["total"] as? Int == 2)
+        #expect(later["duplicates"] as? Int == 1)
         #expect(verity(["case", "link", duplicate, "--to", canonical, "--kind", "related", "--reason", "also"], environment: env).status == 0)
         #expect(try total() == 2)
     }
@@ -168,5 +175,25 @@ struct CaseLinkTests {
         let noKind = verity(["case", "link", a, "--to", b, "--reason", "r", "--as", "analyst"], environment: env)
         #expect(noKind.status == 64)
         #expect(noKind.stderr.contains("--kind"), "\(noKind.stderr)")
+    }
+
+    @Test("one rule for a duplicate everywhere: shown with its canonical case's state, moved from its own, counted once, and each place says so")
+    func duplicateSaidTheSameEverywhere() throws {
+        let env = try deskEnvironment()
+        let canonical = try open("450 dead people", ref: "IZY-001", env: env)
+        let duplicate = try open("450 bodies", ref: "IZY-014", env: env)
+        assessCase(canonical, env: env)
+        #expect(verity(["case", "link", duplicate, "--to", canonical, "--kind", "duplicate-of", "--reason", "same"], environment: env).status == 0)
+        let moved = verity(["case", "move", duplicate, "--to", "evidence-pending"], environment: env)
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout.contains("is now evidence-pending."))
+        #expect(moved.stdout.contains("It is a duplicate of case \(canonical): `case show`, lists and reports show the canonical case's state and verdict."))
+        let shown = verity(["case", "show", duplicate], environment: env).stdout
+        #expect(shown.contains("state      assessed"), "\(shown)")
+        #expect(shown.contains("next       from its own state, evidence-pending: disputed, assessed"), "\(shown)")
+        #expect(shown.contains("duplicate  of case \(canonical), which is assessed"), "\(shown)")
+        #expect(verity(["case", "list", "--state", "assessed"], environment: env).stdout.contains("assessed (dup of \(canonical))"))
+        let report = verity(["report", "status"], environment: env).stdout
+        #expect(report.contains("Total: **1** case (and 1 duplicate, counted with its canonical case)."), "\(report)")
     }
 }

@@ -460,7 +460,7 @@ struct ReportStatusTests {
         let asOf = try #require(object["as_of"] as? String)
         let rebuilt = verity(["report", "status", "--database-url", desk.url, "--format", "json", "--as-of", asOf])
         let other = try #require(try rebuilt.json() as? [String: Any])
-        for key in ["total", "states", "workload", "verdicts", "aging", "oldest", "overdue", "overdue_total", "flow", "recent_activity"] {
+        for key in ["total", "duplicates", "states", "workload", "verdicts", "aging", "oldest", "overdue", "overdue_total", "flow", "recent_activity"] {
             #expect(NSDictionary(dictionary: [key: object[key] ?? NSNull()]).isEqual(to: [key: other[key] ?? NSNull()]), "\(key)")
         }
     }

@@ -129,7 +129,9 @@ struct CaseShow: ParsableCommand {
         case .table:
             ModelViews.printCaseFields(detail.summary)
             let next = detail.allowedNextStates.map(\.rawValue).joined(separator: ", ")
-            console.print("next       " + (next.isEmpty ? "none" : next))
+            // A duplicate moves from its own state, not from the canonical state shown above.
+            let from = detail.summary.ownState.map { "from its own state, \($0.rawValue): " } ?? ""
+            console.print("next       " + from + (next.isEmpty ? "none" : next))
             CaseLinkViews.printExtras(detail)
             console.print("\nSources (\(detail.sources.count))")
             if !detail.sources.isEmpty {

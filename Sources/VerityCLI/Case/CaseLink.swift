@@ -94,7 +94,7 @@ enum CaseLinkViews {
         let console = Console.current
         let c = detail.summary
         if let canonical = c.canonicalCaseID {
-            console.print("duplicate  of case \(canonical): state and verdict shown are case \(canonical)'s"
+            console.print("duplicate  of case \(canonical), which is \(c.state.rawValue): state and verdict shown are case \(canonical)'s"
                 + (c.ownState.map { " (its own state: \($0.rawValue))" } ?? ""))
         }
         if c.awaitingSignOff, let pending = detail.proposals.last(where: { $0.state == .pending }) {

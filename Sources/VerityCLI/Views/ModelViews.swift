@@ -63,6 +63,11 @@ enum ModelViews {
         case .csv: Console.current.print(CSVOutput.render(header: caseCSVHeader, rows: [caseCSVRow(c)]))
         case .table:
             Console.current.print(sentence)
+            if let canonical = c.duplicateOf, c.canonicalCaseID == nil {
+                // A change to a duplicate changes its own state; everywhere else it is shown with its canonical case's.
+                Console.current.print(
+                    "It is a duplicate of case \(canonical): `case show`, lists and reports show the canonical case's state and verdict.")
+            }
             printCaseFields(c)
         }
     }

@@ -149,6 +149,8 @@ public struct StatusReport: Encodable, Sendable {
     public var historical: Bool
     public var filters: Filters
     public var total: Int
+    /// Duplicates (duplicate-of links) in the scope, counted with their canonical case and not in `total`.
+    public var duplicates: Int
     public var states: [StateCount]
     public var workload: [WorkloadRow]
     public var verdicts: [VerdictCount]
@@ -188,7 +190,7 @@ extension Desk {
             let report = StatusReport(
                 asOf: at, generatedAt: now, historical: request.asOf != nil,
                 filters: .init(reviewer: request.reviewer, tag: request.tag, since: request.since),
-                total: 0, states: try reportStates(db, scope), workload: try reportWorkload(db, scope),
+                total: 0, duplicates: try reportDuplicates(db, request, at: at), states: try reportStates(db, scope), workload: try reportWorkload(db, scope),
                 verdicts: try reportVerdicts(db, scope), aging: try reportAging(db, scope, at: at),
                 oldest: try reportOldest(db, scope, at: at, limit: request.oldestLimit),
                 overdueTotal: 0, overdue: [], flow: try reportFlow(db, scope, at: at, since: request.since),
@@ -209,9 +211,10 @@ extension Desk {
     ///
     /// Which cases the report counts is decided here and only here: the conditions
     /// of `report_cases` (one row per case, so a case is never counted twice).
-    func reportScope(_ request: StatusReportRequest, at: Date) -> Query {
+    func reportScope(_ request: StatusReportRequest, at: Date, duplicatesOnly: Bool = false) -> Query {
+        func counted(_ notDuplicate: Query) -> Query { duplicatesOnly ? "NOT " + notDuplicate : notDuplicate }
         if request.asOf == nil {
-            var conditions: [Query] = ["true", Self.notDuplicate("c.id")]
+            var conditions: [Query] = ["true", counted(Self.notDuplicate("c.id"))]
             if let tag = request.tag { conditions.append("\(tag) = ANY (c.tags)") }
             if let reviewer = request.reviewer {
                 conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = c.id AND a.reviewer = \(reviewer))")
@@ -228,7 +231,7 @@ extension Desk {
                 )
                 """
         }
-        var conditions: [Query] = ["true", Self.notDuplicate("t.case_id", at: at)]
+        var conditions: [Query] = ["true", counted(Self.notDuplicate("t.case_id", at: at))]
         if let tag = request.tag { conditions.append("coalesce(f.fields -> 'tags', '[]'::jsonb) ? \(tag)") }
         if let reviewer = request.reviewer {
             conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = t.case_id AND a.reviewer = \(reviewer))")
@@ -278,6 +281,13 @@ extension Desk {
                  WHERE \(Query.joined(conditions, separator: " AND "))
             )
             """
+    }
+
+    /// How many duplicates the scope folds into their canonical cases, so that a total of 12
+    /// in a desk of 13 says why.
+    private func reportDuplicates(_ db: Connection, _ request: StatusReportRequest, at: Date) throws -> Int {
+        try db.query(reportScope(request, at: at, duplicatesOnly: true) + "\nSELECT count(*)::int AS n FROM report_cases")[0]
+            .decode("n")
     }
 
     private func reportStates(_ db: Connection, _ scope: Query) throws -> [StatusReport.StateCount] {

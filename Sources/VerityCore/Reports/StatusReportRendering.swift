@@ -15,6 +15,11 @@ extension StatusReport {
 
     var openCount: Int { states.filter { $0.state.isOpen }.reduce(0) { $0 + $1.count } }
 
+    /// " (and 1 duplicate, counted with its canonical case)", or nothing: why the total is less than the desk's cases.
+    var duplicatesNote: String {
+        duplicates == 0 ? "" : " (and \(duplicates) duplicate\(duplicates == 1 ? "" : "s"), counted with \(duplicates == 1 ? "its" : "their") canonical case)"
+    }
+
     static let workloadHeader = ["reviewer"] + CaseState.allCases.map(\.rawValue) + ["total"]
     static let unassignedLabel = "(no reviewer)"
 
@@ -42,7 +47,7 @@ extension StatusReport {
         var out: [String] = []
         out.append("# \(headline)")
         out.append("")
-        out.append("As of \(F.time(asOf)), \(md(filterSummary)); generated \(F.time(generatedAt)). Total: **\(total)** cases.")
+        out.append("As of \(F.time(asOf)), \(md(filterSummary)); generated \(F.time(generatedAt)). Total: **\(total)** \(total == 1 ? "case" : "cases")\(duplicatesNote).")
         out.append("")
         out.append("## Cases by state")
         out.append("")
@@ -149,6 +154,7 @@ extension StatusReport {
         rows.append(["report", "", "", "tag", filters.tag ?? ""])
         rows.append(["report", "", "", "since", filters.since.map(TimestampText.format) ?? ""])
         rows.append(["total", "", "", "count", String(total)])
+        rows.append(["total", "", "", "duplicates", String(duplicates)])
         for s in states {
             rows.append(["states", "", s.state.rawValue, "count", String(s.count)])
             rows.append(["states", "", s.state.rawValue, "share", String(s.share)])
@@ -357,7 +363,8 @@ extension StatusReport {
                     el("h1", text: headline),
                     el("p", ["class": "meta"],
                       text: "As of \(F.time(asOf)) · \(filterSummary) · generated \(F.time(generatedAt))"
-                        + (historical ? " · rebuilt from the case history" : "")),
+                        + (historical ? " · rebuilt from the case history" : "")
+                        + (duplicates == 0 ? "" : " · \(total) \(total == 1 ? "case" : "cases")\(duplicatesNote)")),
                 ])
             ])
         let body: [HTML] = [
