@@ -378,7 +378,7 @@ struct ReportStatusTests {
 
     func checkMarkdown(_ text: String, _ e: ExpectedStatus) {
         typealias F = ReportFormatting
-        #expect(text.contains("Total: **\(e.total)** cases."))
+        #expect(text.contains("Total: **\(e.total)** \(e.total == 1 ? "case" : "cases")."))
         for s in e.states { #expect(text.contains("| \(s.state) | \(s.count) | \(F.percent(s.share)) |"), "\(s.state)") }
         for w in e.workload {
             let name = w.reviewer ?? "(no reviewer)"
