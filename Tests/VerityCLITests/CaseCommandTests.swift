@@ -180,6 +180,30 @@ struct CaseCommandTests {
         #expect(both.map { $0["kind"] as? String } == ["case"], "all words must match")
         #expect(!hits.contains { ($0["snippet"] as? String)?.contains("grain") == true })
         #expect(verity(["search", "sinegubov"], environment: env).stdout.contains("Sinegubov"))
+        // Hits are named by reference, a case hit's title is its claim, a note hit's names its case.
+        let named = try #require(hits.first { $0["kind"] as? String == "case" })
+        #expect(named["ref"] as? String == "IZY-003")
+        #expect(named["title"] as? String == "Bodies exhumed with their hands tied behind their backs")
+        let note = try #require(hits.first { $0["kind"] as? String == "evidence" })
+        #expect(note["ref"] as? String == "IZY-003")
+        #expect(note["title"] as? String == "context note on IZY-003")
+        let snippet = try #require(named["snippet"] as? String)
+        let match = try #require((named["matches"] as? [[Int]])?.first)
+        #expect(String(Array(snippet)[match[0]..<match[1]]) == "exhumed")
+        #expect(verity(["search", "exhumed"], environment: env).stdout.contains("⟦exhumed⟧ with their"))
+    }
+
+    @Test("search finds words in any script, next to « » quotes, and marks matches so that they cannot be confused with them")
+    func searchOtherScripts() throws {
+        let env = try deskEnvironment()
+        #expect(verity(["case", "open", "Сказали «Для детей» на видео", "--claimant", "Канал", "--ref", "RU-1"], environment: env).status == 0)
+        for word in ["детей", "Для", "для"] {
+            let hits = try #require(try verity(["search", word, "--format", "json"], environment: env).json() as? [[String: Any]])
+            #expect(hits.map { $0["ref"] as? String } == ["RU-1"], "\(word)")
+        }
+        let table = verity(["search", "детей"], environment: env).stdout
+        #expect(table.contains("«Для ⟦детей⟧»"), "\(table)")
+        #expect(!table.contains("«Для «детей»»"), "the old markers were guillemets too")
     }
 
     @Test("hostile text in every field round-trips exactly")

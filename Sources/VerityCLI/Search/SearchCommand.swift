@@ -9,6 +9,8 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Web-search syntax: words match their English stems ("graves" finds "grave"), "quoted phrases"
             match in order, -word excludes, `or` offers alternatives.
+            Matched words are marked ⟦like this⟧ in the table; --format json gives the plain snippet and the \
+            matches' character offsets.
             Example: verity search '"mass grave" izium -bucha'
             """)
 
@@ -19,8 +21,12 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let hits = try options.openDesk().search(text, limit: limit)
         ModelViews.printList(
-            hits, format: options.format, header: ["kind", "id", "case", "rank", "title", "match"],
-            row: { [$0.kind, String($0.id), $0.caseID.map(String.init) ?? "", String(format: "%.3f", $0.rank), $0.title, $0.snippet] },
+            hits, format: options.format, header: ["kind", "ref", "title", "rank", "match"],
+            row: { hit in
+                // A case or note hit is named by its case's reference, a source hit by the source's; the id where there is none.
+                let name = hit.ref ?? (hit.kind == "source" ? "source \(hit.id)" : "case \(hit.caseID ?? hit.id)")
+                return [hit.kind, name, hit.title, String(format: "%.3f", hit.rank), options.format == .table ? hit.highlighted : hit.snippet]
+            },
             empty: "No matches.")
     }
 }

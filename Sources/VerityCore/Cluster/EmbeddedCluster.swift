@@ -73,10 +73,17 @@ public struct EmbeddedCluster: Sendable {
                 hint: "set VERITY_HOME to a shorter directory")
         }
         try prepareDirectory()
-        let result = try runAsServerUser(
-            programs.initdb,
-            ["-D", dataDirectory, "-U", Self.superuser, "--auth-local=trust", "--auth-host=reject",
-             "-E", "UTF8", "--no-locale", "--no-instructions"])
+        let common = ["-D", dataDirectory, "-U", Self.superuser, "--auth-local=trust", "--auth-host=reject", "-E", "UTF8", "--no-instructions"]
+        // Sorting and comparing stay byte-wise (collation C, the fastest), but characters are
+        // classified as Unicode (ctype C.UTF-8): full-text search then splits «Для детей» at the
+        // guillemets and lowercases Cyrillic, Greek and accented Latin. Systems without a
+        // C.UTF-8 locale get the plain C locale, as before.
+        var result = try runAsServerUser(programs.initdb, common + ["--locale=C", "--lc-ctype=C.UTF-8"])
+        if result.status != 0, result.output.contains("locale") {
+            try? FileManager.default.removeItem(atPath: dataDirectory)
+            try prepareDirectory()
+            result = try runAsServerUser(programs.initdb, common + ["--no-locale"])
+        }
         guard result.status == 0 else {
             throw VerityError.unavailable(
                 "initdb could not create the embedded cluster in \(dataDirectory):\n\(result.output)",

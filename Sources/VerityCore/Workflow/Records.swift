@@ -255,13 +255,76 @@ public struct SearchHit: Encodable, Sendable {
     public var kind: String
     public var id: Int
     public var caseID: Int?
+    /// The case's reference (a case or note hit) or the source's (a source hit), when it has one.
+    public var ref: String?
     public var rank: Double
     public var title: String
+    /// The matching passage as plain text.
     public var snippet: String
+    /// Where the matched words are in `snippet`: [start, end) in characters.
+    public var matches: [[Int]]
 
     enum CodingKeys: String, CodingKey {
         case kind, id
         case caseID = "case_id"
-        case rank, title, snippet
+        case ref, rank, title, snippet, matches
+    }
+
+    /// Every key is always present (null where a hit has no case or reference), so scripts can rely on them.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(id, forKey: .id)
+        try c.encode(caseID, forKey: .caseID)
+        try c.encode(ref, forKey: .ref)
+        try c.encode(rank, forKey: .rank)
+        try c.encode(title, forKey: .title)
+        try c.encode(snippet, forKey: .snippet)
+        try c.encode(matches, forKey: .matches)
+    }
+
+    /// A hit whose `marked` snippet has `start` and `stop` around each matched word.
+    public init(kind: String, id: Int, caseID: Int?, ref: String?, rank: Double, title: String, marked: String, start: String, stop: String) {
+        self.kind = kind
+        self.id = id
+        self.caseID = caseID
+        self.ref = ref
+        self.rank = rank
+        self.title = title
+        var plain = ""
+        var matches: [[Int]] = []
+        var count = 0
+        var opened: Int?
+        for character in marked {
+            if String(character) == start {
+                opened = count
+            } else if String(character) == stop {
+                if let from = opened { matches.append([from, count]) }
+                opened = nil
+            } else {
+                plain.append(character)
+                count += 1
+            }
+        }
+        self.snippet = plain
+        self.matches = matches
+    }
+
+    /// The snippet with each match between ⟦ and ⟧, for people.
+    public var highlighted: String {
+        var out = ""
+        var index = 0
+        var bounds = matches.makeIterator()
+        var next = bounds.next()
+        for character in snippet {
+            if let range = next, index == range[0] { out += "⟦" }
+            out.append(character)
+            index += 1
+            if let range = next, index == range[1] {
+                out += "⟧"
+                next = bounds.next()
+            }
+        }
+        return out
     }
 }
