@@ -251,10 +251,13 @@ struct ReviewFixesCommandTests {
         for ref in ["IZY-001", "IZY-002", "IZY-003"] {
             #expect(verity(["case", "open", "claim \(ref)", "--claimant", "c", "--ref", ref, "--tag", "izium"], environment: env).status == 0)
         }
+        // Assessed cases cannot be disputed (cases already in the target state would only be skipped).
         for ref in ["IZY-002", "IZY-003"] {
             #expect(verity(["case", "move", ref, "--to", "evidence-pending"], environment: env).status == 0)
+            #expect(verity(["evidence", "add", ref, "--stance", "supports", "--credibility", "2", "--note", "n"], environment: env).status == 0)
+            #expect(verity(["case", "assess", ref, "--verdict", "true", "--confidence", "2", "--rationale", "r"], environment: env).status == 0)
         }
-        let dry = verity(["case", "move", "--where-tag", "izium", "--to", "evidence-pending", "--dry-run"], environment: env)
+        let dry = verity(["case", "move", "--where-tag", "izium", "--to", "disputed", "--reason", "denied", "--dry-run"], environment: env)
         #expect(dry.status == 65, "\(dry.stderr)")
         #expect(dry.stderr.contains("2 of the 3 matching cases"), "\(dry.stderr)")
         #expect(dry.stderr.contains("IZY-002") && dry.stderr.contains("IZY-003"), "\(dry.stderr)")
