@@ -193,6 +193,17 @@ struct CaseCommandTests {
         #expect(verity(["search", "exhumed"], environment: env).stdout.contains("⟦exhumed⟧ with their"))
     }
 
+    @Test("tables give times to the second; JSON keeps every digit")
+    func tableTimes() throws {
+        let env = try deskEnvironment()
+        #expect(verity(["case", "open", "claim", "--claimant", "x", "--ref", "T-1"], environment: env).status == 0)
+        let table = verity(["case", "history", "T-1"], environment: env).stdout
+        #expect(table.range(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#, options: .regularExpression) != nil, "\(table)")
+        #expect(table.range(of: #":\d\d\.\d+Z"#, options: .regularExpression) == nil, "\(table)")
+        let json = try #require(try verity(["case", "history", "T-1", "--format", "json"], environment: env).json() as? [[String: Any]])
+        #expect((json.first?["at"] as? String)?.contains(".") == true, "JSON keeps the microseconds")
+    }
+
     @Test("search finds words in any script, next to « » quotes, and marks matches so that they cannot be confused with them")
     func searchOtherScripts() throws {
         let env = try deskEnvironment()

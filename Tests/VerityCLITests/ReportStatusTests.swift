@@ -385,7 +385,7 @@ struct ReportStatusTests {
             #expect(text.contains("| \(name) | " + w.counts.map(String.init).joined(separator: " | ") + " | \(w.total) |"), "\(name)")
         }
         for v in e.verdicts {
-            #expect(text.contains("| \(v.verdict) | \(v.count) | \(F.days(v.mean)) | \(F.days(v.median)) |"), "\(v.verdict)")
+            #expect(text.contains("| \(v.verdict) | \(v.count) | \(F.grade(v.mean)) | \(F.grade(v.median)) |"), "\(v.verdict)")
         }
         for a in e.aging {
             #expect(text.contains("| \(a.state) | \(a.count) | \(F.days(a.median)) | \(F.days(a.p90)) | \(F.days(a.max)) |"), "\(a.state)")
@@ -412,7 +412,7 @@ struct ReportStatusTests {
             #expect(text.contains(name + w.counts.map { num(String($0)) }.joined() + "<td class=\"num\"><strong>\(w.total)</strong></td>"))
         }
         for v in e.verdicts {
-            #expect(text.contains("<td>\(v.verdict)</td>" + num(String(v.count)) + num(F.days(v.mean)) + num(F.days(v.median))))
+            #expect(text.contains("<td>\(v.verdict)</td>" + num(String(v.count)) + num(F.grade(v.mean)) + num(F.grade(v.median))))
         }
         for a in e.aging {
             #expect(text.contains(">\(a.state)</span></td>" + num(String(a.count)) + num(F.days(a.median)) + num(F.days(a.p90)) + num(F.days(a.max))))

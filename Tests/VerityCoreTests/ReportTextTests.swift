@@ -29,7 +29,9 @@ struct ReportTextTests {
     func formatting() {
         #expect(ReportFormatting.percent(0.4286) == "42.9%")
         #expect(ReportFormatting.days(nil) == "–")
-        #expect(ReportFormatting.days(3.5) == "3.50")
+        #expect(ReportFormatting.days(3.5) == "3.5")
+        #expect(ReportFormatting.days(3.46) == "3.5")
+        #expect(ReportFormatting.grade(2.25) == "2.25")
         #expect(ReportFormatting.time(Date(timeIntervalSince1970: 1_663_322_400)) == "2022-09-16 10:00 UTC")
     }
 }

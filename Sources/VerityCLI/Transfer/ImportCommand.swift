@@ -58,7 +58,7 @@ struct ImportCommand: ParsableCommand {
         console.print(TableOutput.render(header: ["type", "created", "updated", "unchanged"], rows: rows))
         let verb = summary.dryRun ? "Dry run: checked" : "Imported"
         let tail = summary.dryRun ? "; nothing was written" : (summary.changedNothing ? "; nothing changed" : "")
-        console.print("\(verb) \(summary.records) records from \(label)\(tail).")
+        console.print("\(verb) \(summary.records) \(summary.records == 1 ? "record" : "records") from \(label)\(tail).")
     }
 
     static func describe(_ progress: ImportProgress) -> String {

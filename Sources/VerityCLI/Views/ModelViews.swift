@@ -18,7 +18,13 @@ enum ModelViews {
         case .table: console.print(items.isEmpty ? empty : TableOutput.render(header: header, rows: items.map(row)))
         }
     }
-    static func time(_ value: Date?) -> String { value.map(TimestampText.format) ?? "" }
+    /// A time in a table or CSV row, to the second ("2022-09-16T10:00:00Z"); JSON keeps every digit.
+    static func time(_ value: Date?) -> String {
+        guard let value else { return "" }
+        let full = TimestampText.format(value)
+        guard let dot = full.firstIndex(of: ".") else { return full }
+        return String(full[..<dot]) + "Z"
+    }
 
     // MARK: cases
 

@@ -127,7 +127,10 @@ public enum ReportFormatting {
     /// "42.9%".
     public static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
     /// "3.25", or "–" when there is no value.
-    public static func days(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
+    /// Days to one decimal ("3.5"): a desk reads ages in days, not in hundredths of one.
+    public static func days(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "–" }
+    /// A mean or median grade, to two decimals ("2.25").
+    public static func grade(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
     /// "2022-09-20 09:30 UTC".
     public static func time(_ date: Date) -> String {
         let iso = TimestampText.format(date)

@@ -74,7 +74,7 @@ extension StatusReport {
             Markdown.table(
                 ["verdict", "cases", "mean confidence", "median confidence", "by confidence"],
                 verdicts.map {
-                    [$0.verdict.rawValue, String($0.count), F.days($0.meanConfidence), F.days($0.medianConfidence), verdictConfidence($0)]
+                    [$0.verdict.rawValue, String($0.count), F.grade($0.meanConfidence), F.grade($0.medianConfidence), verdictConfidence($0)]
                 }, numeric: [1, 2, 3]))
         out.append("")
         out.append("Confidence is the Admiralty scale: 1 confirmed ... 6 cannot be judged.")
@@ -276,7 +276,7 @@ extension StatusReport {
                 HTML.table(
                     ["verdict", "cases", "mean confidence", "median confidence", "by confidence"],
                     verdicts.map {
-                        [t($0.verdict.rawValue), num($0.count), t(F.days($0.meanConfidence)), t(F.days($0.medianConfidence)),
+                        [t($0.verdict.rawValue), num($0.count), t(F.grade($0.meanConfidence)), t(F.grade($0.medianConfidence)),
                          t(verdictConfidence($0))]
                     }, numeric: [1, 2, 3]),
                 el("p", ["class": "note"], text: "Confidence on the Admiralty scale: 1 confirmed … 6 cannot be judged; “by confidence” lists grade:cases."),
