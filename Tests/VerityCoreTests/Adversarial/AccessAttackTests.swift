@@ -67,7 +67,6 @@ struct AccessAttackTests {
         // Every case "assigned" to bob; the catalogs say bob is a superuser and owns the database.
         try bob.execute(unsafeSQL: """
             INSERT INTO pg_temp.verity_my_cases SELECT g FROM generate_series(1, 100) g;
-            INSERT INTO pg_temp.case_assignments (case_id, reviewer_id) SELECT g, 3 FROM generate_series(1, 100) g;
             CREATE TEMP TABLE pg_roles (LIKE pg_catalog.pg_roles);
             INSERT INTO pg_temp.pg_roles (oid, rolname, rolsuper, rolcreaterole) VALUES (\(bobOID), session_user, true, true);
             CREATE TEMP TABLE pg_database (LIKE pg_catalog.pg_database);
@@ -202,7 +201,8 @@ struct AccessAttackTests {
             "ALTER ROLE \"\(desk.alice)\" PASSWORD 'taken-over-123'",
         ] {
             let message = Self.refusal { try admin.execute(unsafeSQL: attack) }
-            #expect(message.contains("permission denied") || message.contains("must be"), "\(attack): \(message)")
+            #expect(message.contains("permission denied") || message.contains("must have") || message.contains("must be"),
+                    "\(attack): \(message)")
         }
         // The owner's function creates only reviewer logins in Verity's groups.
         let verifier = try admin.passwordVerifier("whatever-long-1", role: "x")
