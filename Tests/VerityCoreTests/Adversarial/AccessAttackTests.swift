@@ -67,11 +67,11 @@ struct AccessAttackTests {
         // Every case "assigned" to bob; the catalogs say bob is a superuser and owns the database.
         try bob.execute(unsafeSQL: """
             INSERT INTO pg_temp.verity_my_cases SELECT g FROM generate_series(1, 100) g;
-            CREATE TEMP TABLE pg_roles (LIKE pg_catalog.pg_roles);
+            CREATE TEMP TABLE pg_roles AS SELECT * FROM pg_catalog.pg_roles WHERE false;
             INSERT INTO pg_temp.pg_roles (oid, rolname, rolsuper, rolcreaterole) VALUES (\(bobOID), session_user, true, true);
-            CREATE TEMP TABLE pg_database (LIKE pg_catalog.pg_database);
+            CREATE TEMP TABLE pg_database AS SELECT * FROM pg_catalog.pg_database WHERE false;
             INSERT INTO pg_temp.pg_database (oid, datname, datdba) SELECT 1, current_database(), \(bobOID);
-            CREATE TEMP TABLE pg_auth_members (LIKE pg_catalog.pg_auth_members);
+            CREATE TEMP TABLE pg_auth_members AS SELECT * FROM pg_catalog.pg_auth_members WHERE false;
             CREATE FUNCTION pg_temp.verity_sees_all() RETURNS boolean LANGUAGE sql AS 'SELECT true';
             CREATE FUNCTION pg_temp.verity_case_visible(bigint) RETURNS boolean LANGUAGE sql AS 'SELECT true';
             CREATE FUNCTION pg_temp.pg_has_role(name, oid, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
