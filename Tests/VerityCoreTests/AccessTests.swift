@@ -203,11 +203,13 @@ struct AccessTests {
         defer { desk.fixture.dropLogins() }
         let owner = try desk.fixture.ownerDesk()
         try owner.link(.id(desk.restricted.id), to: .id(desk.open.id), as: .related, reason: "same site", by: desk.editor)
+        // A hand-over needs a collected file (the database enforces it since 017): a private source with one.
+        let fileSource = try AccessAttackTests.hiddenFileSource(desk).id
         try owner.db.transaction { db in
             try db.query("SELECT set_config('verity.actor', \(desk.editor), true)")
             try db.query(
                 """
-                SELECT verity_custody_event(\(desk.privateSource), 'handed-over', now(), NULL, NULL, NULL, NULL, NULL,
+                SELECT verity_custody_event(\(fileSource), 'handed-over', now(), NULL, NULL, NULL, NULL, NULL,
                                             \(desk.alice), 'sealed envelope')
                 """)
         }

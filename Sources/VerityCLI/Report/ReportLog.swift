@@ -48,6 +48,8 @@ struct ReportLog: ParsableCommand {
 enum OutputAccounting {
     /// Refuses an unknown acting reviewer before anything is written, so the log never names someone who does not exist.
     static func check(_ desk: Desk, reviewer: String?) throws {
+        // The database decides whom the log names (a login is always itself); ask before writing anything.
+        try desk.requireOutputActor(reviewer)
         guard let reviewer else { return }
         guard try desk.reviewer(reviewer) != nil else {
             throw VerityError.notFound(

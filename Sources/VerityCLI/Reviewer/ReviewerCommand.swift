@@ -6,8 +6,8 @@ import VerityCore
 struct ReviewerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reviewer",
-        abstract: "Add, list and deactivate reviewers.",
-        subcommands: [ReviewerAdd.self, ReviewerList.self, ReviewerDeactivate.self])
+        abstract: "Add, list and deactivate reviewers, and change their logins' passwords.",
+        subcommands: [ReviewerAdd.self, ReviewerList.self, ReviewerDeactivate.self, ReviewerPasswd.self])
 }
 
 struct ReviewerAdd: ParsableCommand {
@@ -89,10 +89,49 @@ struct ReviewerDeactivate: ParsableCommand {
     }
 }
 
+struct ReviewerPasswd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwd",
+        abstract: "Change the password of a reviewer's database login.",
+        discussion: """
+            The new password is read from a file (its first line) or, with
+            --password-file -, from standard input; never from the command line,
+            where other users could read it in `ps`. It is hashed on this machine.
+            A login changes its own password; a desk admin may change any
+            reviewer's. Every change is recorded (who, when; never the password)
+            in the table reviewer_password_changes.
+              verity reviewer passwd analyst --password-file ~/.verity-new-password
+            """)
+
+    @Argument(help: "The reviewer's handle.") var handle: String
+    @Option(
+        name: .customLong("password-file"),
+        help: ArgumentHelp("A file holding the new password, or - for standard input.", valueName: "path"))
+    var passwordFile: String
+    @OptionGroup var options: DeskOptions
+
+    func run() throws {
+        let password = try NewPassword.read(file: passwordFile, for: handle)
+        try options.openDesk().changeLoginPassword(handle: handle, password: password)
+        if options.format == .table {
+            Console.current.print("Changed the password of \(handle)'s login.")
+        } else if options.format == .json {
+            Console.current.print(JSONOutput.encode(["reviewer": handle]))
+        } else {
+            Console.current.print(CSVOutput.render(header: ["reviewer", "password_changed"], rows: [[handle, "true"]]))
+        }
+    }
+}
+
 /// The password of a new login: from a file (first line) or $VERITY_NEW_PASSWORD,
 /// never from an argument, which other users could read in `ps`.
 enum NewPassword {
     static func read(file: String?, for handle: String) throws -> String {
+        if file == "-" {
+            let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
         if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw VerityError.usage(

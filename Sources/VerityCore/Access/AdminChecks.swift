@@ -15,6 +15,8 @@ extension Desk {
         var ownsSchema: Bool
         var insertReviewers: Bool
         var updateReviewers: Bool
+        /// May call the owner's login functions (sql/017_access.sql): a superuser, the owner or an admin login.
+        var manageLogins: Bool
     }
 
     func adminRights() throws -> AdminRights {
@@ -24,13 +26,16 @@ extension Desk {
                    coalesce((SELECT pg_has_role(current_user, c.relowner, 'USAGE')
                                FROM pg_class c WHERE c.oid = to_regclass('cases')), false) AS owns_schema,
                    coalesce(has_table_privilege(to_regclass('reviewers'), 'INSERT'), false) AS insert_reviewers,
-                   coalesce(has_table_privilege(to_regclass('reviewers'), 'UPDATE'), false) AS update_reviewers
+                   coalesce(has_table_privilege(to_regclass('reviewers'), 'UPDATE'), false) AS update_reviewers,
+                   CASE WHEN to_regprocedure('verity_may_manage_logins()') IS NULL THEN r.rolsuper
+                        ELSE verity_may_manage_logins() END AS manage_logins
               FROM pg_roles r WHERE r.rolname = current_user
             """)[0]
         return AdminRights(
             user: try row.decode("user_name"), superuser: try row.decode("superuser"),
             createRole: try row.decode("createrole"), ownsSchema: try row.decode("owns_schema"),
-            insertReviewers: try row.decode("insert_reviewers"), updateReviewers: try row.decode("update_reviewers"))
+            insertReviewers: try row.decode("insert_reviewers"), updateReviewers: try row.decode("update_reviewers"),
+            manageLogins: try row.decode("manage_logins"))
     }
 
     /// `reviewer add` (with `login`: also a database login role).
@@ -41,17 +46,17 @@ extension Desk {
                 "only a desk admin may add reviewers; the database user \"\(rights.user)\" is not one",
                 hint: "ask a desk admin (a reviewer with --role admin, or the database owner) to run `verity reviewer add`")
         }
-        if login, !(rights.superuser || rights.createRole) {
+        if login, !rights.manageLogins {
             throw VerityError.ruleViolated(
-                "only a desk admin with CREATEROLE may add reviewers with a login; the database user \"\(rights.user)\" may not create roles",
-                hint: "add reviewer logins as the database owner with CREATEROLE, an admin reviewer's login, or a superuser")
+                "only a desk admin may add reviewers with a login; the database user \"\(rights.user)\" may not create logins",
+                hint: "add reviewer logins as the database owner, an admin reviewer's login, or a superuser")
         }
     }
 
     /// `reviewer deactivate` (a reviewer with a login: the login is disabled too).
     func requireMayDeactivateReviewers(withLogin: Bool) throws {
         let rights = try adminRights()
-        guard rights.updateReviewers, !withLogin || rights.superuser || rights.createRole else {
+        guard rights.updateReviewers, !withLogin || rights.manageLogins else {
             throw VerityError.ruleViolated(
                 "only a desk admin may deactivate reviewers; the database user \"\(rights.user)\" may not",
                 hint: "ask a desk admin (a reviewer with --role admin, or the database owner) to run `verity reviewer deactivate`")

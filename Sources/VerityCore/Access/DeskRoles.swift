@@ -100,6 +100,8 @@ public struct DeskRoles {
                     role: try row.decode("grantee"), table: try row.decode("table_name"),
                     privileges: try row.decode("privileges")))
             }
+            try grantLoginFunctions(db)
+            try stripRolePowers(db)
             let tables: Int = try db.query(
                 """
                 SELECT count(*)::bigint AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -107,6 +109,45 @@ public struct DeskRoles {
                 """)[0].decode("n")
             return Outcome(
                 createdRoles: created, database: try database.decode("name"), tables: tables, grants: grants)
+        }
+    }
+
+    /// Admins create and disable logins, and every login changes its own
+    /// password, only through the owner's functions of sql/017_access.sql
+    /// (which check the caller again): no Verity role needs CREATEROLE.
+    private func grantLoginFunctions(_ db: Connection) throws {
+        let present: Bool = try db.query(
+            "SELECT to_regprocedure('verity_create_login(text, text, text)') IS NOT NULL AS present")[0].decode("present")
+        guard present else { return }
+        try db.execute(
+            unsafeSQL: """
+                GRANT EXECUTE ON FUNCTION verity_create_login(text, text, text), verity_disable_login(text) TO verity_admin;
+                GRANT EXECUTE ON FUNCTION verity_set_login_password(text, text) TO verity_reader;
+                """)
+    }
+
+    /// Takes from the group roles and every reviewer login what would let them
+    /// step outside the desk: CREATEROLE (which on PostgreSQL 15 can grant
+    /// pg_execute_server_program, i.e. a shell as the server's OS user) and
+    /// membership of the roles that read, write or run server files and programs.
+    private func stripRolePowers(_ db: Connection) throws {
+        let statements = try db.query(
+            """
+            WITH verity_roles AS (
+                SELECT r.oid, r.rolname FROM pg_roles r
+                 WHERE NOT r.rolsuper
+                   AND (r.rolname = ANY (\(Self.all))
+                        OR r.rolname IN (SELECT v.login FROM reviewers v WHERE v.login IS NOT NULL)))
+            SELECT format('ALTER ROLE %I NOCREATEROLE', v.rolname) AS statement
+              FROM verity_roles v JOIN pg_roles r ON r.oid = v.oid WHERE r.rolcreaterole
+            UNION ALL
+            SELECT format('REVOKE %I FROM %I', g.rolname, v.rolname)
+              FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN verity_roles v ON v.oid = m.member
+             WHERE g.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files',
+                                 'pg_write_all_data', 'pg_read_all_data', 'pg_signal_backend')
+            """)
+        for row in statements.rows {
+            try db.execute(unsafeSQL: try row.decode("statement", as: String.self))
         }
     }
 

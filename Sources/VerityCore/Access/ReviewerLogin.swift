@@ -47,26 +47,16 @@ extension Desk {
         return try db.transaction { db in
             try addReviewer(handle: handle, name: name, email: email, role: role)
             try db.query("UPDATE reviewers SET login = \(handle) WHERE handle = \(handle)")
-            // The server quotes the name (%I) and the verifier (%L); the handle was validated above.
-            let statement: String = try db.query(
-                """
-                SELECT format('CREATE ROLE %I LOGIN %s PASSWORD %L IN ROLE %I',
-                              \(handle)::text, \(role == .admin ? "CREATEROLE" : "NOCREATEROLE")::text,
-                              \(verifier)::text, \(Self.group(for: role))::text) AS statement
-                """)[0].decode("statement")
-            // Row-level security raises the planner's cost estimates of a login's
-            // queries past jit_above_cost, and JIT compiling then cost more than the
-            // queries themselves (20,000 cases: report status 0.6 s → 1.3 s, search
-            // 0.1 s → 2.5 s, export 3 s → 8.5 s; without JIT 0.6 s, 0.3 s, 3.2 s).
-            let tuning: String = try db.query("SELECT format('ALTER ROLE %I SET jit = off', \(handle)::text) AS s")[0]
-                .decode("s")
+            // The role is created by verity_create_login (sql/017_access.sql), which runs as
+            // the desk owner: no Verity role holds CREATEROLE, and the function creates only
+            // an ordinary login in a Verity group for a reviewer row that names it.
             do {
-                try db.execute(unsafeSQL: statement)
-                try db.execute(unsafeSQL: tuning)
+                try db.query(
+                    "SELECT verity_create_login(\(handle), \(verifier), \(Self.group(for: role)))")
             } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
                 throw VerityError.ruleViolated(
                     "the database user \"\(db.user)\" may not create login roles",
-                    hint: "add reviewer logins as the desk admin (the database owner with CREATEROLE, or a superuser)")
+                    hint: "add reviewer logins as a desk admin (an admin reviewer's login, the database owner, or a superuser)")
             }
             return try reviewer(handle)!
         }
@@ -74,16 +64,40 @@ extension Desk {
 
     /// Makes a deactivated reviewer's login unable to connect (NOLOGIN).
     func disableLogin(_ db: Connection, _ login: String) throws {
-        let statement: String = try db.query("SELECT format('ALTER ROLE %I NOLOGIN', \(login)::text) AS statement")[0]
-            .decode("statement")
+        // Through the owner's function (sql/017_access.sql), which also ignores a role dropped by hand.
         do {
-            try db.execute(unsafeSQL: statement)
+            try db.query("SELECT verity_disable_login(\(login))")
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
             throw VerityError.ruleViolated(
                 "the database user \"\(db.user)\" may not disable the login \(login) of this reviewer",
-                hint: "deactivate reviewers with logins as the desk admin (CREATEROLE, or a superuser)")
-        } catch let error as PostgresError where error.sqlState == SQLState("42704") {
-            // The role was dropped by hand: nothing left to disable.
+                hint: "deactivate reviewers with logins as a desk admin (an admin reviewer's login, the owner, or a superuser)")
+        }
+    }
+
+    /// Gives reviewer `handle`'s login a new password and records who changed it
+    /// and when (never the password). A login may change its own; a desk admin
+    /// any reviewer's. The password is hashed (SCRAM-SHA-256) on this machine.
+    public func changeLoginPassword(handle: String, password: String) throws {
+        guard let found = try reviewer(handle) else {
+            throw VerityError.notFound(
+                "unknown reviewer \"\(handle)\"", hint: "list reviewers with `verity reviewer list`")
+        }
+        guard let login = found.login else {
+            throw VerityError.usage(
+                "reviewer \(handle) has no database login, so it has no password",
+                hint: "reviewers get a login with `verity reviewer add HANDLE --login`")
+        }
+        guard password.count >= 8 else {
+            throw VerityError.usage(
+                "the new password for \(handle)'s login is \(password.isEmpty ? "empty" : "shorter than 8 characters")",
+                hint: "put a longer one in the --password-file (or on standard input with --password-file -)")
+        }
+        let verifier = try db.passwordVerifier(password, role: login)
+        do {
+            try db.transaction { db in _ = try db.query("SELECT verity_set_login_password(\(login), \(verifier))") }
+        } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            throw VerityError.ruleViolated(
+                error.message, hint: "a login changes its own password; a desk admin may change any reviewer's")
         }
     }
 

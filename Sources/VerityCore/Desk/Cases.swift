@@ -233,8 +233,9 @@ extension Desk {
         try Self.validate(text: draft.claimant, field: "--claimant")
         if let ref = draft.ref { try Self.validate(ref: ref) }
         let tags = try Self.normalized(tags: draft.tags)
-        let id: Int = try change(as: actor) { db in
-            do {
+        let id: Int
+        do {
+            id = try change(as: actor) { db in
                 let id: Int = try db.query(
                     """
                     INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
@@ -244,11 +245,18 @@ extension Desk {
                     """)[0].decode("id")
                 if draft.restricted { try restrictOpened(db, caseID: id) }
                 return id
-            } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-                throw VerityError.usage(
-                    "a case with the reference \"\(draft.ref ?? "")\" already exists",
-                    hint: "choose another --ref, or look at it with `verity case show \(draft.ref ?? "")`")
             }
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            // A reference taken by a case this user may not see is not confirmed to be a case's.
+            let visible: Bool = try db.query("SELECT EXISTS (SELECT 1 FROM cases WHERE ref = \(draft.ref)) AS visible")[0]
+                .decode("visible")
+            guard visible else {
+                throw VerityError.usage(
+                    "the reference \"\(draft.ref ?? "")\" cannot be used", hint: "choose another --ref")
+            }
+            throw VerityError.usage(
+                "a case with the reference \"\(draft.ref ?? "")\" already exists",
+                hint: "choose another --ref, or look at it with `verity case show \(draft.ref ?? "")`")
         }
         return try findCase(.id(id))
     }

@@ -96,6 +96,12 @@ extension Desk {
             """)[0].decode("id")
     }
 
+    /// Refuses an acting reviewer the output log would not record: a login
+    /// naming someone else, a reader naming anyone (sql/017_access.sql).
+    public func requireOutputActor(_ reviewer: String?) throws {
+        try db.query("SELECT verity_output_actor(\(reviewer)) AS actor")
+    }
+
     /// The latest `limit` entries of the output log, newest first.
     public func outputLog(limit: Int = 50) throws -> [OutputLogEntry] {
         try db.query(
