@@ -36,3 +36,8 @@ bench: deps
 bench-smoke: deps
 	$(SWIFT) build --scratch-path .build-bench --product verity
 	scripts/bench.sh --smoke --verity .build-bench/debug/verity
+
+# Rewrites sql/schema.sql from a freshly migrated desk (commit it with the change to sql/).
+.PHONY: schema
+schema: deps
+	VERITY_UPDATE_SCHEMA=1 $(SWIFT) test --filter SchemaLayoutTests

@@ -1,8 +1,9 @@
 import CLibPQ
 import Foundation
 
-// Usage: EmbedMigrationsTool OUTPUT.swift MIGRATION.sql...
-// Writes `embeddedMigrationFiles`: each file's name, the SHA-256 of its bytes
+// Usage: EmbedMigrationsTool OUTPUT.swift SQL-FILE...
+// Writes `embeddedMigrationFiles`: each file's path under sql/ (such as
+// `migrations/001_baseline.sql`), the SHA-256 of its bytes
 // and its exact text. The text travels as base64 so that every byte (quotes,
 // backslashes, CRLF, `#`) round-trips exactly, and is decoded only when a
 // migration is applied. The checksum is computed here, once per build: every
@@ -35,7 +36,8 @@ var swift = """
 for path in arguments.dropFirst() {
     let url = URL(fileURLWithPath: path)
     let data = try Data(contentsOf: url)
-    swift += "    (name: \"\(url.lastPathComponent)\", checksum: \"\(sha256Hex(data))\", base64: \"\(data.base64EncodedString())\"),\n"
+    let name = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
+    swift += "    (name: \"\(name)\", checksum: \"\(sha256Hex(data))\", base64: \"\(data.base64EncodedString())\"),\n"
 }
 swift += "]\n"
 try swift.write(toFile: outputPath, atomically: true, encoding: .utf8)

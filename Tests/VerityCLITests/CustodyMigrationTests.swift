@@ -4,13 +4,14 @@ import Testing
 import VerityCore
 import VerityTestSupport
 
-@Suite("migration 008 on a database with sources")
+/// A desk of the old release that recorded files before its custody
+/// migration (008) and is then upgraded to this build.
+@Suite("old custody migration, then the upgrade, on a database with sources")
 struct CustodyMigrationTests {
-    @Test("files recorded before migration 008 get their collected event, chained and listed")
+    @Test("files recorded before the old migration 008 get their collected event, chained and listed after the upgrade")
     func backfill() throws {
-        let url = try TestServer.shared.makeDatabase(migrated: false)
+        let url = try LegacyDesk.make(through: "007")
         let db = try Connection(url)
-        try Migrator(connection: db, migrations: Migration.all.filter { $0.name < "008" }).migrate()
         try db.execute(unsafeSQL: """
             BEGIN;
             SELECT set_config('verity.actor', 'analyst', true);
@@ -20,6 +21,7 @@ struct CustodyMigrationTests {
                    ('https://example.org/b', 'without', 'p', NULL, NULL, NULL, 1);
             COMMIT;
             """)
+        try LegacyDesk.apply(url, files: LegacyDesk.files(from: "008", through: "016"))
         try Migrator(connection: db).migrate()
 
         let env = ["VERITY_DATABASE_URL": url, "VERITY_REVIEWER": "analyst"]

@@ -10,7 +10,7 @@ struct DBCommandTests {
         let url = try TestServer.shared.makeDatabase(migrated: false)
         let first = verity(["db", "migrate", "--database-url", url])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("applied 001_workflow.sql"))
+        #expect(first.stdout.contains("applied migrations/001_baseline.sql"))
         let second = verity(["db", "migrate", "--database-url", url])
         #expect(second.status == 0)
         #expect(second.stdout.contains("Nothing to apply"))

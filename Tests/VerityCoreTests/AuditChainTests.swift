@@ -4,7 +4,7 @@ import Testing
 import VerityCore
 import VerityTestSupport
 
-/// Tamper-evident history: the chains written by sql/005_audit_chain.sql and
+/// Tamper-evident history: the chains written by sql/definitions/20_history_chain.sql and
 /// recomputed by `Desk.verifyHistory`. Tampering is done as the test cluster's
 /// superuser, with `session_replication_role = replica` (which skips the
 /// append-only triggers), exactly as an attacker with those rights could.
@@ -228,12 +228,13 @@ struct AuditChainTests {
         #expect(seqs == Array(1...(5 + 40)))
     }
 
-    @Test("the migration chains history written before it, in (case_id, id) order")
+    @Test("the old release's chain migration chained history written before it, in (case_id, id) order")
     func backfill() throws {
         let url = try TestServer.shared.makeDatabase(migrated: false)
         let db = try Connection(url)
-        let before = Migration.all.filter { $0.name < "005" }
-        let chain = try #require(Migration.all.first { $0.name.hasPrefix("005") })
+        let legacy = try LegacyDesk.files()
+        let before = legacy.filter { $0.name < "005" }
+        let chain = try #require(legacy.first { $0.name.hasPrefix("005") })
         for migration in before { try db.execute(unsafeSQL: migration.sql) }
         try db.execute(
             unsafeSQL: """

@@ -4,7 +4,7 @@ import Testing
 import VerityCore
 import VerityTestSupport
 
-/// The bulk path of sql/014_bulk_import.sql (an import into an empty desk)
+/// The bulk path of sql/definitions/70_import.sql (an import into an empty desk)
 /// must record exactly what the row-by-row path records. Each test imports the
 /// same file into two new databases, one as usual (bulk) and one with
 /// verity.import_bulk = 'off' (the rounds of 009 and the one-by-one apply),

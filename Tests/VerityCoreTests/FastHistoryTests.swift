@@ -4,7 +4,7 @@ import Testing
 import VerityCore
 import VerityTestSupport
 
-/// The set-based history writers of sql/009_fast_history.sql: many-row
+/// The set-based history writers of sql/definitions/20_history_chain.sql: many-row
 /// statements record one history row per row, each with its own actor, time
 /// and reason, and the chains stay intact.
 @Suite("Set-based history (009)")

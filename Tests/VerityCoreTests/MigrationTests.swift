@@ -6,35 +6,46 @@ import VerityTestSupport
 
 @Suite("Migrations from sql/")
 struct MigrationTests {
-    @Test("the binary embeds exactly the files in sql/, byte for byte")
+    @Test("the binary embeds exactly the files in sql/migrations and sql/definitions, byte for byte")
     func embeddedMatchesFiles() throws {
         let sqlDirectory = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sql")
-        let files = try FileManager.default.contentsOfDirectory(atPath: sqlDirectory.path)
-            .filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(Migration.all.map(\.name) == files)
-        for migration in Migration.all {
+        func files(_ kind: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: sqlDirectory.appendingPathComponent(kind).path)
+                .filter { $0.hasSuffix(".sql") }.sorted().map { kind + "/" + $0 }
+        }
+        #expect(Migration.all.map(\.name) == (try files("migrations")))
+        #expect(Migration.definitions.map(\.name) == (try files("definitions")))
+        #expect(Migration.all.allSatisfy { $0.kind == .versioned })
+        #expect(Migration.definitions.allSatisfy { $0.kind == .definition })
+        for migration in Migration.all + Migration.definitions {
             let text = try String(contentsOf: sqlDirectory.appendingPathComponent(migration.name), encoding: .utf8)
             #expect(migration.sql == text, "sql/\(migration.name) differs from the embedded copy")
             // The checksum was computed at build time; it must be the file's.
             #expect(migration.checksum == SHA256Digest.hex(of: text), "sql/\(migration.name): embedded checksum")
             #expect(migration == Migration(name: migration.name, sql: text))
         }
-        #expect(files.allSatisfy { $0.range(of: #"^\d{3}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil })
+        #expect(try files("migrations").allSatisfy {
+            $0.range(of: #"^migrations/\d{3}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil
+        })
+        #expect(try files("definitions").allSatisfy {
+            $0.range(of: #"^definitions/\d{2}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil
+        })
     }
 
     @Test("a fresh database gets every migration; a second run applies nothing")
     func idempotent() throws {
         let db = try TestServer.shared.connect(migrated: false)
         let migrator = Migrator(connection: db)
-        #expect(try migrator.pending().count == Migration.all.count)
+        let everything = Migration.all + Migration.definitions
+        #expect(try migrator.pending().count == everything.count)
         let first = try migrator.migrate()
-        #expect(first == Migration.all.map(\.name))
+        #expect(first == everything.map(\.name))
         let second = try migrator.migrate()
         #expect(second.isEmpty)
         let applied = try migrator.applied()
-        #expect(applied.map(\.checksum) == Migration.all.map(\.checksum))
+        #expect(applied.map(\.checksum) == everything.map(\.checksum))
     }
 
     @Test("an applied migration whose file changed is refused with a clear error")
@@ -58,7 +69,9 @@ struct MigrationTests {
         let error = #expect(throws: VerityError.self) { try migrator.migrate() }
         #expect(error?.message.contains("999_broken.sql failed") == true)
         #expect(try db.query("SELECT to_regclass('half_done') IS NULL AS gone")[0].decode("gone", as: Bool.self))
+        // The definitions go with the last migration's transaction: rolled back with it, applied next time.
         #expect(try migrator.applied().map(\.name) == Migration.all.map(\.name))
+        #expect(try Migrator(connection: db).migrate() == Migration.definitions.map(\.name))
     }
 
     @Test("two processes migrating at once apply each file exactly once")
@@ -79,7 +92,7 @@ struct MigrationTests {
             }
         }
         group.wait()
-        #expect(outcomes.values.sorted() == [0, 0, 0, Migration.all.count])
+        #expect(outcomes.values.sorted() == [0, 0, 0, Migration.all.count + Migration.definitions.count])
     }
 
     @Test("a database behind this build is refused until migrated")

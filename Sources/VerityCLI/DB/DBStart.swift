@@ -65,7 +65,13 @@ struct DBURL: ParsableCommand {
 struct DBMigrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply the pending migrations from sql/ (each in its own transaction, under an advisory lock).")
+        abstract: "Apply the pending migrations and changed definitions from sql/ (under an advisory lock).",
+        discussion: """
+            Versioned migrations (sql/migrations/: tables, constraints, data) run once each, in order, each in its \
+            own transaction. Definition files (sql/definitions/: functions, triggers, views, policies) are \
+            re-applied whenever their text differs from the one recorded, in the transaction of the last \
+            migration. A database migrated by a release with sql/001..016 is recognised and upgraded in place.
+            """)
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -73,12 +79,14 @@ struct DBMigrate: ParsableCommand {
         let db = try Database.open(connection.location, migrate: false)
         let migrator = Migrator(connection: db)
         let applied = try migrator.migrate()
-        let total = try migrator.applied().count
+        let recorded = try migrator.applied()
+        let summary = "\(recorded.filter { $0.kind == .versioned }.count) migrations and "
+            + "\(recorded.filter { $0.kind == .definition }.count) definition files"
         if applied.isEmpty {
-            Console.current.print("Nothing to apply: all \(total) migrations are applied.")
+            Console.current.print("Nothing to apply: all \(summary) are applied.")
         } else {
             for name in applied { Console.current.print("applied \(name)") }
-            Console.current.print("\(applied.count) migration(s) applied; \(total) in all.")
+            Console.current.print("\(applied.count) file(s) applied; \(summary) in all.")
         }
     }
 }

@@ -18,7 +18,11 @@ struct DBStatus: ParsableCommand {
         var reachable: Bool
         var error: String?
         var serverVersion: String?
+        /// Versioned migrations (sql/migrations/) recorded as applied.
         var migrations: [AppliedRecord] = []
+        /// Definition files (sql/definitions/) as last applied.
+        var definitions: [AppliedRecord] = []
+        /// Files to apply: new migrations, and definition files that are new or changed.
         var pending: [String] = []
 
         struct AppliedRecord: Encodable {
@@ -49,9 +53,12 @@ struct DBStatus: ParsableCommand {
             report.reachable = true
             report.serverVersion = db.serverVersion
             let migrator = Migrator(connection: db)
-            report.migrations = try migrator.applied().map {
-                .init(name: $0.name, checksum: $0.checksum, appliedAt: TimestampText.format($0.appliedAt))
+            let applied = try migrator.applied()
+            let record = { (file: Migrator.AppliedMigration) in
+                Report.AppliedRecord(name: file.name, checksum: file.checksum, appliedAt: TimestampText.format(file.appliedAt))
             }
+            report.migrations = applied.filter { $0.kind == .versioned }.map(record)
+            report.definitions = applied.filter { $0.kind == .definition }.map(record)
             report.pending = try migrator.pending().map(\.name)
         } catch {
             report.error = VerityErrorTranslation.translate(error).message
@@ -75,11 +82,15 @@ struct DBStatus: ParsableCommand {
             console.print("reachable:  \(report.reachable ? "yes" : "no")\(report.error.map { " (\($0))" } ?? "")")
             if let version = report.serverVersion { console.print("server:     PostgreSQL \(version)") }
             guard report.reachable else { return }
-            console.print("migrations: \(report.migrations.count) applied, \(report.pending.count) pending")
-            let rows = report.migrations.map { [$0.name, String($0.checksum.prefix(16)), $0.appliedAt, "applied"] }
-                + report.pending.map { [$0, "", "", "pending"] }
+            console.print(
+                "migrations: \(report.migrations.count) applied, \(report.definitions.count) definition files applied, "
+                    + "\(report.pending.count) pending")
+            let pending = Set(report.pending)
+            let rows = (report.migrations + report.definitions).map {
+                [$0.name, String($0.checksum.prefix(16)), $0.appliedAt, pending.contains($0.name) ? "changed" : "applied"]
+            } + report.pending.filter { name in !report.definitions.contains { $0.name == name } }.map { [$0, "", "", "pending"] }
             if !rows.isEmpty {
-                console.print(TableOutput.render(header: ["migration", "checksum", "applied at", "status"], rows: rows))
+                console.print(TableOutput.render(header: ["sql file", "checksum", "applied at", "status"], rows: rows))
             }
         }
     }

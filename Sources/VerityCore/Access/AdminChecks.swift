@@ -15,7 +15,7 @@ extension Desk {
         var ownsSchema: Bool
         var insertReviewers: Bool
         var updateReviewers: Bool
-        /// May call the owner's login functions (sql/017_access.sql): a superuser, the owner or an admin login.
+        /// May call the owner's login functions (sql/definitions/60_access.sql): a superuser, the owner or an admin login.
         var manageLogins: Bool
     }
 

@@ -113,7 +113,7 @@ public struct DeskRoles {
     }
 
     /// Admins create and disable logins, and every login changes its own
-    /// password, only through the owner's functions of sql/017_access.sql
+    /// password, only through the owner's functions of sql/definitions/60_access.sql
     /// (which check the caller again): no Verity role needs CREATEROLE.
     private func grantLoginFunctions(_ db: Connection) throws {
         let present: Bool = try db.query(

@@ -3,7 +3,7 @@ import PostgresClient
 
 /// Restricted cases: graphic or personal material that only the case's
 /// assigned reviewers, editors and admins may see. The database enforces it
-/// (row-level security, sql/006); these functions only make the steps read well.
+/// (row-level security, sql/definitions/60_access.sql); these functions only make the steps read well.
 extension Desk {
     /// Restricts a case just opened in this transaction. A plain reviewer who
     /// opens it is assigned to it first, so that they keep seeing their case.

@@ -47,7 +47,7 @@ extension Desk {
         return try db.transaction { db in
             try addReviewer(handle: handle, name: name, email: email, role: role)
             try db.query("UPDATE reviewers SET login = \(handle) WHERE handle = \(handle)")
-            // The role is created by verity_create_login (sql/017_access.sql), which runs as
+            // The role is created by verity_create_login (sql/definitions/60_access.sql), which runs as
             // the desk owner: no Verity role holds CREATEROLE, and the function creates only
             // an ordinary login in a Verity group for a reviewer row that names it.
             do {
@@ -64,7 +64,7 @@ extension Desk {
 
     /// Makes a deactivated reviewer's login unable to connect (NOLOGIN).
     func disableLogin(_ db: Connection, _ login: String) throws {
-        // Through the owner's function (sql/017_access.sql), which also ignores a role dropped by hand.
+        // Through the owner's function (sql/definitions/60_access.sql), which also ignores a role dropped by hand.
         do {
             try db.query("SELECT verity_disable_login(\(login))")
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {

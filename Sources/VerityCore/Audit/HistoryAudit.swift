@@ -60,7 +60,7 @@ public struct HistoryAuditReport: Sendable, Encodable {
     public var problems: [HistoryProblem]
     public var problemCount: Int
     /// Rows a reviewer login may not see inside the cases it sees (links to
-    /// restricted cases, sql/011): skipped, not checked. Zero for a login that sees everything.
+    /// restricted cases, sql/definitions/60_access.sql): skipped, not checked. Zero for a login that sees everything.
     public var rowsHidden = 0
 
     enum CodingKeys: String, CodingKey {
@@ -113,7 +113,7 @@ extension Desk {
     /// compares the head with `expectedHead` when given.
     public func verifyHistory(expectedHead: String? = nil, chunkSize: Int = 5000) throws -> HistoryAuditReport {
         var report = try db.transaction(.repeatableRead) { db in
-            // A login confined by row-level security misses some rows of the cases it sees (sql/011).
+            // A login confined by row-level security misses some rows of the cases it sees (sql/definitions/60_access.sql).
             let rls: Bool = try db.query("SELECT to_regprocedure('verity_sees_all()') IS NOT NULL AS rls")[0].decode("rls")
             let confined: Bool = try rls && db.query("SELECT NOT verity_sees_all() AS confined")[0].decode("confined")
             try db.execute(

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The canonical content of a history row and its hash, computed in Swift
-/// independently of the database's trigger (sql/005_audit_chain.sql), from the
+/// independently of the database's trigger (sql/definitions/20_history_chain.sql), from the
 /// columns' text as PostgreSQL sends them with `TimeZone = 'UTC'` and
 /// `DateStyle = 'ISO, YMD'`. Both sides must agree byte for byte:
 ///

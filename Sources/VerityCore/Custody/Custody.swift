@@ -94,7 +94,7 @@ public struct CustodyChainCheck: Encodable, Sendable {
 }
 
 /// The canonical content of a custody event and its hash, computed independently
-/// of the database's trigger (sql/008_custody_and_output_log.sql); both must agree
+/// of the database's trigger (sql/definitions/50_custody_output.sql); both must agree
 /// byte for byte. Same field encoding as the case history's chain (`HistoryChain`).
 enum CustodyChain {
     static func expectedHash(_ fields: (sourceID: Int, seq: Int, at: String, recordedAt: String), _ rest: [String?]) -> String? {

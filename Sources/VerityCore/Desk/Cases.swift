@@ -97,7 +97,7 @@ extension Desk {
                coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue, c.restricted,
                dl.other_id AS duplicate_of, vp.id IS NOT NULL AS awaiting_sign_off
           FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
-          -- at most one row each (unique partial indexes of sql/007)
+          -- at most one row each (unique partial indexes of sql/migrations/001_baseline.sql)
           LEFT JOIN case_links dl ON dl.case_id = c.id AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL
           LEFT JOIN verdict_proposals vp ON vp.case_id = c.id AND vp.state = 'pending'
         """

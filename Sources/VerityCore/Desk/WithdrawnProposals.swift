@@ -2,7 +2,7 @@ import Foundation
 
 /// A pending verdict proposal is withdrawn when its case leaves
 /// evidence-pending (disputed, moved, or assessed after four-eyes was turned
-/// off); the database records it as `withdraw-verdict` (sql/011). Commands
+/// off); the database records it as `withdraw-verdict` (sql/definitions/40_four_eyes_links.sql). Commands
 /// read the pending proposal before the change, so that they can say so.
 extension Desk {
     /// The proposal of a case (as a command has read it) awaiting sign-off, if

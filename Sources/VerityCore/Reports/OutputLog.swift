@@ -97,7 +97,7 @@ extension Desk {
     }
 
     /// Refuses an acting reviewer the output log would not record: a login
-    /// naming someone else, a reader naming anyone (sql/017_access.sql).
+    /// naming someone else, a reader naming anyone (sql/definitions/60_access.sql).
     public func requireOutputActor(_ reviewer: String?) throws {
         try db.query("SELECT verity_output_actor(\(reviewer)) AS actor")
     }

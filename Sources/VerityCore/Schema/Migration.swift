@@ -1,8 +1,18 @@
 import Foundation
 
-/// One numbered file of `sql/`, as embedded in the binary at build time.
+/// One file of `sql/`, as embedded in the binary at build time: a versioned
+/// migration (`sql/migrations/NNN_*.sql`: tables, constraints, data; applied
+/// once, never edited) or a definition file (`sql/definitions/NN_*.sql`:
+/// functions, triggers, views, policies; holds their current text and is
+/// re-applied whenever it changes).
 public struct Migration: Sendable, Equatable {
-    /// File name such as `001_workflow.sql`; its number orders the migrations.
+    public enum Kind: String, Sendable {
+        case versioned = "migration"
+        case definition
+    }
+
+    /// Path under `sql/` such as `migrations/001_baseline.sql`; its number
+    /// orders the files of its kind.
     public let name: String
     /// SHA-256 of the file's bytes; an applied file must never change. For the
     /// embedded files it was computed at build time (EmbedMigrationsTool): every
@@ -16,6 +26,8 @@ public struct Migration: Sendable, Equatable {
         case plain(String)
         case base64(String)
     }
+
+    public var kind: Kind { name.hasPrefix("definitions/") ? .definition : .versioned }
 
     public var sql: String {
         switch text {
@@ -39,8 +51,13 @@ public struct Migration: Sendable, Equatable {
     /// The same file: the same name and the same bytes.
     public static func == (a: Migration, b: Migration) -> Bool { a.name == b.name && a.checksum == b.checksum }
 
-    /// Every migration in `sql/`, in order.
-    public static let all: [Migration] = embeddedMigrationFiles
+    private static let embedded: [Migration] = embeddedMigrationFiles
         .map { Migration(name: $0.name, checksum: $0.checksum, base64: $0.base64) }
         .sorted { $0.name < $1.name }
+
+    /// Every versioned migration in `sql/migrations/`, in order.
+    public static let all: [Migration] = embedded.filter { $0.kind == .versioned }
+
+    /// Every definition file in `sql/definitions/`, in the order they are applied.
+    public static let definitions: [Migration] = embedded.filter { $0.kind == .definition }
 }

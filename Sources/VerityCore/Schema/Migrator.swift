@@ -1,27 +1,37 @@
 import Foundation
 import PostgresClient
 
-/// Applies `sql/` migrations: each in its own transaction, in order, under an
-/// advisory lock so that two processes never migrate at once, recording each
-/// file's name and checksum in `verity_schema_migrations`.
+/// Brings a database to this build's schema, under an advisory lock so that
+/// two processes never migrate at once: first the versioned migrations of
+/// `sql/migrations/` not applied yet, each once and in its own transaction;
+/// then every definition file of `sql/definitions/` whose checksum differs
+/// from the one recorded, in order, in the transaction of the last migration
+/// (or in one of their own when no migration was pending). Each file's name
+/// and checksum is recorded in `verity_schema_migrations`.
 public struct Migrator {
     let connection: Connection
     let migrations: [Migration]
+    let definitions: [Migration]
     /// Arbitrary but fixed key for pg_advisory_lock ("verity" in ASCII).
     static let lockKey: Int = 0x7665_7269_7479
 
-    public init(connection: Connection, migrations: [Migration] = Migration.all) {
+    public init(
+        connection: Connection, migrations: [Migration] = Migration.all, definitions: [Migration] = Migration.definitions
+    ) {
         self.connection = connection
         self.migrations = migrations
+        self.definitions = definitions
     }
 
     public struct AppliedMigration: Sendable {
         public let name: String
         public let checksum: String
         public let appliedAt: Date
+        public var kind: Migration.Kind { name.hasPrefix("definitions/") ? .definition : .versioned }
     }
 
-    /// Migrations recorded in the database, oldest first (empty before the first run).
+    /// Files recorded in the database, versioned migrations first, each kind
+    /// in order (empty before the first run).
     /// One round trip: every command checks this before its work, so the table
     /// is read directly and a missing table (a database never migrated) is
     /// recognised by its error instead of by a second query asking first.
@@ -33,7 +43,8 @@ public struct Migrator {
         }
         let rows: ResultSet
         do {
-            rows = try connection.query("SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name")
+            rows = try connection.query(
+                "SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name LIKE 'definitions/%', name")
         } catch let error as PostgresError where error.sqlState == .undefinedTable {
             return []
         }
@@ -43,30 +54,51 @@ public struct Migrator {
         }
     }
 
-    /// Files not applied yet; throws if an applied file changed or is unknown.
+    /// Files to apply: versioned migrations not applied yet, then definition
+    /// files that are new or changed. Throws if an applied migration changed
+    /// or is unknown, or if the record is an old release's that cannot be upgraded.
     public func pending() throws -> [Migration] {
         try pending(given: applied())
     }
 
     func pending(given applied: [AppliedMigration]) throws -> [Migration] {
+        try pendingMigrations(given: applied) + changedDefinitions(given: applied)
+    }
+
+    /// The versioned migrations still to run, with a legacy record read as
+    /// the baseline (and 002) it stands for.
+    private func pendingMigrations(given applied: [AppliedMigration]) throws -> [Migration] {
+        var records = applied.filter { $0.kind == .versioned && !LegacyMigrations.isLegacy($0.name) }
+            .map { (name: $0.name, checksum: Optional($0.checksum)) }
+        let legacy = applied.filter { LegacyMigrations.isLegacy($0.name) }
+        if !legacy.isEmpty {
+            let stands = try LegacyMigrations.equivalent(of: legacy.map { ($0.name, $0.checksum) })
+            records += stands.map { (name: $0, checksum: nil) }
+        }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.name, $0) })
-        for record in applied {
+        for record in records {
             guard let migration = known[record.name] else {
                 throw VerityError(
                     .failure,
                     "the database has migration \(record.name), which this build of verity does not know",
                     hint: "the database was migrated by a newer Verity; use that version")
             }
-            guard migration.checksum == record.checksum else {
+            if let checksum = record.checksum, migration.checksum != checksum {
                 throw VerityError(
                     .failure,
                     "migration sql/\(record.name) was changed after it was applied "
-                        + "(applied checksum \(record.checksum.prefix(12))…, file now \(migration.checksum.prefix(12))…)",
+                        + "(applied checksum \(checksum.prefix(12))…, file now \(migration.checksum.prefix(12))…)",
                     hint: "restore the file as it was and put the change in a new, higher-numbered migration")
             }
         }
-        let done = Set(applied.map(\.name))
+        let done = Set(records.map(\.name))
         return migrations.filter { !done.contains($0.name) }
+    }
+
+    private func changedDefinitions(given applied: [AppliedMigration]) -> [Migration] {
+        let recorded = Dictionary(
+            applied.filter { $0.kind == .definition }.map { ($0.name, $0.checksum) }, uniquingKeysWith: { a, _ in a })
+        return definitions.filter { recorded[$0.name] != $0.checksum }
     }
 
     /// Applies what is pending and returns the names applied (empty when current).
@@ -84,21 +116,54 @@ public struct Migrator {
                 )
                 """)
         // Read again under the lock: another process may have just migrated.
+        let applied = try applied()
+        let migrationsToRun = try pendingMigrations(given: applied)
+        let definitionsToRun = changedDefinitions(given: applied)
+        let legacy = applied.filter { LegacyMigrations.isLegacy($0.name) }
+        guard !migrationsToRun.isEmpty || !definitionsToRun.isEmpty || !legacy.isEmpty else { return [] }
+
+        // The definitions go with the last migration; with none pending, alone.
+        var steps: [[Migration]] = migrationsToRun.map { [$0] }
+        if steps.isEmpty { steps = [[]] }
+        steps[steps.count - 1] += definitionsToRun
         var names: [String] = []
-        for migration in try pending() {
-            do {
-                try connection.transaction { db in
-                    try db.execute(unsafeSQL: migration.sql)
-                    try db.query(
-                        "INSERT INTO verity_schema_migrations (name, checksum) VALUES (\(migration.name), \(migration.checksum))")
-                }
-            } catch let error as PostgresError {
-                throw VerityError(
-                    .failure, "migration sql/\(migration.name) failed and was rolled back: \(error.description)")
+        for (index, step) in steps.enumerated() {
+            try connection.transaction { db in
+                if index == 0, !legacy.isEmpty { try adoptLegacyRecord(legacy, in: db) }
+                for file in step { try apply(file, in: db) }
             }
-            names.append(migration.name)
+            names += step.map(\.name)
         }
         return names
+    }
+
+    /// Replaces an old release's record by the migrations it stands for.
+    private func adoptLegacyRecord(_ legacy: [AppliedMigration], in db: Connection) throws {
+        let stands = try LegacyMigrations.equivalent(of: legacy.map { ($0.name, $0.checksum) })
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.name, $0) })
+        try db.query("DELETE FROM verity_schema_migrations WHERE name = ANY (\(legacy.map(\.name)))")
+        for name in stands {
+            guard let migration = known[name] else { continue }
+            try db.query(
+                "INSERT INTO verity_schema_migrations (name, checksum) VALUES (\(migration.name), \(migration.checksum))")
+        }
+    }
+
+    private func apply(_ file: Migration, in db: Connection) throws {
+        do {
+            if file.kind == .definition {
+                // A definition may name a function of a later file: bodies are checked when run, as pg_dump restores them.
+                try db.execute(unsafeSQL: "SET LOCAL check_function_bodies = off")
+            }
+            try db.execute(unsafeSQL: file.sql)
+            try db.query(
+                """
+                INSERT INTO verity_schema_migrations (name, checksum) VALUES (\(file.name), \(file.checksum))
+                ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), applied_by = current_user
+                """)
+        } catch let error as PostgresError {
+            throw VerityError(.failure, "sql/\(file.name) failed and was rolled back: \(error.description)")
+        }
     }
 
     /// Refuses to work on a database whose schema is behind this build.

@@ -19,7 +19,7 @@ public struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(line): \(field): \(problem)" }
 }
 
-/// The columns of the staging table `verity_import_rows` (sql/003_import.sql),
+/// The columns of the staging table `verity_import_rows` (sql/definitions/70_import.sql),
 /// in the order a staged row lists them.
 enum StagingColumn: Int, CaseIterable {
     case line, kind, ref, handle, caseRef, sourceRef, byHandle, at, reason
@@ -79,7 +79,7 @@ struct RecordValidator {
     let latest: Date
 
     static let types = ["reviewer", "case", "source", "evidence", "assignment", "transition", "assessment"]
-    /// The patterns of the CHECK constraints in sql/001_workflow.sql, tested byte by byte
+    /// The patterns of the CHECK constraints in sql/migrations/001_baseline.sql, tested byte by byte
     /// (a regular expression per field would cost more than parsing the line).
     enum Pattern {
         case ref, handle, email, url

@@ -51,7 +51,7 @@ public struct ImportProgress: Sendable {
 }
 
 /// Bulk import: streams a JSON Lines or CSV file into a staging table with
-/// COPY, then applies it with the set-based functions of sql/003_import.sql,
+/// COPY, then applies it with the set-based functions of sql/definitions/70_import.sql,
 /// all in one transaction. Any problem rolls everything back.
 public struct Importer {
     public let db: Connection

@@ -6,7 +6,7 @@ import VerityTestSupport
 
 /// Issue 17, access holes 1, 2, 5, 6, 7 and 8: each test performs the attack of
 /// the review, as the role named, in raw SQL on a real login, and asserts that
-/// it fails (sql/017_access.sql). bob is a reviewer login who may not see the
+/// it fails (sql/definitions/60_access.sql). bob is a reviewer login who may not see the
 /// restricted case of `AccessTests.RestrictedDesk` nor its private source.
 @Suite("Adversarial: access")
 struct AccessAttackTests {

@@ -1,0 +1,128 @@
+import Foundation
+import PostgresClient
+import Testing
+@testable import VerityCore
+import VerityTestSupport
+
+/// The shape of sql/: a baseline and later versioned migrations for tables,
+/// repeatable definition files for code, the upgrade of a desk migrated by
+/// the old flat files (kept in Tests/Fixtures/legacy-sql), and the checked-in
+/// sql/schema.sql that shows the whole schema in one file.
+@Suite("sql/ layout: baseline, definitions, legacy upgrade, schema.sql")
+struct SchemaLayoutTests {
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Rows with the instants of this run (defaults of now()) and what hashes them masked.
+    static func comparableRows(_ url: String) throws -> String {
+        try SchemaDump.rows(url: url)
+            .replacingOccurrences(of: #"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00'"#, with: "'<time>'", options: .regularExpression)
+            .replacingOccurrences(of: #"'[0-9a-f]{64}'"#, with: "'<hash>'", options: .regularExpression)
+    }
+
+    @Test("the fixtures are the old release's files, by checksum")
+    func fixturesAreTheRelease() throws {
+        let files = try LegacyDesk.files(through: "017")
+        #expect(files.map(\.name) == LegacyMigrations.released.map(\.name) + [LegacyMigrations.access.name])
+        #expect(files.map(\.checksum) == LegacyMigrations.released.map(\.checksum) + [LegacyMigrations.access.checksum])
+    }
+
+    @Test("an old (016) desk upgrades in place to the schema and rows of a fresh desk after the same import")
+    func legacyUpgrade() throws {
+        let old = try LegacyDesk.make()
+        let oldDB = try Connection(old)
+        _ = try ImportFixture.importFile(oldDB, ImportFixture.seedPath, actor: nil)
+        let applied = try Migrator(connection: oldDB).migrate()
+        // The baseline is not run again: only what came after it, and the definitions.
+        #expect(applied == ["migrations/002_access.sql"] + Migration.definitions.map(\.name))
+        #expect(try Migrator(connection: oldDB).applied().map(\.name)
+            == Migration.all.map(\.name) + Migration.definitions.map(\.name))
+        #expect(try Migrator(connection: oldDB).migrate().isEmpty)
+
+        let fresh = try TestServer.shared.makeDatabase(migrated: true)
+        _ = try ImportFixture.importFile(try Connection(fresh), ImportFixture.seedPath, actor: nil)
+        #expect(try SchemaDump.of(url: old) == SchemaDump.of(url: fresh))
+        #expect(try Self.comparableRows(old) == Self.comparableRows(fresh))
+        let report = try Desk(connection: oldDB).verifyHistory()
+        #expect(report.intact, "\(report.problems)")
+    }
+
+    @Test("a desk from the development branch (016 and 017_access) is taken as at 002")
+    func accessBranchUpgrade() throws {
+        let url = try LegacyDesk.make(through: "017")
+        let applied = try Migrator(connection: Connection(url)).migrate()
+        #expect(applied == Migration.all.dropFirst(2).map(\.name) + Migration.definitions.map(\.name))
+        #expect(try SchemaDump.of(url: url) == SchemaDump.of(url: TestServer.shared.makeDatabase(migrated: true)))
+    }
+
+    @Test("a partial or altered old desk is refused, and nothing is changed")
+    func partialLegacyRefused() throws {
+        let url = try LegacyDesk.make()
+        let db = try Connection(url)
+        try db.execute(unsafeSQL: "DELETE FROM verity_schema_migrations WHERE name = '010_access_for_links_and_custody.sql'")
+        try db.execute(unsafeSQL: "UPDATE verity_schema_migrations SET checksum = 'x' WHERE name = '013_cheaper_actor.sql'")
+        let error = #expect(throws: VerityError.self) { try Migrator(connection: db).migrate() }
+        #expect(error?.message.contains("migrated by an older Verity, but not to a state this build can upgrade") == true)
+        #expect(error?.message.contains("missing 010_access_for_links_and_custody.sql") == true)
+        #expect(error?.message.contains("changed after release: 013_cheaper_actor.sql") == true)
+        #expect(try db.query("SELECT count(*)::bigint AS n FROM verity_schema_migrations")[0].decode("n", as: Int.self) == 14)
+        #expect(throws: VerityError.self) { try Migrator(connection: db).requireCurrent() }
+    }
+
+    @Test("a changed definition file is re-applied, alone; the unchanged ones are not")
+    func changedDefinitionReapplied() throws {
+        let db = try TestServer.shared.connect(migrated: true)
+        var edited = Migration.definitions
+        let target = try #require(edited.firstIndex { $0.name.hasSuffix("_workflow.sql") })
+        edited[target] = Migration(
+            name: edited[target].name,
+            sql: edited[target].sql + "\nCOMMENT ON FUNCTION public.verity_now() IS 're-applied';\n")
+        let migrator = Migrator(connection: db, definitions: edited)
+        #expect(try migrator.pending().map(\.name) == [edited[target].name])
+        #expect(try migrator.migrate() == [edited[target].name])
+        #expect(try db.query("SELECT obj_description('public.verity_now()'::regprocedure) AS c")[0]
+            .decode("c", as: String?.self) == "re-applied")
+        #expect(try migrator.migrate().isEmpty)
+        // This build's own file differs from the recorded one again: back to it.
+        #expect(try Migrator(connection: db).migrate() == [edited[target].name])
+    }
+
+    @Test("no function, trigger, view or policy is defined in more than one file of sql/")
+    func oneDefinitionEach() throws {
+        var seen: [String: String] = [:]
+        var duplicates: [String] = []
+        let pattern = try NSRegularExpression(
+            pattern: #"^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?(FUNCTION|AGGREGATE|TRIGGER|VIEW|POLICY) ([\w.]+)"#,
+            options: [.anchorsMatchLines])
+        for file in Migration.all + Migration.definitions {
+            let sql = file.sql as NSString
+            for match in pattern.matches(in: file.sql, range: NSRange(location: 0, length: sql.length)) {
+                let key = sql.substring(with: match.range(at: 1)) + " " + sql.substring(with: match.range(at: 2))
+                if let other = seen[key], other != file.name { duplicates.append("\(key): \(other) and \(file.name)") }
+                seen[key] = file.name
+            }
+        }
+        #expect(duplicates.isEmpty, "\(duplicates)")
+        #expect(!seen.isEmpty)
+        // Code lives in definitions only.
+        #expect(seen.filter { $0.value.hasPrefix("migrations/") }.isEmpty, "\(seen.filter { $0.value.hasPrefix("migrations/") })")
+    }
+
+    @Test("sql/schema.sql is the schema of a freshly migrated desk (VERITY_UPDATE_SCHEMA=1 rewrites it)")
+    func schemaFileCurrent() throws {
+        let dump = try SchemaDump.of(url: TestServer.shared.makeDatabase(migrated: true))
+        let header = """
+            -- The whole schema of a Verity desk, as pg_dump prints a freshly migrated one.
+            -- Generated (`make schema`); never edited, never applied. The sources are
+            -- sql/migrations/ (tables) and sql/definitions/ (functions, triggers, views,
+            -- policies); a test fails when this file and they disagree.
+
+            """
+        let path = Self.repository.appendingPathComponent("sql/schema.sql").path
+        if ProcessInfo.processInfo.environment["VERITY_UPDATE_SCHEMA"] == "1" {
+            try (header + dump).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let file = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(file == header + dump, "sql/schema.sql is out of date: run `make schema` and commit it")
+    }
+}

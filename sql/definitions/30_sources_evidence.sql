@@ -1,0 +1,129 @@
+-- Sources and evidence: links between cases and sources, evidence notes (stances, retraction), and the rule that a source with a file has its collection in custody.
+--
+-- Repeatable: this file holds the current definition of each object in it and is
+-- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
+-- a DROP in a new migration under ../migrations/.
+
+CREATE OR REPLACE FUNCTION public.case_sources_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
+    why text := verity_setting('verity.reason');
+BEGIN
+    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
+           coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
+                    '{}'::jsonb) || extra
+      FROM verity_new_links n LEFT JOIN sources s ON s.id = n.source_id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION public.case_sources_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    NEW.linked_by := verity_actor_id();
+    NEW.linked_at := verity_now();
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION public.evidence_notes_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
+    why text := verity_setting('verity.reason');
+BEGIN
+    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    SELECT n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
+           jsonb_strip_nulls(jsonb_build_object(
+               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || extra
+      FROM verity_new_notes n;
+    RETURN NULL;
+END $$;
+
+-- Retractions, per row as before (the retraction's reason becomes the history row's reason).
+CREATE OR REPLACE FUNCTION public.evidence_notes_after_write() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM verity_record(NEW.case_id, 'add-evidence', NULL, NULL, jsonb_strip_nulls(jsonb_build_object(
+            'note_id', NEW.id, 'stance', NEW.stance, 'credibility', NEW.credibility, 'source_id', NEW.source_id)));
+    ELSE
+        PERFORM set_config('verity.reason', NEW.retraction_reason, true);
+        PERFORM verity_record(NEW.case_id, 'retract-evidence', NULL, NULL, jsonb_build_object('note_id', NEW.id));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION public.evidence_notes_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.retracted_at IS NOT NULL OR NEW.retraction_reason IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002', MESSAGE = 'a new evidence note cannot start retracted';
+    END IF;
+    NEW.author_id := verity_actor_id();
+    NEW.created_at := verity_now();
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION public.evidence_notes_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.id, NEW.case_id, NEW.source_id, NEW.author_id, NEW.stance, NEW.credibility, NEW.note, NEW.created_at)
+       IS DISTINCT FROM
+       (OLD.id, OLD.case_id, OLD.source_id, OLD.author_id, OLD.stance, OLD.credibility, OLD.note, OLD.created_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = format('evidence note %s cannot be edited', OLD.id),
+            HINT = 'retract it with a reason and add a new note; both stay in the record';
+    END IF;
+    IF OLD.retracted_at IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = format('evidence note %s was already retracted on %s', OLD.id, OLD.retracted_at);
+    END IF;
+    NEW.retraction_reason := coalesce(verity_setting_or_null(NEW.retraction_reason), verity_setting('verity.reason'));
+    IF NEW.retraction_reason IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = format('retracting evidence note %s needs a reason', OLD.id), HINT = 'give one with --reason';
+    END IF;
+    NEW.retracted_by := verity_actor_id();
+    NEW.retracted_at := verity_now();
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION public.sources_ensure_collected() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.file_sha256 IS NULL
+       OR EXISTS (SELECT 1 FROM source_custody_events e WHERE e.source_id = NEW.id AND e.event = 'collected') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO source_custody_events (source_id, event, at, recorded_at, actor_id, sha256, copy_kind, file_name, file_size, note)
+    VALUES (NEW.id, 'collected', NEW.created_at, now(), NEW.added_by, NEW.file_sha256, 'evidentiary', NEW.file_name,
+            NEW.file_size, 'recorded when the source was written without collection details (e.g. by verity import)');
+    RETURN NULL;
+END $$;
+
+-- ------------------------------ triggers
+CREATE OR REPLACE TRIGGER case_sources_after_insert AFTER INSERT ON public.case_sources REFERENCING NEW TABLE AS verity_new_links FOR EACH STATEMENT EXECUTE FUNCTION public.case_sources_after_insert();
+CREATE OR REPLACE TRIGGER case_sources_append_only BEFORE DELETE OR UPDATE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+CREATE OR REPLACE TRIGGER case_sources_before_insert BEFORE INSERT ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.case_sources_before_insert();
+CREATE OR REPLACE TRIGGER evidence_notes_after_insert AFTER INSERT ON public.evidence_notes REFERENCING NEW TABLE AS verity_new_notes FOR EACH STATEMENT EXECUTE FUNCTION public.evidence_notes_after_insert();
+CREATE OR REPLACE TRIGGER evidence_notes_after_write AFTER UPDATE ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.evidence_notes_after_write();
+CREATE OR REPLACE TRIGGER evidence_notes_before_insert BEFORE INSERT ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.evidence_notes_before_insert();
+CREATE OR REPLACE TRIGGER evidence_notes_before_update BEFORE UPDATE ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.evidence_notes_before_update();
+CREATE OR REPLACE TRIGGER evidence_notes_no_delete BEFORE DELETE ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+DROP TRIGGER IF EXISTS sources_ensure_collected ON public.sources;
+CREATE CONSTRAINT TRIGGER sources_ensure_collected AFTER INSERT OR UPDATE OF file_sha256 ON public.sources DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.sources_ensure_collected();
