@@ -1775,6 +1775,16 @@ BEGIN
           FROM verity_import_rows s
          WHERE s.kind = 'reviewer' AND s.handle = v.handle AND v.active IS DISTINCT FROM s.active;
 
+        -- ------------------------------------------------------------ restriction, after the history
+        -- A case the file marks restricted is restricted, with the reason it gives
+        -- (the history's restrict row, by the case's author); an import never lifts
+        -- a restriction. Last, so that in bulk mode the history writers are on again.
+        UPDATE cases c
+           SET restricted = verity_import_acting(s.line, s.by_handle, NULL::timestamptz,
+                                                 coalesce(s.restriction_reason, 'restricted in the imported file'), true)
+          FROM verity_import_rows s
+         WHERE s.kind = 'case' AND s.restricted AND s.ref = c.ref AND NOT c.restricted;
+
         IF bulk THEN
             -- The GIN indexes dropped at the start, as 001 defines them, each built in one sorted pass.
             PERFORM set_config('maintenance_work_mem', '256MB', true);
@@ -1915,7 +1925,9 @@ BEGIN
         verdict            text,
         confidence         integer,
         rationale          text,
-        ensure_state       boolean NOT NULL DEFAULT false   -- CSV: reach this state unless already there
+        ensure_state       boolean NOT NULL DEFAULT false,  -- CSV: reach this state unless already there
+        restricted         boolean,         -- case: restricted (an import restricts, never lifts)
+        restriction_reason text
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,

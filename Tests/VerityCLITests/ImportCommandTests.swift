@@ -146,4 +146,44 @@ struct ImportCommandTests {
         #expect(one.stdout.split(separator: "\n").filter { $0.contains(#""type":"case""#) }.count == 50)
         #expect(verity(["generate", "--cases", "0"]).status == 64)
     }
+
+    @Test("a restricted case stays restricted through export and import, with its reason; the export warns")
+    func restrictionRoundTrip() throws {
+        let url = try TestServer.shared.makeDatabase()
+        #expect(verity(["import", Self.seeds, "--database-url", url]).status == 0)
+        let restrict = verity([
+            "case", "update", "IZY-2022-003", "--restrict", "--reason", "identifiable victims",
+            "--as", "editor", "--database-url", url,
+        ])
+        #expect(restrict.status == 0, "\(restrict.stderr)")
+        let file = try temporary()
+        let exported = verity(["export", "--output", file, "--database-url", url])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stderr.contains("warning: the export holds 1 restricted case(s)"))
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains(#""ref":"IZY-2022-003""#) })
+        #expect(line.contains(#""restricted":true,"restriction_reason":"identifiable victims""#))
+        #expect(text.split(separator: "\n").filter { $0.contains(#""restricted""#) }.count == 1)
+
+        let other = try TestServer.shared.makeDatabase()
+        let imported = verity(["import", file, "--database-url", other])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let shown = try #require(
+            try verity(["case", "show", "IZY-2022-003", "--format", "json", "--database-url", other]).json() as? [String: Any])
+        #expect(shown["restricted"] as? Bool == true)
+        let history = verity(["case", "history", "IZY-2022-003", "--format", "json", "--database-url", other])
+        #expect(history.stdout.contains("identifiable victims"))
+        // The new desk exports the same bytes, and importing the file again changes nothing.
+        #expect(verity(["export", "database", "--database-url", other]).stdout == text)
+        let historyBefore = history.stdout
+        #expect(verity(["import", file, "--database-url", other]).status == 0)
+        #expect(verity(["case", "history", "IZY-2022-003", "--format", "json", "--database-url", other]).stdout
+            == historyBefore)
+        // An import restricts, never lifts: a file without the mark leaves the restriction in place.
+        let plain = try temporary(text.replacingOccurrences(of: #","restricted":true,"restriction_reason":"identifiable victims""#, with: ""))
+        #expect(verity(["import", plain, "--database-url", other]).status == 0)
+        let still = try #require(
+            try verity(["case", "show", "IZY-2022-003", "--format", "json", "--database-url", other]).json() as? [String: Any])
+        #expect(still["restricted"] as? Bool == true)
+    }
 }

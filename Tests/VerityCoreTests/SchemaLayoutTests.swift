@@ -20,6 +20,21 @@ struct SchemaLayoutTests {
             .replacingOccurrences(of: #"'[0-9a-f]{64}'"#, with: "'<hash>'", options: .regularExpression)
     }
 
+    /// A reviewer, a case opened and disputed, a source linked and an evidence note, as psql would write them.
+    static let workOnTheOldRelease = """
+        BEGIN;
+        SELECT set_config('verity.actor', 'desk-editor', true);
+        INSERT INTO reviewers (handle, name, role) VALUES ('desk-editor', 'Desk editor', 'editor');
+        INSERT INTO cases (ref, claim, claimant) VALUES ('OLD-1', 'A claim made before the upgrade', 'Someone');
+        SELECT set_config('verity.reason', 'contradicted by footage', true);
+        UPDATE cases SET state = 'disputed' WHERE ref = 'OLD-1';
+        INSERT INTO sources (url, title, publisher, added_by) VALUES ('https://example.org/old', 'Old source', 'Example', 1);
+        INSERT INTO case_sources (case_id, source_id) VALUES (1, 1);
+        INSERT INTO evidence_notes (case_id, source_id, stance, credibility, note, author_id)
+        VALUES (1, 1, 'refutes', 4, 'Footage shows otherwise', 1);
+        COMMIT;
+        """
+
     @Test("the fixtures are the old release's files, by checksum")
     func fixturesAreTheRelease() throws {
         let files = try LegacyDesk.files(through: "017")
@@ -31,8 +46,12 @@ struct SchemaLayoutTests {
     func legacyUpgrade() throws {
         let old = try LegacyDesk.make()
         let oldDB = try Connection(old)
-        _ = try ImportFixture.importFile(oldDB, ImportFixture.seedPath, actor: nil)
+        // Work done on the old release, through its own triggers: the upgrade changes none of it.
+        try oldDB.execute(unsafeSQL: Self.workOnTheOldRelease)
+        let before = try SchemaDump.rows(url: old)
         let applied = try Migrator(connection: oldDB).migrate()
+        #expect(try SchemaDump.rows(url: old) == before)
+        _ = try ImportFixture.importFile(oldDB, ImportFixture.seedPath, actor: nil)
         // The baseline is not run again: only what came after it, and the definitions.
         #expect(applied == ["migrations/002_access.sql"] + Migration.definitions.map(\.name))
         #expect(try Migrator(connection: oldDB).applied().map(\.name)
@@ -40,7 +59,9 @@ struct SchemaLayoutTests {
         #expect(try Migrator(connection: oldDB).migrate().isEmpty)
 
         let fresh = try TestServer.shared.makeDatabase(migrated: true)
-        _ = try ImportFixture.importFile(try Connection(fresh), ImportFixture.seedPath, actor: nil)
+        let freshDB = try Connection(fresh)
+        try freshDB.execute(unsafeSQL: Self.workOnTheOldRelease)
+        _ = try ImportFixture.importFile(freshDB, ImportFixture.seedPath, actor: nil)
         #expect(try SchemaDump.of(url: old) == SchemaDump.of(url: fresh))
         #expect(try Self.comparableRows(old) == Self.comparableRows(fresh))
         let report = try Desk(connection: oldDB).verifyHistory()

@@ -28,6 +28,7 @@ struct ExportDatabase: ParsableCommand {
         try OutputAccounting.check(Desk(connection: db), reviewer: actor.actor)
         var digest = OutputDigest()
         var caseCount = 0
+        var restrictedCases = 0
         try withOutput(output) { sink in
             // Hashes exactly what reaches the sink, and counts the case records it carries.
             let hashing = ChunkedOutput { text in
@@ -35,9 +36,14 @@ struct ExportDatabase: ParsableCommand {
                 caseCount += text.components(separatedBy: "{\"type\":\"case\",").count - 1
                 try sink.append(text)
             }
-            try Exporter(connection: db).run(to: hashing)
+            restrictedCases = try Exporter(connection: db).run(to: hashing).restrictedCases
             try hashing.flush()
             try sink.flush()
+        }
+        if restrictedCases > 0 {
+            Console.current.error(
+                "warning: the export holds \(restrictedCases) restricted case(s), marked \"restricted\": "
+                    + "keep the file as confidential as those cases")
         }
         try OutputAccounting.record(
             Desk(connection: db), reviewer: actor.actor, command: "export database", filters: [:], caseCount: caseCount,

@@ -40,9 +40,17 @@ public struct Exporter {
     static let caseRef = "coalesce(c.ref, 'case-' || c.id)"
     static let sourceRef = "coalesce(o.ref, 'source-' || o.id)"
 
+    /// What an export wrote: its lines, and how many of its cases are restricted
+    /// (the command warns that the file then needs the same care as the cases).
+    public struct Written: Sendable {
+        public var lines = 0
+        public var restrictedCases = 0
+    }
+
     @discardableResult
-    public func run(to output: ChunkedOutput) throws -> Int {
+    public func run(to output: ChunkedOutput) throws -> Written {
         var linesWritten = 0
+        var restrictedCases = 0
         func stream(_ db: Connection, _ sql: String, _ render: (Row) throws -> String) throws {
             try db.execute(unsafeSQL: "DECLARE verity_export NO SCROLL CURSOR FOR " + sql)
             while true {
@@ -73,7 +81,12 @@ public struct Exporter {
             }
             try stream(db, """
                 SELECT \(Self.caseRef) AS ref, c.claim, c.claimant, c.claimed_at::text AS claimed_at, c.location,
-                       c.tags, c.priority, c.due::text AS due, v.handle AS by, verity_iso(c.created_at) AS at
+                       c.tags, c.priority, c.due::text AS due, v.handle AS by, verity_iso(c.created_at) AS at,
+                       c.restricted,
+                       CASE WHEN c.restricted THEN
+                           (SELECT h.reason FROM case_history h
+                             WHERE h.case_id = c.id AND h.action = 'restrict' ORDER BY h.seq DESC LIMIT 1)
+                       END AS restriction_reason
                   FROM cases c LEFT JOIN reviewers v ON v.id = c.created_by ORDER BY c.id
                 """) { row in
                 var json = JSONLineWriter()
@@ -88,6 +101,12 @@ public struct Exporter {
                 json.field("due", try row.text("due"))
                 json.field("by", try row.text("by"))
                 json.field("at", try row.text("at"))
+                // Only a restricted case says so: the file of a desk without restriction is as before.
+                if try row.decode("restricted", as: Bool.self) {
+                    restrictedCases += 1
+                    json.field("restricted", true)
+                    json.field("restriction_reason", try row.text("restriction_reason"))
+                }
                 return json.line()
             }
             try stream(db, """
@@ -189,7 +208,7 @@ public struct Exporter {
             }
         }
         try output.flush()
-        return linesWritten
+        return Written(lines: linesWritten, restrictedCases: restrictedCases)
     }
 
     /// A source's links: a plain reference when the link was made with the

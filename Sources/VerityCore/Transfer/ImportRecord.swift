@@ -28,6 +28,7 @@ enum StagingColumn: Int, CaseIterable {
     case url, title, publisher, author, publishedAt, sourceKind, reliability, fileName, fileSha256, fileSize, archiveURL
     case stance, credibility, note, retractedAt, retractedBy, retractionReason
     case lead, toState, verdict, confidence, rationale, ensureState
+    case restricted, restrictionReason
 
     var sqlName: String {
         switch self {
@@ -46,6 +47,7 @@ enum StagingColumn: Int, CaseIterable {
         case .retractionReason: return "retraction_reason"
         case .toState: return "to_state"
         case .ensureState: return "ensure_state"
+        case .restrictionReason: return "restriction_reason"
         default: return String(describing: self)
         }
     }
@@ -110,7 +112,8 @@ struct RecordValidator {
 
     static let allowedFields: [String: Set<String>] = [
         "reviewer": ["handle", "name", "email", "role", "active"],
-        "case": ["ref", "claim", "claimant", "claimed_at", "location", "tags", "priority", "due"],
+        "case": ["ref", "claim", "claimant", "claimed_at", "location", "tags", "priority", "due", "restricted",
+                 "restriction_reason"],
         "source": ["ref", "url", "title", "publisher", "author", "published_at", "kind", "reliability", "file_name",
                    "file_sha256", "file_size", "archive_url", "cases"],
         "evidence": ["case", "source", "stance", "credibility", "note", "retracted_at", "retracted_by",
@@ -289,6 +292,8 @@ struct RecordValidator {
             row[.tags] = Self.arrayLiteral(tags(&fields))
             row[.priority] = fields.oneOf("priority", Priority.allCases.map(\.rawValue), default: "normal")
             row[.due] = fields.date("due")?.description
+            row[.restricted] = fields.bool("restricted", default: false).map { $0 ? "t" : "f" }
+            row[.restrictionReason] = fields.string("restriction_reason")
         case "source":
             row[.ref] = fields.ref("ref")
             row[.url] = fields.matching("url", .url, required: true, explain: "give a full address such as https://example.org/page")
