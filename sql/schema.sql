@@ -1247,7 +1247,7 @@ BEGIN
     PERFORM setval('pg_temp.verity_import_line', 1, false);
     SELECT count(*) INTO n_errors FROM verity_import_errors;
     -- Bulk mode (see the top of this file): an empty desk, a session trusted to
-    -- name the actor (013's test), owning the tables, and not turned off.
+    -- name the actor (as verity_actor_id trusts it), owning the tables, and not turned off.
     SELECT coalesce(verity_setting('verity.import_bulk'), 'on') <> 'off'
            AND (who.rolsuper OR pg_has_role(session_user, d.datdba, 'MEMBER'))
            AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'cases'::regclass), 'USAGE')
@@ -1258,7 +1258,7 @@ BEGIN
       FROM pg_roles who JOIN pg_database d ON d.datname = current_database()
      WHERE who.rolname = session_user;
     bulk := coalesce(bulk, false);
-    -- The history of the new records in one pass (016): in bulk mode, when the
+    -- The history of the new records in one pass: in bulk mode, when the
     -- transitions get to the bulk path's checks (no staged error, four-eyes off)
     -- and no case's assignments need the row-by-row loop below (a reviewer named
     -- twice or more than one lead: the same test as the assignment phase, on the
@@ -1269,13 +1269,13 @@ BEGIN
                         HAVING count(*) <> count(DISTINCT s.handle) OR count(*) FILTER (WHERE s.lead) > 1);
     BEGIN
         IF bulk THEN
-            -- (016) the btree indexes of the tables the import fills, but those that
+            -- The btree indexes of the tables the import fills, but those that
             -- enforce a rule (primary keys, one lead) or that the checks below read.
             DROP INDEX cases_state;
             DROP INDEX cases_due_open;
             DROP INDEX case_sources_source;
             DROP INDEX case_assignments_reviewer;
-            -- Built again, with the same definitions as in 001, at the end of the import.
+            -- Built again, with the baseline's definitions, at the end of the import.
             DROP INDEX cases_search;
             DROP INDEX cases_tags;
             DROP INDEX evidence_notes_search;
@@ -1287,7 +1287,7 @@ BEGIN
         END IF;
         IF bulk_history THEN
             -- Enabled again by verity_import_write_history, in this transaction, before
-            -- anything else writes history (see the top of 016).
+            -- anything else writes history (see the top of this file).
             ALTER TABLE cases DISABLE TRIGGER cases_after_insert;
             ALTER TABLE case_sources DISABLE TRIGGER case_sources_after_insert;
             ALTER TABLE case_assignments DISABLE TRIGGER case_assignments_after_insert;
@@ -1467,7 +1467,7 @@ BEGIN
 
         -- ------------------------------------------------------------ evidence notes
         -- A note's first record in the import, when the case has no such note yet:
-        -- one INSERT. Repeated records of a note are compared one by one, as before.
+        -- one INSERT. Repeated records of a note are compared one by one.
         CREATE TEMP TABLE IF NOT EXISTS verity_import_repeated_notes (line bigint PRIMARY KEY) ON COMMIT DROP;
         TRUNCATE verity_import_repeated_notes;
         INSERT INTO verity_import_repeated_notes
@@ -1486,8 +1486,7 @@ BEGIN
         current_line := NULL;
         PERFORM set_config('verity.reason', '', true);
         INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note)
-        -- (author_id: set by evidence_notes_before_insert from verity_actor_id(); 009 also
-        -- called verity_actor_id() here, a second call per note for the same value)
+        -- (author_id: set by evidence_notes_before_insert from verity_actor_id())
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id, NULL::bigint, s.stance, s.credibility, s.note
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
@@ -1525,7 +1524,7 @@ BEGIN
 
         -- ------------------------------------------------------------ transitions and assessments
         -- Rounds: every case's first transition or assessment (in file order) in
-        -- one UPDATE, then every case's second, and so on. The rules of 002
+        -- one UPDATE, then every case's second, and so on. The rules of cases_before_update
         -- refuse anything not allowed; on any refusal the rounds are rolled
         -- back and the records are applied one by one below, which names each
         -- refused record's line (and collects up to max_errors of them).
@@ -1534,7 +1533,7 @@ BEGIN
         -- start from claimed and, when no record repeats another (same case,
         -- target state and time) and every record has its time, none is skipped:
         -- the state before a step is the target of the one before it. Every rule
-        -- of cases_before_update (002, 007) and of the actor and time checks
+        -- of cases_before_update and of the actor and time checks
         -- (verity_actor_id, verity_now) is checked below for every step; a single
         -- failure leaves everything to the rounds below, which refuse it with its line.
         IF n_errors = 0 AND bulk AND NOT verity_four_eyes() THEN
@@ -1579,7 +1578,7 @@ BEGIN
                   FROM (SELECT 1 FROM verity_import_walk GROUP BY case_id, to_state, at HAVING count(*) > 1) d;
             END IF;
             IF n_walk_bad = 0 AND bulk_history THEN
-                -- (016) the history of every new record, these steps' included, in one
+                -- The history of every new record, these steps' included, in one
                 -- pass; before the UPDATE below, while every case is still in the state
                 -- it was opened in (its 'open' row records that state).
                 PERFORM verity_import_write_history(true);
@@ -1607,7 +1606,7 @@ BEGIN
                                   ENABLE TRIGGER cases_after_update_proposals;
                 -- Every step's history row, as cases_record_update and verity_record
                 -- write it; in round order (as the rounds did), so file order
-                -- within a case, for the chain trigger (unless 016 wrote them above).
+                -- within a case, for the chain trigger (unless written in one pass above).
                 INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
                 SELECT w.case_id, w.at, w.actor_id, t.action, w.from_state, w.to_state, verity_setting_or_null(w.reason),
                        CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(
@@ -1625,8 +1624,8 @@ BEGIN
                 fast_done := true;
             END IF;
             IF bulk_history THEN
-                -- (016) the transitions go the rounds' way: the history of the records
-                -- written so far first, then the triggers write the rest as before.
+                -- The transitions go the rounds' way: the history of the records
+                -- written so far first, then the triggers write the rest.
                 PERFORM verity_import_write_history(false);
                 bulk_history := false;
             END IF;
@@ -1786,7 +1785,7 @@ BEGIN
          WHERE s.kind = 'case' AND s.restricted AND s.ref = c.ref AND NOT c.restricted;
 
         IF bulk THEN
-            -- The GIN indexes dropped at the start, as 001 defines them, each built in one sorted pass.
+            -- The indexes dropped at the start, as the baseline defines them, each built in one sorted pass.
             PERFORM set_config('maintenance_work_mem', '256MB', true);
             CREATE INDEX cases_tags ON cases USING gin (tags);
             CREATE INDEX cases_search ON cases USING gin (search);
@@ -1967,7 +1966,7 @@ BEGIN
     -- references (cases, reviewers) or of case_transitions, whose states are
     -- case_states'. What the per-row checks would also do, keep the referenced
     -- rows until commit: cases is already locked ACCESS EXCLUSIVE by the import
-    -- (014), the reviewers and states are locked FOR KEY SHARE here, before the
+    -- (bulk mode), the reviewers and states are locked FOR KEY SHARE here, before the
     -- rows are written. After the INSERT, one anti-join per key refuses the
     -- whole import if any value has no referenced row.
     IF checked_once THEN
@@ -1982,7 +1981,7 @@ BEGIN
                    verity_history_chain(p.case_id, p.seq, p.at, p.actor_id, p.action, p.from_state, p.to_state,
                                         p.reason, p.details) OVER c AS hash
               FROM (SELECT a.*, row_number() OVER c AS seq
-                      FROM (-- cases_after_insert (009)
+                      FROM (-- cases_after_insert
                             SELECT 1 AS phase, n.id AS ord, n.id AS case_id, n.created_at AS at, n.created_by AS actor_id,
                                    'open'::text AS action, NULL::text AS from_state, n.state AS to_state, why AS reason,
                                    jsonb_strip_nulls(jsonb_build_object(
@@ -1991,7 +1990,7 @@ BEGIN
                                    || extra AS details
                               FROM cases n
                             UNION ALL
-                            -- case_sources_after_insert (009), in the order 014 inserted the links
+                            -- case_sources_after_insert, in the order the import inserted the links
                             SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
                                    coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
                                                                                  'url', s.url, 'title', s.title)),
@@ -2007,7 +2006,7 @@ BEGIN
                                      GROUP BY c.id, o.id) k ON k.case_id = n.case_id AND k.source_id = n.source_id
                               LEFT JOIN sources s ON s.id = n.source_id
                             UNION ALL
-                            -- case_assignments_after_insert (009), in the order 014 inserted them
+                            -- case_assignments_after_insert, in the order the import inserted them
                             SELECT 3, k.ord, n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
                                    jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || extra
                               FROM case_assignments n
@@ -2019,14 +2018,14 @@ BEGIN
                                      GROUP BY c.id, v.id) k ON k.case_id = n.case_id AND k.reviewer_id = n.reviewer_id
                               LEFT JOIN reviewers r ON r.id = n.reviewer_id
                             UNION ALL
-                            -- evidence_notes_after_insert (009)
+                            -- evidence_notes_after_insert
                             SELECT 4, n.id, n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility,
                                        'source_id', n.source_id)) || extra
                               FROM evidence_notes n
                             UNION ALL
-                            -- the transitions' rows of 014, round by round
+                            -- the transitions' rows, round by round
                             SELECT 5, w.round * 10000000000 + w.line, w.case_id, w.at, w.actor_id, t.action,
                                    w.from_state, w.to_state, verity_setting_or_null(w.reason),
                                    CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(

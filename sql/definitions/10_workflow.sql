@@ -4,7 +4,8 @@
 -- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
 -- a DROP in a new migration under ../migrations/.
 
--- Inserts: one statement-level trigger; updates (lead changes) and deletions: per row, as before.
+-- Records assignments in the history. Inserts: one statement-level trigger;
+-- updates (lead changes) and deletions: per row.
 CREATE OR REPLACE FUNCTION public.case_assignments_after_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -20,6 +21,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Records in the history a lead change or the removal of an assignment.
 CREATE OR REPLACE FUNCTION public.case_assignments_after_write() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -38,6 +40,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Checks an assignment (a deactivated reviewer cannot be assigned) and fills who assigned and when.
 CREATE OR REPLACE FUNCTION public.case_assignments_before_write() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -55,6 +58,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- Records the opening of every case a statement inserted (one history row each, per statement).
 CREATE OR REPLACE FUNCTION public.cases_after_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -72,6 +76,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Checks a new case (it starts claimed) and fills its author, times and version.
 CREATE OR REPLACE FUNCTION public.cases_before_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -90,6 +95,8 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- The case life cycle: every state change is checked against case_transitions (reason,
+-- verdict, evidence, assessor, four-eyes sign-off); the verdict changes only with the state.
 CREATE OR REPLACE FUNCTION public.cases_before_update() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -188,9 +195,8 @@ END $_$;
 -- it. Who, when and why are read while this very row is being written, so a
 -- many-row UPDATE whose rows set verity.actor / verity.at / verity.reason one
 -- by one (the importer's transitions) records each row's own.
--- The eight descriptive fields are compared directly (002 turned both whole
--- rows, search tsvector included, into jsonb for this); the values recorded
--- are the same jsonb values.
+-- The eight descriptive fields are compared directly (not as whole rows turned
+-- into jsonb, search tsvector included); the values recorded are jsonb values.
 CREATE OR REPLACE FUNCTION public.cases_record_update() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -299,6 +305,7 @@ BEGIN
     RETURN given;
 END $$;
 
+-- Refuses UPDATE, DELETE and TRUNCATE on an append-only table.
 CREATE OR REPLACE FUNCTION public.verity_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -311,11 +318,13 @@ BEGIN
             ELSE 'record a new change instead; the history keeps every step' END;
 END $$;
 
+-- A transaction-local setting (verity.actor, verity.reason, ...), NULL when unset or blank.
 CREATE OR REPLACE FUNCTION public.verity_setting(name text) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$ SELECT nullif(btrim(current_setting(name, true)), '') $$;
 
+-- A text trimmed, NULL when blank.
 CREATE OR REPLACE FUNCTION public.verity_setting_or_null(value text) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'

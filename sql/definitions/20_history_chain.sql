@@ -31,6 +31,8 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- The id of the acting reviewer named by verity.actor; refuses an unknown or inactive one,
+-- and for a reviewer login, anyone but the login's own reviewer.
 CREATE OR REPLACE FUNCTION public.verity_actor_id() RETURNS bigint
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -52,6 +54,7 @@ BEGIN
     RETURN verity_actor_id_checked();
 END $$;
 
+-- verity_actor_id's full check, for sessions that verity_actor_id does not trust to name the actor.
 CREATE OR REPLACE FUNCTION public.verity_actor_id_checked() RETURNS bigint
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -141,6 +144,8 @@ CREATE OR REPLACE FUNCTION public.verity_history_head() RETURNS text
       FROM (SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC) h
 $$;
 
+-- Writes one history row for case p_case_id: the actor, time and reason of the transaction
+-- (verity.actor, verity.at, verity.reason) and the details given. Owner-only (EXECUTE revoked).
 CREATE OR REPLACE FUNCTION public.verity_record(p_case_id bigint, p_action text, p_from text, p_to text, p_details jsonb) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'

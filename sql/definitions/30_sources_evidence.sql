@@ -4,6 +4,7 @@
 -- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
 -- a DROP in a new migration under ../migrations/.
 
+-- Records every link of a source to a case that a statement inserted.
 CREATE OR REPLACE FUNCTION public.case_sources_after_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -20,6 +21,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Fills who linked a source to a case, and when.
 CREATE OR REPLACE FUNCTION public.case_sources_before_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -30,6 +32,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- Records every evidence note a statement inserted.
 CREATE OR REPLACE FUNCTION public.evidence_notes_after_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -46,7 +49,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Retractions, per row as before (the retraction's reason becomes the history row's reason).
+-- Retractions, per row (the retraction's reason becomes the history row's reason).
 CREATE OR REPLACE FUNCTION public.evidence_notes_after_write() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -62,6 +65,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Checks a new evidence note (it cannot start retracted) and fills its author and time.
 CREATE OR REPLACE FUNCTION public.evidence_notes_before_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -75,6 +79,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- Evidence notes are never edited: the only change allowed is a retraction with a reason.
 CREATE OR REPLACE FUNCTION public.evidence_notes_before_update() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -101,6 +106,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- At commit: a source that has a file hash has its collected custody event, with that hash.
 CREATE OR REPLACE FUNCTION public.sources_ensure_collected() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'

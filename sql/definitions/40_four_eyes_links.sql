@@ -24,6 +24,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Checks a link between two cases (both visible to the caller, no self-link, no duplicate cycle)
+-- and fills who linked them and when.
 CREATE OR REPLACE FUNCTION public.case_links_before_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -105,6 +107,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Records proposals, sign-offs, rejections and withdrawals in the case's history.
 CREATE OR REPLACE FUNCTION public.verdict_proposals_after_write() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -133,6 +136,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Checks a four-eyes proposal (four-eyes on, the case visible, evidence-pending, with evidence,
+-- none pending already) and fills who proposed it and when.
 CREATE OR REPLACE FUNCTION public.verdict_proposals_before_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -234,6 +239,7 @@ CREATE OR REPLACE FUNCTION public.verity_canonical_case(p_case_id bigint) RETURN
     SELECT id FROM chain ORDER BY depth DESC LIMIT 1
 $$;
 
+-- Whether the desk requires a second reviewer's sign-off for every assessment.
 CREATE OR REPLACE FUNCTION public.verity_four_eyes() RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'

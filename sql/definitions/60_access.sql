@@ -4,6 +4,7 @@
 -- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
 -- a DROP in a new migration under ../migrations/.
 
+-- Records restricting or lifting a restriction, which needs a reason.
 CREATE OR REPLACE FUNCTION public.cases_after_restrict() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'

@@ -1,4 +1,29 @@
--- Import: staging, checking and applying a batch of records in one statement each (verity_import_stage, verity_import_check, verity_import_apply) and writing their history in bulk.
+-- Import: the server side of `verity import`. The client COPYs the records
+-- into the temporary staging table of verity_import_stage(); verity_import_check()
+-- records every malformed or dangling record by line; verity_import_apply() writes
+-- them kind by kind in one statement each (reviewers, cases, sources, links,
+-- assignments, evidence, transitions and assessments, retractions, active flags,
+-- restrictions), under the same rules the triggers apply to any writer, and
+-- returns the counts per kind. Refusals name the record's line.
+--
+-- Bulk mode. Into an EMPTY desk (no case, note or history), when the session is
+-- trusted to name the actor (the database owner or a superuser) and owns the
+-- tables, and verity.import_bulk is not 'off', the same rows and hashes are
+-- written more cheaply, all inside the import's transaction:
+-- * the GIN and most btree indexes of the filled tables are dropped at the start
+--   and built once at the end (DROP INDEX holds ACCESS EXCLUSIVE locks until
+--   commit, acceptable only because the desk is empty; a rollback restores them);
+-- * transitions and assessments are checked set-wise against the rules of
+--   cases_before_update and the actor and time checks, and when every record
+--   passes, each case is moved to its final state with one UPDATE (the three
+--   UPDATE triggers that check and record a move disabled for it);
+-- * the statement-level history writers and the chain trigger are disabled, and
+--   verity_import_write_history() writes the rows they would have written, in
+--   the same order, each hash computed by verity_history_hash through the
+--   verity_history_chain aggregate.
+-- When any record fails a check, or is one the bulk path does not handle, the
+-- import goes on row by row (rounds of one step per case, then one record at a
+-- time), which names the refused lines.
 --
 -- Repeatable: this file holds the current definition of each object in it and is
 -- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
@@ -24,7 +49,8 @@ BEGIN
     RETURN value;
 END $$;
 
--- The importer of 014 with the changes above; everything else is unchanged.
+-- Applies the staged records (see the top of this file); returns created, updated
+-- and unchanged counts per kind. Raises the first refusal with its line.
 CREATE OR REPLACE FUNCTION public.verity_import_apply(max_errors bigint DEFAULT 50) RETURNS TABLE(kind text, created bigint, updated bigint, unchanged bigint)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -63,7 +89,7 @@ BEGIN
     PERFORM setval('pg_temp.verity_import_line', 1, false);
     SELECT count(*) INTO n_errors FROM verity_import_errors;
     -- Bulk mode (see the top of this file): an empty desk, a session trusted to
-    -- name the actor (013's test), owning the tables, and not turned off.
+    -- name the actor (as verity_actor_id trusts it), owning the tables, and not turned off.
     SELECT coalesce(verity_setting('verity.import_bulk'), 'on') <> 'off'
            AND (who.rolsuper OR pg_has_role(session_user, d.datdba, 'MEMBER'))
            AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'cases'::regclass), 'USAGE')
@@ -74,7 +100,7 @@ BEGIN
       FROM pg_roles who JOIN pg_database d ON d.datname = current_database()
      WHERE who.rolname = session_user;
     bulk := coalesce(bulk, false);
-    -- The history of the new records in one pass (016): in bulk mode, when the
+    -- The history of the new records in one pass: in bulk mode, when the
     -- transitions get to the bulk path's checks (no staged error, four-eyes off)
     -- and no case's assignments need the row-by-row loop below (a reviewer named
     -- twice or more than one lead: the same test as the assignment phase, on the
@@ -85,13 +111,13 @@ BEGIN
                         HAVING count(*) <> count(DISTINCT s.handle) OR count(*) FILTER (WHERE s.lead) > 1);
     BEGIN
         IF bulk THEN
-            -- (016) the btree indexes of the tables the import fills, but those that
+            -- The btree indexes of the tables the import fills, but those that
             -- enforce a rule (primary keys, one lead) or that the checks below read.
             DROP INDEX cases_state;
             DROP INDEX cases_due_open;
             DROP INDEX case_sources_source;
             DROP INDEX case_assignments_reviewer;
-            -- Built again, with the same definitions as in 001, at the end of the import.
+            -- Built again, with the baseline's definitions, at the end of the import.
             DROP INDEX cases_search;
             DROP INDEX cases_tags;
             DROP INDEX evidence_notes_search;
@@ -103,7 +129,7 @@ BEGIN
         END IF;
         IF bulk_history THEN
             -- Enabled again by verity_import_write_history, in this transaction, before
-            -- anything else writes history (see the top of 016).
+            -- anything else writes history (see the top of this file).
             ALTER TABLE cases DISABLE TRIGGER cases_after_insert;
             ALTER TABLE case_sources DISABLE TRIGGER case_sources_after_insert;
             ALTER TABLE case_assignments DISABLE TRIGGER case_assignments_after_insert;
@@ -283,7 +309,7 @@ BEGIN
 
         -- ------------------------------------------------------------ evidence notes
         -- A note's first record in the import, when the case has no such note yet:
-        -- one INSERT. Repeated records of a note are compared one by one, as before.
+        -- one INSERT. Repeated records of a note are compared one by one.
         CREATE TEMP TABLE IF NOT EXISTS verity_import_repeated_notes (line bigint PRIMARY KEY) ON COMMIT DROP;
         TRUNCATE verity_import_repeated_notes;
         INSERT INTO verity_import_repeated_notes
@@ -302,8 +328,7 @@ BEGIN
         current_line := NULL;
         PERFORM set_config('verity.reason', '', true);
         INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note)
-        -- (author_id: set by evidence_notes_before_insert from verity_actor_id(); 009 also
-        -- called verity_actor_id() here, a second call per note for the same value)
+        -- (author_id: set by evidence_notes_before_insert from verity_actor_id())
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id, NULL::bigint, s.stance, s.credibility, s.note
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
@@ -341,7 +366,7 @@ BEGIN
 
         -- ------------------------------------------------------------ transitions and assessments
         -- Rounds: every case's first transition or assessment (in file order) in
-        -- one UPDATE, then every case's second, and so on. The rules of 002
+        -- one UPDATE, then every case's second, and so on. The rules of cases_before_update
         -- refuse anything not allowed; on any refusal the rounds are rolled
         -- back and the records are applied one by one below, which names each
         -- refused record's line (and collects up to max_errors of them).
@@ -350,7 +375,7 @@ BEGIN
         -- start from claimed and, when no record repeats another (same case,
         -- target state and time) and every record has its time, none is skipped:
         -- the state before a step is the target of the one before it. Every rule
-        -- of cases_before_update (002, 007) and of the actor and time checks
+        -- of cases_before_update and of the actor and time checks
         -- (verity_actor_id, verity_now) is checked below for every step; a single
         -- failure leaves everything to the rounds below, which refuse it with its line.
         IF n_errors = 0 AND bulk AND NOT verity_four_eyes() THEN
@@ -395,7 +420,7 @@ BEGIN
                   FROM (SELECT 1 FROM verity_import_walk GROUP BY case_id, to_state, at HAVING count(*) > 1) d;
             END IF;
             IF n_walk_bad = 0 AND bulk_history THEN
-                -- (016) the history of every new record, these steps' included, in one
+                -- The history of every new record, these steps' included, in one
                 -- pass; before the UPDATE below, while every case is still in the state
                 -- it was opened in (its 'open' row records that state).
                 PERFORM verity_import_write_history(true);
@@ -423,7 +448,7 @@ BEGIN
                                   ENABLE TRIGGER cases_after_update_proposals;
                 -- Every step's history row, as cases_record_update and verity_record
                 -- write it; in round order (as the rounds did), so file order
-                -- within a case, for the chain trigger (unless 016 wrote them above).
+                -- within a case, for the chain trigger (unless written in one pass above).
                 INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
                 SELECT w.case_id, w.at, w.actor_id, t.action, w.from_state, w.to_state, verity_setting_or_null(w.reason),
                        CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(
@@ -441,8 +466,8 @@ BEGIN
                 fast_done := true;
             END IF;
             IF bulk_history THEN
-                -- (016) the transitions go the rounds' way: the history of the records
-                -- written so far first, then the triggers write the rest as before.
+                -- The transitions go the rounds' way: the history of the records
+                -- written so far first, then the triggers write the rest.
                 PERFORM verity_import_write_history(false);
                 bulk_history := false;
             END IF;
@@ -602,7 +627,7 @@ BEGIN
          WHERE s.kind = 'case' AND s.restricted AND s.ref = c.ref AND NOT c.restricted;
 
         IF bulk THEN
-            -- The GIN indexes dropped at the start, as 001 defines them, each built in one sorted pass.
+            -- The indexes dropped at the start, as the baseline defines them, each built in one sorted pass.
             PERFORM set_config('maintenance_work_mem', '256MB', true);
             CREATE INDEX cases_tags ON cases USING gin (tags);
             CREATE INDEX cases_search ON cases USING gin (search);
@@ -632,11 +657,11 @@ BEGIN
           FROM jsonb_each(counts) e;
 END $$;
 
--- The check of 009, with the same problems found: a named reviewer is looked up
--- in one hashed set of the known and the staged handles (NOT IN over handles
--- that are never NULL is the two NOT EXISTS of 009) instead of by an index probe
--- per record, which the planner chose because it expects few rows there
--- (100k import: 1.8 s of the check's 2.4 s).
+-- Records every staged record that is malformed or names what does not exist
+-- (verity_import_errors, by line) and returns how many. A named reviewer is looked
+-- up in one hashed set of the known and the staged handles (NOT IN over handles
+-- that are never NULL) instead of by an index probe per record, which the planner
+-- would choose because it expects few rows there (100k import: 1.8 s of 2.4 s).
 CREATE OR REPLACE FUNCTION public.verity_import_check() RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -753,7 +778,7 @@ END $$;
 
 -- Writes the history that the disabled history writers would have written for
 -- every row of cases, case_sources, case_assignments and evidence_notes, plus,
--- with_walk, the transitions of 014's verity_import_walk (a temporary table of
+-- with_walk, the transitions of verity_import_walk (a temporary table of
 -- verity_import_apply that exists whenever this runs); then enables the
 -- writers and the chain trigger again. Only for verity_import_apply's bulk mode:
 -- it refuses to run unless the chain trigger is disabled (which only the table
@@ -783,7 +808,7 @@ BEGIN
     -- references (cases, reviewers) or of case_transitions, whose states are
     -- case_states'. What the per-row checks would also do, keep the referenced
     -- rows until commit: cases is already locked ACCESS EXCLUSIVE by the import
-    -- (014), the reviewers and states are locked FOR KEY SHARE here, before the
+    -- (bulk mode), the reviewers and states are locked FOR KEY SHARE here, before the
     -- rows are written. After the INSERT, one anti-join per key refuses the
     -- whole import if any value has no referenced row.
     IF checked_once THEN
@@ -798,7 +823,7 @@ BEGIN
                    verity_history_chain(p.case_id, p.seq, p.at, p.actor_id, p.action, p.from_state, p.to_state,
                                         p.reason, p.details) OVER c AS hash
               FROM (SELECT a.*, row_number() OVER c AS seq
-                      FROM (-- cases_after_insert (009)
+                      FROM (-- cases_after_insert
                             SELECT 1 AS phase, n.id AS ord, n.id AS case_id, n.created_at AS at, n.created_by AS actor_id,
                                    'open'::text AS action, NULL::text AS from_state, n.state AS to_state, why AS reason,
                                    jsonb_strip_nulls(jsonb_build_object(
@@ -807,7 +832,7 @@ BEGIN
                                    || extra AS details
                               FROM cases n
                             UNION ALL
-                            -- case_sources_after_insert (009), in the order 014 inserted the links
+                            -- case_sources_after_insert, in the order the import inserted the links
                             SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
                                    coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
                                                                                  'url', s.url, 'title', s.title)),
@@ -823,7 +848,7 @@ BEGIN
                                      GROUP BY c.id, o.id) k ON k.case_id = n.case_id AND k.source_id = n.source_id
                               LEFT JOIN sources s ON s.id = n.source_id
                             UNION ALL
-                            -- case_assignments_after_insert (009), in the order 014 inserted them
+                            -- case_assignments_after_insert, in the order the import inserted them
                             SELECT 3, k.ord, n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
                                    jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || extra
                               FROM case_assignments n
@@ -835,14 +860,14 @@ BEGIN
                                      GROUP BY c.id, v.id) k ON k.case_id = n.case_id AND k.reviewer_id = n.reviewer_id
                               LEFT JOIN reviewers r ON r.id = n.reviewer_id
                             UNION ALL
-                            -- evidence_notes_after_insert (009)
+                            -- evidence_notes_after_insert
                             SELECT 4, n.id, n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility,
                                        'source_id', n.source_id)) || extra
                               FROM evidence_notes n
                             UNION ALL
-                            -- the transitions' rows of 014, round by round
+                            -- the transitions' rows, round by round
                             SELECT 5, w.round * 10000000000 + w.line, w.case_id, w.at, w.actor_id, t.action,
                                    w.from_state, w.to_state, verity_setting_or_null(w.reason),
                                    CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(
