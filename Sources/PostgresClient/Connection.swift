@@ -14,6 +14,8 @@ public final class Connection {
     /// not survive a pooler in transaction mode (PgBouncer without
     /// max_prepared_statements). A long-lived session (`verity batch`) turns it on.
     public var preparesRepeatedStatements = false
+    /// Notices of class VR, for `takeNotices()`.
+    let noticeBuffer = NoticeBuffer()
 
     /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
     /// string lets libpq use the standard `PG*` environment variables.
@@ -50,8 +52,9 @@ public final class Connection {
         }
         self.handle = handle
         self.target = redacted
-        // Notices ("relation already exists, skipping") are for DBAs, not users.
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // Notices ("relation already exists, skipping") are for DBAs, not users; only
+        // the database's own reports (class VR) are kept, for the command to read.
+        NoticeBuffer.install(on: handle, buffer: noticeBuffer)
         // One round trip fixes the session's text formats that decoding relies on.
         try execute(unsafeSQL: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
     }

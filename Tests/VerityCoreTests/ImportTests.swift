@@ -390,6 +390,32 @@ struct ImportDatabaseTests {
 
 @Suite("import field patterns")
 struct ImportPatternTests {
+    /// Values on either side of each format's edges, in several scripts.
+    static let corpus = [
+        "IZY-2022-001", "a/b:c.d_e", "-x", "a b", "", "x", "A", "9", String(repeating: "a", count: 64),
+        String(repeating: "a", count: 65), "Ізюм-1", "é", "a\tb", "a\nb", "j.doe_2-x", "Editor", "a@b", "a@b@c", "@b",
+        "a b@c", "a@", "https://x.org/p?q=1", "file:a/b", "x.org", "https://a b", "1http://x", "https:", "a+b-c.d:x",
+        "a_b:c", "_x", ".x", "a/", "a:", "ab\u{A0}cd", "mailto:a@b", "ЖЖ:x",
+    ]
+
+    @Test("the client's byte matchers accept exactly what the database's CHECK constraints accept", arguments: [
+        ("case_ref_format", "ref", RecordValidator.Pattern.ref), ("reviewer_handle_format", "handle", .handle),
+        ("reviewer_email_format", "email", .email), ("source_url_format", "url", .url),
+    ])
+    func matchersAgreeWithTheDatabase(constraint: String, column: String, pattern: RecordValidator.Pattern) throws {
+        let db = try TestServer.shared.connect()
+        // The constraint's own expression, evaluated for each value bound as the column it names.
+        let definition: String = try db.query(
+            "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = \(constraint)")[0].decode("d")
+        let expression = String(definition.dropFirst("CHECK ".count))
+        for value in Self.corpus {
+            let accepted: Bool = try db.query(
+                "SELECT \(unsafeSQL: expression) AS ok FROM (VALUES (\(value)::text)) AS v(\(unsafeSQL: column))")[0]
+                .decode("ok")
+            #expect(pattern.matches(value) == accepted, "\(constraint): \(value.debugDescription)")
+        }
+    }
+
     @Test("references, handles, emails and URLs follow the database's CHECK constraints")
     func patterns() {
         typealias P = RecordValidator.Pattern

@@ -106,6 +106,8 @@ DECLARE
     allowed text;
     actor bigint;
     proposal verdict_proposals%ROWTYPE;
+    -- How the CLI names a case: its id, and its reference in brackets.
+    label text := OLD.id || coalesce(' (' || OLD.ref || ')', '');
 BEGIN
     IF NEW.id <> OLD.id OR NEW.created_at <> OLD.created_at OR NEW.created_by IS DISTINCT FROM OLD.created_by THEN
         RAISE EXCEPTION USING ERRCODE = 'VR004', MESSAGE = 'a case''s id and opening are fixed';
@@ -131,13 +133,16 @@ BEGIN
          WHERE t.from_state = OLD.state;
         RAISE EXCEPTION USING ERRCODE = 'VR001',
             MESSAGE = format('case %s is %s and cannot move to %s; allowed from %s: %s',
-                             OLD.id, OLD.state, NEW.state, OLD.state, coalesce(allowed, 'none')),
+                             label, OLD.state, NEW.state, OLD.state, coalesce(allowed, 'none')),
             DETAIL = 'the allowed transitions are listed in the table case_transitions';
     END IF;
+    -- VR005: input the command must be given (exit 64 in the CLI), not a refusal.
     IF step.requires_reason AND verity_setting('verity.reason') IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'VR002',
-            MESSAGE = format('moving case %s from %s to %s (%s) needs a reason', OLD.id, OLD.state, NEW.state, step.action),
-            HINT = 'give one with --reason';
+        RAISE EXCEPTION USING ERRCODE = 'VR005',
+            MESSAGE = format('%s case %s needs a reason',
+                             CASE step.action WHEN 'dispute' THEN 'disputing' WHEN 'reopen' THEN 'reopening' ELSE 'moving' END,
+                             label),
+            HINT = 'say why with --reason "..."';
     END IF;
     NEW.state_changed_at := verity_now();
 

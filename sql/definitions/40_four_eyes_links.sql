@@ -98,11 +98,23 @@ CREATE OR REPLACE FUNCTION public.cases_after_update_proposals() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    withdrawn record;
 BEGIN
     IF OLD.state = 'evidence-pending' AND NEW.state <> 'evidence-pending' THEN
-        UPDATE verdict_proposals SET state = 'withdrawn',
-               reason = format('withdrawn: the case moved to %s', NEW.state)
-         WHERE case_id = NEW.id AND state = 'pending';
+        FOR withdrawn IN
+            UPDATE public.verdict_proposals SET state = 'withdrawn',
+                   reason = format('withdrawn: the case moved to %s', NEW.state)
+             WHERE case_id = NEW.id AND state = 'pending'
+            RETURNING verdict, confidence, proposed_by
+        LOOP
+            -- Reported to the client that moved the case (VRW01), so that the command can say so.
+            RAISE NOTICE USING ERRCODE = 'VRW01',
+                MESSAGE = format('withdrew the verdict awaiting sign-off of case %s', NEW.id),
+                DETAIL = jsonb_build_object(
+                    'case_id', NEW.id, 'verdict', withdrawn.verdict, 'confidence', withdrawn.confidence,
+                    'proposed_by', (SELECT r.handle FROM public.reviewers r WHERE r.id = withdrawn.proposed_by))::text;
+        END LOOP;
     END IF;
     RETURN NULL;
 END $$;

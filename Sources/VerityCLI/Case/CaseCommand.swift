@@ -210,10 +210,9 @@ struct CaseDispute: ParsableCommand {
     func run() throws {
         let desk = try options.openDesk()
         let current = try desk.findCase(CaseKey(id))
-        let pending = try desk.pendingProposal(of: current)
         let moved = try desk.move(current, to: .disputed, reason: reason, citing: source, as: actor.actor)
         ModelViews.printCase(
-            moved, format: options.format, sentence: "Case \(moved.label) is now disputed." + Self.withdrawn(pending, moved))
+            moved, format: options.format, sentence: "Case \(moved.label) is now disputed." + withdrawnSentence(desk, of: moved))
     }
 }
 
@@ -240,11 +239,10 @@ struct CaseMove: ParsableCommand {
         }
         let desk = try options.openDesk()
         let current = try desk.findCase(CaseKey(id))
-        let pending = try desk.pendingProposal(of: current)
         let moved = try desk.move(current, to: to, reason: reason, as: actor.actor)
         ModelViews.printCase(
             moved, format: options.format,
-            sentence: "Case \(moved.label) is now \(moved.state.rawValue)." + Self.withdrawn(pending, moved))
+            sentence: "Case \(moved.label) is now \(moved.state.rawValue)." + withdrawnSentence(desk, of: moved))
     }
 }
 
@@ -268,14 +266,13 @@ struct CaseAssess: ParsableCommand {
     func run() throws {
         let desk = try options.openDesk()
         let current = try desk.findCase(CaseKey(id))
-        let pending = try desk.pendingProposal(of: current)
         let outcome = try desk.assess(
             current, Assessment(verdict: verdict, confidence: confidence, rationale: rationale), as: actor.actor)
         switch outcome {
         case .assessed(let assessed):
             ModelViews.printCase(
                 assessed, format: options.format,
-                sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue)." + Self.withdrawn(pending, assessed))
+                sentence: "Case \(assessed.label) is assessed: \(verdict.rawValue)." + withdrawnSentence(desk, of: assessed))
         case .proposed(_, let pending):
             ModelViews.printCase(
                 pending, format: options.format,

@@ -1,12 +1,9 @@
 import VerityCore
 
-/// The sentence a command adds when its change withdrew a pending verdict proposal.
-func withdrawnSentence(_ pending: VerdictProposal?, _ after: CaseSummary) -> String {
-    guard let pending, after.state != .evidencePending else { return "" }
-    return " Withdrew the verdict awaiting sign-off (\(pending.verdict.rawValue), confidence \(pending.confidence), "
-        + "proposed by \(pending.proposedBy)); the case history records it."
+/// The sentence a command adds when its change withdrew a pending verdict
+/// proposal, as the database reported it.
+func withdrawnSentence(_ desk: Desk, of moved: CaseSummary) -> String {
+    guard let withdrawn = desk.takeWithdrawnProposals().last(where: { $0.caseID == moved.id }) else { return "" }
+    return " Withdrew the verdict awaiting sign-off (\(withdrawn.verdict), confidence \(withdrawn.confidence), "
+        + "proposed by \(withdrawn.proposedBy)); the case history records it."
 }
-
-extension CaseDispute { static func withdrawn(_ p: VerdictProposal?, _ c: CaseSummary) -> String { withdrawnSentence(p, c) } }
-extension CaseMove { static func withdrawn(_ p: VerdictProposal?, _ c: CaseSummary) -> String { withdrawnSentence(p, c) } }
-extension CaseAssess { static func withdrawn(_ p: VerdictProposal?, _ c: CaseSummary) -> String { withdrawnSentence(p, c) } }

@@ -191,16 +191,18 @@ extension Desk {
         _ selection: BulkSelection, to target: CaseState, reason: String?, dryRun: Bool, as actor: String?
     ) throws -> BulkOutcome {
         let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Every case is checked against the database's table first, so that a refusal names them all.
+        let table = try transitionTable()
         return try bulk("move", selection, dryRun: dryRun, as: actor, reason: trimmedReason) { current in
             // Already there: skipped and counted as "already so", as bulk assign does.
             if current.state == target {
                 return .init(id: current.id, ref: current.ref, before: target.rawValue, after: target.rawValue, changes: false)
             }
-            guard let step = current.state.transition(to: target) else {
+            guard let step = table.step(from: current.state, to: target) else {
                 throw VerityError.ruleViolated(
                     "case \(current.label) is \(current.state.rawValue) and cannot move to \(target.rawValue) "
                         + "(allowed from \(current.state.rawValue): "
-                        + current.state.allowedTargets.map(\.rawValue).joined(separator: ", ") + "); nothing was changed",
+                        + table.targets(from: current.state).map(\.rawValue).joined(separator: ", ") + "); nothing was changed",
                     hint: "narrow the selection, e.g. add --where-state, so that every matching case can move")
             }
             if step.requiresReason, trimmedReason?.isEmpty ?? true {

@@ -83,8 +83,6 @@ public struct Assessment: Sendable {
 }
 
 extension Desk {
-    static let refPattern = #"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"#
-
     static let caseColumns: Query = """
         SELECT c.id, c.ref, c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due, c.state,
                c.verdict, c.confidence, c.rationale, ab.handle AS assessed_by, c.assessed_at, c.state_changed_at,
@@ -183,7 +181,7 @@ extension Desk {
         }
         let details: [Query] = [
             Self.evidenceQuery(forCase: caseID), Self.sourcesQuery(forCase: caseID), Self.historyQuery(caseID: caseID),
-            Self.linksQuery(caseID: caseID), Self.proposalsQuery(caseID: caseID),
+            Self.linksQuery(caseID: caseID), Self.proposalsQuery(caseID: caseID), TransitionTable.query,
         ]
         var results = try db.pipeline((readFirst == nil ? [Self.caseColumns + " WHERE c.id = \(caseID)"] : []) + details)
         let own = try readFirst ?? Self.decodeFound(results.removeFirst().first, key)
@@ -194,7 +192,8 @@ extension Desk {
         let evidence = try results[0].rows.map(Self.decodeNote)
         return CaseDetail(
             summary: summary, sources: try results[1].rows.map(Self.decodeSource), evidence: evidence,
-            history: try results[2].rows.map(Self.decodeHistory), allowedNextStates: own.state.allowedTargets,
+            history: try results[2].rows.map(Self.decodeHistory),
+            allowedNextStates: try TransitionTable(results[5]).targets(from: own.state),
             links: try results[3].rows.map(Self.decodeLink), grades: GradeRollUp(notes: evidence),
             proposals: try results[4].rows.map(Self.decodeProposal))
     }
@@ -300,8 +299,9 @@ extension Desk {
 
     // MARK: the workflow
 
-    /// Moves a case to `target`, checking the transition table, the reason and,
-    /// for `assessed`, the assessment and its evidence.
+    /// Moves a case to `target`. The database decides whether the move is
+    /// allowed (the transition table, the reason); for `assessed`, the
+    /// assessment and its evidence are explained here before it refuses them.
     @discardableResult
     public func move(
         _ key: CaseKey, to target: CaseState, reason: String?, assessment: Assessment? = nil,
@@ -319,25 +319,15 @@ extension Desk {
         citing sourceID: Int? = nil, as actor: String?
     ) throws -> CaseSummary {
         if let sourceID { _ = try source(sourceID) }
+        // Nothing to move: an UPDATE to the same state would change nothing and say nothing.
         guard current.state != target else {
             throw VerityError.ruleViolated(
                 "case \(current.label) is already \(target.rawValue)",
-                hint: allowedHint(current))
-        }
-        guard let step = current.state.transition(to: target) else {
-            throw VerityError.ruleViolated(
-                "case \(current.label) is \(current.state.rawValue) and cannot move to \(target.rawValue); "
-                    + "allowed from \(current.state.rawValue): "
-                    + current.state.allowedTargets.map(\.rawValue).joined(separator: ", "),
-                hint: allowedHint(current))
+                hint: try allowedHint(current))
         }
         let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if step.requiresReason, trimmedReason?.isEmpty ?? true {
-            throw VerityError.usage(
-                "\(step.action == "reopen" ? "reopening" : "disputing") case \(current.label) needs a reason",
-                hint: "say why with --reason \"...\"")
-        }
-        if target == .assessed {
+        // Only a move the table allows is explained here; any other the database refuses below.
+        if target == .assessed, try transitionTable().step(from: current.state, to: target) != nil {
             guard let assessment else {
                 throw VerityError.usage(
                     "assessing case \(current.label) needs a verdict, a confidence and a rationale",
@@ -346,7 +336,22 @@ extension Desk {
             try checkAssessment(current, assessment, by: actor)
         }
         let details = sourceID.map { "{\"source_id\": \($0)}" }
-        return try change(as: actor, reason: trimmedReason, details: details) { db in
+        do {
+            return try moveUnchecked(current, to: target, reason: trimmedReason, details: details, assessment: assessment,
+                                     citing: sourceID, as: actor)
+        } catch let error as PostgresError where error.sqlState?.errorClass == "VR" {
+            // The database decided, in its own words; for a move the table refuses, the hint
+            // names the commands that would move the case.
+            guard error.sqlState == SQLState("VR001") else { throw VerityErrorTranslation.translate(error) }
+            throw VerityError.ruleViolated(error.message, hint: try allowedHint(current))
+        }
+    }
+
+    private func moveUnchecked(
+        _ current: CaseSummary, to target: CaseState, reason: String?, details: String?, assessment: Assessment?,
+        citing sourceID: Int?, as actor: String?
+    ) throws -> CaseSummary {
+        try change(as: actor, reason: reason, details: details) { db in
             // A cited source (the counter-claim of a dispute) is linked in the same transaction.
             if let sourceID { _ = try linkIfNeeded(db, source: sourceID, caseID: current.id) }
             let updated = try db.query(
@@ -388,8 +393,8 @@ extension Desk {
         }
     }
 
-    private func allowedHint(_ summary: CaseSummary) -> String {
-        let commands = summary.state.allowedTargets.map { target -> String in
+    private func allowedHint(_ summary: CaseSummary) throws -> String {
+        let commands = try transitionTable().targets(from: summary.state).map { target -> String in
             switch (summary.state, target) {
             case (_, .disputed): return "`verity case dispute \(summary.id) --reason ...`"
             case (.assessed, .evidencePending): return "`verity case reopen \(summary.id) --reason ...`"
@@ -477,7 +482,8 @@ extension Desk {
     }
 
     static func validate(ref: String) throws {
-        guard ref.range(of: refPattern, options: .regularExpression) != nil else {
+        // The database's CHECK decides; this mirror of it (tested against it) gives the option's words.
+        guard RecordValidator.Pattern.ref.matches(ref) else {
             throw VerityError.usage(
                 "the reference \"\(ref)\" is not valid",
                 hint: "use up to 64 letters, digits and . _ : / -, starting with a letter or digit, e.g. IZY-001")

@@ -21,6 +21,8 @@ public struct Desk {
                 "who is acting? every change records its reviewer",
                 hint: "pass --as HANDLE or set VERITY_REVIEWER")
         }
+        // What the database reports about this change, and nothing older (a batch shares the connection).
+        _ = db.takeNotices()
         return try db.transaction { db in
             let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
             try db.query(

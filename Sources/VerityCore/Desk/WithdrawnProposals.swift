@@ -1,14 +1,28 @@
 import Foundation
+import PostgresClient
 
 /// A pending verdict proposal is withdrawn when its case leaves
 /// evidence-pending (disputed, moved, or assessed after four-eyes was turned
-/// off); the database records it as `withdraw-verdict` (sql/definitions/40_four_eyes_links.sql). Commands
-/// read the pending proposal before the change, so that they can say so.
+/// off); the database records it as `withdraw-verdict` and reports it to the
+/// session that moved the case with a notice (VRW01,
+/// sql/definitions/40_four_eyes_links.sql), which commands read after the change.
+public struct WithdrawnProposal: Sendable, Equatable, Decodable {
+    public let caseID: Int
+    public let verdict: String
+    public let confidence: Int
+    public let proposedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case caseID = "case_id", verdict, confidence, proposedBy = "proposed_by"
+    }
+}
+
 extension Desk {
-    /// The proposal of a case (as a command has read it) awaiting sign-off, if
-    /// any: no query when the case has none, which is the usual case.
-    public func pendingProposal(of found: CaseSummary) throws -> VerdictProposal? {
-        guard found.awaitingSignOff else { return nil }
-        return try proposals(caseID: found.id).last { $0.state == .pending }
+    /// The proposals the database withdrew since the last call, as it reported them.
+    public func takeWithdrawnProposals() -> [WithdrawnProposal] {
+        db.takeNotices().compactMap { notice in
+            guard notice.sqlState == SQLState("VRW01"), let detail = notice.detail else { return nil }
+            return try? JSONDecoder().decode(WithdrawnProposal.self, from: Data(detail.utf8))
+        }
     }
 }
