@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import Testing
 import VerityCore
 import VerityTestSupport
@@ -185,5 +186,58 @@ struct ImportCommandTests {
         let still = try #require(
             try verity(["case", "show", "IZY-2022-003", "--format", "json", "--database-url", other]).json() as? [String: Any])
         #expect(still["restricted"] as? Bool == true)
+    }
+
+    @Test("time order is a rule: a record before its case's opening, or out of order, is refused with its line")
+    func timeOrderRefused() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let reviewer = #"{"type":"reviewer","handle":"editor","name":"Editor","role":"editor"}"#
+        let early = try temporary([
+            reviewer,
+            #"{"type":"case","ref":"T-1","claim":"c","claimant":"x","by":"editor","at":"2022-04-05T09:00:00Z"}"#,
+            #"{"type":"transition","case":"T-1","to":"disputed","reason":"r","by":"editor","at":"2022-04-03T10:00:00Z"}"#,
+        ].joined(separator: "\n") + "\n")
+        let refused = verity(["import", early, "--database-url", url])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains(
+            "\(early):3: at: 2022-04-03T10:00:00Z is before case T-1 was opened (2022-04-05T09:00:00Z)"), "\(refused.stderr)")
+        let shuffled = try temporary([
+            reviewer,
+            #"{"type":"case","ref":"T-2","claim":"c","claimant":"x","by":"editor","at":"2022-04-01T09:00:00Z"}"#,
+            #"{"type":"transition","case":"T-2","to":"evidence-pending","by":"editor","at":"2022-04-06T10:00:00Z"}"#,
+            #"{"type":"transition","case":"T-2","to":"disputed","reason":"r","by":"editor","at":"2022-04-04T10:00:00Z"}"#,
+        ].joined(separator: "\n") + "\n")
+        let outOfOrder = verity(["import", shuffled, "--database-url", url])
+        #expect(outOfOrder.status == 64)
+        #expect(outOfOrder.stderr.contains(
+            "\(shuffled):4: at: 2022-04-04T10:00:00Z is before the transition on line 3 (2022-04-06T10:00:00Z)"),
+            "\(outOfOrder.stderr)")
+        // Nothing was written by either refused file.
+        #expect(try ImportCommandTests.caseCount(url) == 0)
+    }
+
+    @Test("a case without `at` opens at the time its records need, so --as-of reports see its history")
+    func undatedCaseOpensWhenItsRecordsNeed() throws {
+        let url = try TestServer.shared.makeDatabase()
+        let file = try temporary([
+            #"{"type":"reviewer","handle":"editor","name":"Editor","role":"editor"}"#,
+            #"{"type":"case","ref":"MRP-1","claim":"c","claimant":"x","by":"editor"}"#,
+            #"{"type":"transition","case":"MRP-1","to":"disputed","reason":"denied","by":"editor","at":"2022-04-03T10:00:00Z"}"#,
+        ].joined(separator: "\n") + "\n")
+        let imported = verity(["import", file, "--database-url", url])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let history = try #require(
+            try verity(["case", "history", "MRP-1", "--format", "json", "--database-url", url]).json() as? [[String: Any]])
+        #expect(history.first?["action"] as? String == "open")
+        #expect((history.first?["at"] as? String)?.hasPrefix("2022-04-03T10:00:00") == true, "\(history)")
+        let report = verity(["report", "status", "--as-of", "2022-04-04", "--format", "json", "--database-url", url])
+        #expect(report.status == 0, "\(report.stderr)")
+        let object = try #require(try report.json() as? [String: Any])
+        let aging = try #require(object["aging"] as? [[String: Any]])
+        #expect(aging.first { $0["state"] as? String == "disputed" }?["count"] as? Int == 1, "\(report.stdout)")
+    }
+
+    static func caseCount(_ url: String) throws -> Int {
+        try Connection(url).query("SELECT count(*)::bigint AS n FROM cases")[0].decode("n")
     }
 }

@@ -808,9 +808,42 @@ DECLARE
 BEGIN
     CREATE INDEX IF NOT EXISTS verity_import_rows_kind ON verity_import_rows (kind, ref);
     CREATE INDEX IF NOT EXISTS verity_import_rows_handle ON verity_import_rows (kind, handle);
+    -- Time order: a new case without `at` opens at the earliest time its own records
+    -- need (rather than at the import, after its dated history); with none, at the import.
+    UPDATE verity_import_rows c SET at = d.first_at
+      FROM (SELECT i.case_ref, min(i.at) AS first_at FROM verity_import_rows i
+             WHERE i.kind IN ('evidence', 'assignment', 'transition', 'assessment') AND i.at IS NOT NULL
+             GROUP BY i.case_ref) d
+     WHERE c.kind = 'case' AND c.at IS NULL AND c.ref = d.case_ref
+       AND NOT EXISTS (SELECT 1 FROM public.cases x WHERE x.ref = c.ref);
     ANALYZE verity_import_rows;
     INSERT INTO verity_import_errors (line, field, problem)
     SELECT line, field, problem FROM (
+        -- a record of a case dated before the case was opened (in the file, or in the desk);
+        -- a link written with its source carries the source's time, which may be earlier
+        SELECT s.line, 'at' AS field, format('%s is before case %s was opened (%s)',
+                                    public.verity_iso(s.at), s.case_ref, public.verity_iso(o.opened)) AS problem
+          FROM verity_import_rows s
+          JOIN LATERAL (SELECT coalesce((SELECT x.created_at FROM public.cases x WHERE x.ref = s.case_ref),
+                                        (SELECT i.at FROM verity_import_rows i WHERE i.kind = 'case' AND i.ref = s.case_ref
+                                          ORDER BY i.line LIMIT 1)) AS opened) o ON true
+         WHERE s.kind IN ('evidence', 'assignment', 'transition', 'assessment')
+           AND s.at IS NOT NULL AND s.at < o.opened
+        UNION ALL
+        -- a case's transitions and assessments out of time order in the file
+        SELECT t.line, 'at', format('%s is before the %s on line %s (%s)',
+                                    public.verity_iso(t.at), t.previous_kind, t.previous_line, public.verity_iso(t.previous_at))
+          FROM (SELECT i.line, i.at, lag(i.line) OVER w AS previous_line, lag(i.at) OVER w AS previous_at,
+                       lag(i.kind) OVER w AS previous_kind
+                  FROM verity_import_rows i
+                 WHERE i.kind IN ('transition', 'assessment') AND i.at IS NOT NULL
+                   -- a repeat of an earlier record (same case, state and time) is skipped, not ordered
+                   AND NOT EXISTS (SELECT 1 FROM verity_import_rows j
+                                    WHERE j.kind IN ('transition', 'assessment') AND j.case_ref = i.case_ref
+                                      AND j.to_state IS NOT DISTINCT FROM i.to_state AND j.at = i.at AND j.line < i.line)
+                WINDOW w AS (PARTITION BY i.case_ref ORDER BY i.line)) t
+         WHERE t.at < t.previous_at
+        UNION ALL
         -- the same reviewer, case or source twice
         SELECT s.line, CASE s.kind WHEN 'reviewer' THEN 'handle' ELSE 'ref' END AS field,
                format('%s "%s" already appears on line %s', s.kind, coalesce(s.ref, s.handle), s.first_line) AS problem
