@@ -20,9 +20,9 @@ struct ReviewerAdd: ParsableCommand {
             in the group verity_reviewer (reviewers and editors) or verity_admin
             (admins); run `verity db roles` once before. The password comes from
             --password-file (a file, or - for standard input) or $VERITY_NEW_PASSWORD
-            set by a script, never from the command line (not even as
-            VERITY_NEW_PASSWORD=... in front of the command, which the shell's history
-            keeps), and is hashed on this machine. Connected with that login, the
+            set by a script, never from the command line (not even as a variable
+            set in front of the command, which the shell's history keeps), and is
+            hashed on this machine. Connected with that login, the
             reviewer acts as themselves (no --as) and sees only what their role allows:
               verity reviewer add analyst --name "Analyst" --login --password-file ~/analyst.pw
             """)
