@@ -187,7 +187,7 @@ public struct Importer {
 
     /// Arbitrary but fixed key of the lock that imports apply under ("vimport" in ASCII;
     /// the migrations' lock is "verity").
-    static let applyLockKey: Int = 0x76_696D_706F_7274
+    public static let applyLockKey: Int = 0x76_696D_706F_7274
 
     /// A duplicate key, serialization failure or deadlock while applying is another
     /// writer's change made at the same time (`reviewer add`, `case open --ref`, an

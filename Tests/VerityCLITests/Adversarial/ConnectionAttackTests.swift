@@ -20,6 +20,53 @@ struct ConnectionAttackTests {
         #expect(interval != "0")
     }
 
+    @Test("hole 12: the server ends the work of a verity killed with -9 while its import waits, instead of doing it for nobody")
+    func testHole12_serverEndsTheWorkOfAKilledClient() throws {
+        let env = try deskEnvironment()
+        let url = try #require(env["VERITY_DATABASE_URL"])
+        let file = try ImportAttackTests.importFile(7, cases: 3)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Another import's lock: the child's import stages its file, then waits for it.
+        let holder = try Connection(url)
+        try holder.execute(unsafeSQL: "BEGIN")
+        try holder.query("SELECT pg_advisory_xact_lock(\(Importer.applyLockKey))")
+        let importer = try VerityExecutable.start(["import", file, "--database-url", url, "--as", "editor"])
+        // Watched from a session of its own: inside a transaction, pg_stat_activity stays as first read.
+        let watcher = try Connection(url)
+        func waitingBackend() throws -> Int? {
+            try watcher.query(
+                """
+                SELECT pid FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'
+                """).first?.decode("pid")
+        }
+        var backend: Int?
+        for _ in 0..<400 where backend == nil {
+            backend = try waitingBackend()
+            if backend == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        guard let pid = backend else {
+            importer.kill()
+            let outcome = try? importer.wait(timeout: 10)
+            Issue.record("the import never waited for the lock: \(outcome?.status ?? -1) \(outcome?.stderr ?? "")")
+            return
+        }
+        importer.kill()
+        _ = try? importer.wait(timeout: 10)
+        // Without client_connection_check_interval the backend waits as long as the lock is
+        // held, then applies the import for a client that is gone.
+        var gone = false
+        for _ in 0..<300 where !gone {
+            let alive: Int = try watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = \(pid)")[0].decode("n")
+            gone = alive == 0
+            if !gone { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(gone, "the dead client's backend \(pid) was still waiting after 30 s")
+        try holder.execute(unsafeSQL: "COMMIT")
+        let cases = try #require(try verity(["case", "list", "--format", "json"], environment: env).json() as? [Any])
+        #expect(cases.isEmpty)
+    }
+
     @Test("hole 13: a password in --database-url is warned about (ps shows it), and never printed; none in an environment variable")
     func testHole13_passwordOnCommandLineIsWarnedAbout() throws {
         let desk = try AccessCommandTests.Desk()
