@@ -45,7 +45,8 @@ struct ImportAttackTests {
     func testHole12_parallelImportsExitZeroOrRunAgain() throws {
         let env = try deskEnvironment()
         #expect(verity(["case", "open", "already here", "--claimant", "x", "--ref", "OLD-1"], environment: env).status == 0)
-        let files = try (0..<4).map { try Self.importFile($0) }
+        // Files large enough that one import is still applying while the others check theirs.
+        let files = try (0..<4).map { try Self.importFile($0, cases: 400) }
         defer { for file in files { try? FileManager.default.removeItem(atPath: file) } }
         var pending = files
         for _ in 0..<4 where !pending.isEmpty {
@@ -63,7 +64,7 @@ struct ImportAttackTests {
         }
         #expect(pending.isEmpty, "still refused after four rounds")
         let cases = try #require(try verity(["case", "list", "--format", "json"], environment: env).json() as? [[String: Any]])
-        #expect(cases.count == 1 + 4 * 25)
+        #expect(cases.count == 1 + 4 * 400)
         let reviewers = try #require(try verity(["reviewer", "list", "--format", "json"], environment: env).json() as? [[String: Any]])
         #expect(reviewers.compactMap { $0["handle"] as? String }.filter { $0.hasPrefix("shared-") }.sorted() == ["shared-a", "shared-b"])
         #expect(verity(["audit", "verify"], environment: env).status == 0)
