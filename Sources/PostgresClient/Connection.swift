@@ -17,6 +17,9 @@ public final class Connection {
     /// Notices of class VR, for `takeNotices()`.
     let noticeBuffer = NoticeBuffer()
 
+    /// How often the server checks, while it runs a statement, that this client is still there.
+    public static let clientConnectionCheckInterval = "5s"
+
     /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
     /// string lets libpq use the standard `PG*` environment variables.
     public init(_ connectionString: String) throws {
@@ -57,6 +60,14 @@ public final class Connection {
         NoticeBuffer.install(on: handle, buffer: noticeBuffer)
         // One round trip fixes the session's text formats that decoding relies on.
         try execute(unsafeSQL: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
+        // A client that dies (kill -9, a dropped network) mid-statement would leave the
+        // server working for it until the statement ends, minutes for a large import,
+        // holding its locks. PostgreSQL 14+ can poll the socket while it runs a query
+        // and cancel the work of a client that is gone. On a server platform without
+        // the needed kernel support the SET is refused; that server keeps its old behaviour.
+        if PQserverVersion(handle) >= 140000 {
+            try? execute(unsafeSQL: "SET client_connection_check_interval = '\(Self.clientConnectionCheckInterval)'")
+        }
     }
 
     /// What to check after a refused connection: the server answered but refused

@@ -28,6 +28,7 @@ public struct VerityCommand: ParsableCommand {
     /// Parses and runs `arguments` (without the program name), writing to
     /// `Console.current`, and returns the process exit code.
     public static func run(_ arguments: [String]) -> Int32 {
+        if let warning = PasswordOnCommandLine.warning(arguments) { Console.current.error(warning) }
         switch parse(arguments) {
         case .finished(let status): return status
         case .command(var command): return execute(&command)

@@ -37,7 +37,12 @@ struct CaseOpen: ParsableCommand {
     @Option(help: "low, normal, high or urgent.") var priority: Priority = .normal
     @Option(help: "Due date (YYYY-MM-DD).") var due: CalendarDate?
     @Option(help: "External reference, unique, e.g. IZY-001.") var ref: String?
-    @Flag(help: "Graphic or personal material: only assigned reviewers, editors and admins see the case.")
+    @Flag(help: """
+        Graphic or personal material: only assigned reviewers, editors and admins see the case, \
+        when they connect with their own login. A connection as the desk owner (the embedded \
+        default) sees every case whatever --as says: set up logins with `verity db roles` and \
+        `verity reviewer add --login`.
+        """)
     var restricted = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
@@ -47,8 +52,10 @@ struct CaseOpen: ParsableCommand {
             claim: claim, claimant: claimant, claimedAt: claimedAt, location: location, tags: tags, priority: priority,
             due: due, ref: ref)
         draft.restricted = restricted
-        let opened = try options.openDesk().openCase(draft, as: actor.actor)
+        let desk = try options.openDesk()
+        let opened = try desk.openCase(draft, as: actor.actor)
         ModelViews.printCase(opened, format: options.format, sentence: "Opened case \(opened.label).")
+        if restricted { try RestrictionWarning.warnIfOwner(desk) }
     }
 }
 
@@ -172,7 +179,8 @@ struct CaseUpdate: ParsableCommand {
     @Option(help: "New due date (YYYY-MM-DD).") var due: CalendarDate?
     @Option(name: .customLong("tag"), help: "Add a tag; repeat for several.") var tags: [String] = []
     @Option(name: .customLong("untag"), help: "Remove a tag; repeat for several.") var untags: [String] = []
-    @Flag(help: "Restrict the case to its assigned reviewers, editors and admins.") var restrict = false
+    @Flag(help: "Restrict the case to its assigned reviewers, editors and admins (connected with their own logins; see case open --help).")
+    var restrict = false
     @Flag(help: "Lift the case's restriction.") var unrestrict = false
     @Option(help: "Why the restriction changes (required with --restrict or --unrestrict).") var reason: String?
     @OptionGroup var actor: ActorOptions
@@ -191,8 +199,10 @@ struct CaseUpdate: ParsableCommand {
         changes.removeTags = untags
         if restrict && unrestrict { throw ValidationError("give --restrict or --unrestrict, not both") }
         if restrict || unrestrict { changes.restricted = restrict }
-        let updated = try options.openDesk().updateCase(CaseKey(id), changes, reason: reason, as: actor.actor)
+        let desk = try options.openDesk()
+        let updated = try desk.updateCase(CaseKey(id), changes, reason: reason, as: actor.actor)
         ModelViews.printCase(updated, format: options.format, sentence: "Updated case \(updated.label).")
+        if restrict { try RestrictionWarning.warnIfOwner(desk) }
     }
 }
 
@@ -347,5 +357,22 @@ struct CaseHistory: ParsableCommand {
 
     func run() throws {
         ModelViews.printHistory(try options.openDesk().history(CaseKey(id)), format: options.format)
+    }
+}
+
+/// What `case open --restricted` and `case update --restrict` say on a connection as
+/// the desk owner: there, restriction hides nothing from whoever runs commands, whatever
+/// `--as` or `VERITY_REVIEWER` names, so the user must not believe the case is hidden.
+enum RestrictionWarning {
+    static let setUp = "`verity db roles`, then `verity reviewer add HANDLE --name NAME --login --password-file FILE`"
+
+    static func warnIfOwner(_ desk: Desk) throws {
+        guard case .owner(let logins) = try desk.restrictionReach() else { return }
+        Console.current.error(
+            logins
+                ? "warning: connected as the desk owner, who sees every case whatever --as or VERITY_REVIEWER says: "
+                    + "the restriction hides this case only from reviewers who connect with their own login (\(setUp))"
+                : "warning: the restriction hides nothing until reviewers have logins: every command connects as the "
+                    + "desk owner, who sees every case whatever --as or VERITY_REVIEWER says; set up logins with \(setUp)")
     }
 }

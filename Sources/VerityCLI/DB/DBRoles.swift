@@ -21,7 +21,7 @@ struct DBRoles: ParsableCommand {
             Run it as the database owner with CREATEROLE, or as a superuser (the
             embedded cluster's own user is one). Then give each reviewer a login:
               verity db roles
-              VERITY_NEW_PASSWORD=... verity reviewer add analyst --name Analyst --login
+              verity reviewer add analyst --name Analyst --login --password-file ~/analyst.pw
             """)
 
     @OptionGroup var options: DeskOptions

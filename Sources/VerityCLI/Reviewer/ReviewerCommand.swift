@@ -19,10 +19,12 @@ struct ReviewerAdd: ParsableCommand {
             With --login, also creates a database login role named after the handle,
             in the group verity_reviewer (reviewers and editors) or verity_admin
             (admins); run `verity db roles` once before. The password comes from
-            --password-file or $VERITY_NEW_PASSWORD, never from the command line, and
-            is hashed on this machine. Connected with that login, the reviewer acts
-            as themselves (no --as) and sees only what their role allows:
-              VERITY_NEW_PASSWORD='...' verity reviewer add analyst --name "Analyst" --login
+            --password-file (a file, or - for standard input) or $VERITY_NEW_PASSWORD
+            set by a script, never from the command line (not even as a variable
+            set in front of the command, which the shell's history keeps), and is
+            hashed on this machine. Connected with that login, the
+            reviewer acts as themselves (no --as) and sees only what their role allows:
+              verity reviewer add analyst --name "Analyst" --login --password-file ~/analyst.pw
             """)
 
     @Argument(help: "Unique handle: lowercase letters, digits, . _ -") var handle: String

@@ -37,8 +37,10 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     /// Prints `error` for a person and returns the exit code for it.
     static func report(_ error: Error, console: Console) -> ExitStatus {
         let verityError = VerityErrorTranslation.translate(error)
-        console.error("error: \(verityError.message)")
-        if let hint = verityError.hint { console.error("hint: \(hint)") }
+        // Messages quote what users and files gave (a claim, a reason): shown, never obeyed by the terminal.
+        let shown = { (text: String) in ControlCharacters.visible(text, keeping: ["\n"]) }
+        console.error("error: \(shown(verityError.message))")
+        if let hint = verityError.hint { console.error("hint: \(shown(hint))") }
         return code(for: verityError.category)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import VerityCore
 
 /// JSON for scripts: snake_case keys, sorted, ISO dates.
 enum JSONOutput {
@@ -16,13 +17,19 @@ enum JSONOutput {
     }
 }
 
-/// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted.
+/// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted. The one
+/// place CSV is written, so every `--format csv` gets the same two defences: a
+/// value a spreadsheet would run as a formula gets a leading `'`
+/// (`SpreadsheetFormulas`, undone by `verity import`), and control characters
+/// other than tabs and line breaks are written visibly (`\x1b`), so that printing
+/// the CSV to a terminal cannot drive it. JSON keeps both exact.
 enum CSVOutput {
     static func render(header: [String], rows: [[String]]) -> String {
         ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n")
     }
 
-    static func field(_ value: String) -> String {
+    static func field(_ raw: String) -> String {
+        let value = SpreadsheetFormulas.neutralised(ControlCharacters.visible(raw, keeping: ["\n", "\r", "\t"]))
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -31,7 +38,8 @@ enum CSVOutput {
 /// Aligned columns for people; the one place tables are drawn.
 enum TableOutput {
     static func render(header: [String], rows: [[String]], maxWidth: Int = 60) -> String {
-        // Control characters (newlines, tabs) would break the grid; show them escaped.
+        // Control characters would break the grid (newlines, tabs) or drive the terminal
+        // (ESC sequences in a claim); show them escaped.
         let cells = ([header] + rows).map { $0.map { clip(visible($0), maxWidth) } }
         var widths = Array(repeating: 0, count: header.count)
         for row in cells {
@@ -52,18 +60,9 @@ enum TableOutput {
         return lines.joined(separator: "\n")
     }
 
-    static func visible(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    /// Every control character written visibly (`\n`, `\t`, `\x1b`): a cell or field
+    /// value is one line, and a terminal escape in a claim is shown, not obeyed.
+    static func visible(_ text: String) -> String { ControlCharacters.visible(text) }
 
     static func clip(_ text: String, _ width: Int) -> String {
         text.count <= width ? text : String(text.prefix(width - 1)) + "…"

@@ -46,7 +46,7 @@ struct ImportCommand: ParsableCommand {
             if shown { console.writeErr("\n") }
         } catch let failure as ImportFailure {
             if shown { console.writeErr("\n") }
-            for issue in failure.issues { console.error("\(label):\(issue)") }
+            for issue in failure.issues { console.error(ControlCharacters.visible("\(label):\(issue)")) }
             if failure.truncated { console.error("\(label): stopped after \(failure.issues.count) problems") }
             console.error("error: the import was refused; nothing was written")
             throw VerityCLIExit(status: failure.isRuleViolation ? .ruleViolated : .usage)

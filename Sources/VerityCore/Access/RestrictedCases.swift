@@ -5,6 +5,28 @@ import PostgresClient
 /// assigned reviewers, editors and admins may see. The database enforces it
 /// (row-level security, sql/definitions/60_access.sql); these functions only make the steps read well.
 extension Desk {
+    /// Whom restriction can hide a case from, seen from this connection.
+    public enum RestrictionReach: Sendable, Equatable {
+        /// Connected as a reviewer's login: the database filters what it sees.
+        case login
+        /// Connected as the desk owner (or a superuser), which sees every case whatever
+        /// `--as` says; `desksLogins` says whether any reviewer has a login that it hides from.
+        case owner(desksLogins: Bool)
+    }
+
+    /// Whether this connection is the owner's (the embedded default: every command
+    /// connects as the cluster's owner), for whom restriction hides nothing.
+    public func restrictionReach() throws -> RestrictionReach {
+        let row = try db.query(
+            """
+            SELECT (r.rolsuper OR pg_catalog.pg_has_role(session_user, d.datdba, 'MEMBER')) AS owner,
+                   EXISTS (SELECT 1 FROM public.reviewers v WHERE v.login IS NOT NULL) AS logins
+              FROM pg_catalog.pg_roles r, pg_catalog.pg_database d
+             WHERE r.rolname = session_user AND d.datname = pg_catalog.current_database()
+            """)[0]
+        return try row.decode("owner") ? .owner(desksLogins: row.decode("logins")) : .login
+    }
+
     /// Restricts a case just opened in this transaction. A plain reviewer who
     /// opens it is assigned to it first, so that they keep seeing their case.
     func restrictOpened(_ db: Connection, caseID: Int) throws {

@@ -100,11 +100,18 @@ public enum Markdown {
     static let special: Set<Character> = ["\\", "`", "*", "_", "[", "]", "<", ">", "|", "&", "#", "~"]
 
     /// Backslash-escapes Markdown punctuation and folds line breaks into spaces (one line, one table cell).
+    /// Other control characters are written visibly (`\x1b`, see `ControlCharacters`), so that a
+    /// report printed to a terminal cannot drive it; the backslash is escaped like any other.
     public static func escape(_ text: String) -> String {
         var result = ""
         for character in text {
             if character.isNewline {
                 result += " "
+            } else if character.unicodeScalars.contains(where: { ControlCharacters.isControl($0) && $0 != "\t" }) {
+                for scalar in character.unicodeScalars {
+                    result += ControlCharacters.isControl(scalar) && scalar != "\t"
+                        ? "\\" + ControlCharacters.written(scalar) : String(scalar)
+                }
             } else if special.contains(character) {
                 result += "\\" + String(character)
             } else {

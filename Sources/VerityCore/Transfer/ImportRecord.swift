@@ -443,7 +443,9 @@ struct RecordValidator {
         var fields = Fields(line: line)
         var json: [(String, JSONField)] = [("type", .string("case"))]
         var state = "claimed"
-        for (name, value) in zip(header, record) {
+        for (name, cell) in zip(header, record) {
+            // The `'` that Verity's CSV output puts before a would-be formula is not part of the value.
+            let value = SpreadsheetFormulas.restored(cell)
             if value.isEmpty { continue }
             switch name {
             case "tags":

@@ -147,6 +147,13 @@ public struct Importer {
                 }
                 report("applying", force: true)
                 if !issues.isEmpty { throw ImportFailure(issues: issues, truncated: truncated) }
+                // One import applies at a time: without this, imports running at once into
+                // a desk each find a reviewer or case missing and all insert it, and all but
+                // one fail on its unique key. After the lock, the check and the apply see
+                // what an earlier import committed (READ COMMITTED takes a snapshot per
+                // statement), so they update it instead. Reading and staging above still
+                // run in parallel.
+                try db.query("SELECT pg_advisory_xact_lock(\(Self.applyLockKey))")
                 // Unknown references and duplicate keys are reported together; only a clean
                 // import is applied, so that the rules' refusals are about real records.
                 let unresolved: Int = try db.query("SELECT verity_import_check() AS n")[0].decode("n")
@@ -172,8 +179,30 @@ public struct Importer {
         switch outcome {
         case .success(let summary): return summary
         case .failure(let rollback as DryRunRollback): return rollback.summary
+        case .failure(let error as PostgresError):
+            throw Self.concurrentChange(error) ?? error
         case .failure(let error): throw error
         }
+    }
+
+    /// Arbitrary but fixed key of the lock that imports apply under ("vimport" in ASCII;
+    /// the migrations' lock is "verity").
+    public static let applyLockKey: Int = 0x76_696D_706F_7274
+
+    /// A duplicate key, serialization failure or deadlock while applying is another
+    /// writer's change made at the same time (`reviewer add`, `case open --ref`, an
+    /// import not holding the lock): the check before the apply already refused
+    /// duplicates within the file and against the desk. Running it again is the fix
+    /// (exit 75), not editing the file (64).
+    static func concurrentChange(_ error: PostgresError) -> VerityError? {
+        guard let state = error.sqlState,
+            [SQLState.uniqueViolation, .serializationFailure, .deadlockDetected].contains(state)
+        else { return nil }
+        let said = error.message + (error.detail.map { " (\($0))" } ?? "")
+        return .conflict(
+            "another change to the desk was made at the same time as this import and wrote the same record first; "
+                + "nothing was imported (the database said: \(said))",
+            hint: "run the import again: it is all or nothing, and will take the other change into account")
     }
 
     private struct DryRunRollback: Error { let summary: ImportSummary }
@@ -184,6 +213,7 @@ public struct Importer {
         do {
             result = try db.query("SELECT kind, created, updated, unchanged FROM verity_import_apply(\(maxIssues))")
         } catch let error as PostgresError where error.kind == .server {
+            if let conflict = Self.concurrentChange(error) { throw conflict }
             guard let detail = error.detail, detail.hasPrefix("import line ") else { throw error }
             let digits = detail.dropFirst("import line ".count).prefix { $0.isNumber }
             let rest = detail.dropFirst("import line ".count + digits.count)
