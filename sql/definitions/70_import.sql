@@ -806,6 +806,11 @@ CREATE OR REPLACE FUNCTION public.verity_import_check() RETURNS bigint
 DECLARE
     found bigint;
 BEGIN
+    -- One import checks and applies at a time (until its transaction ends): imports running
+    -- at once would each find a reviewer or case missing and all insert it. After the lock,
+    -- the check and the apply see what an earlier import committed. The key is "vimport"
+    -- in ASCII (Importer.applyLockKey names it for the tests).
+    PERFORM pg_catalog.pg_advisory_xact_lock(33329966010561140);
     CREATE INDEX IF NOT EXISTS verity_import_rows_kind ON verity_import_rows (kind, ref);
     CREATE INDEX IF NOT EXISTS verity_import_rows_handle ON verity_import_rows (kind, handle);
     -- Time order: a new case without `at` opens at the earliest time its own records

@@ -147,15 +147,9 @@ public struct Importer {
                 }
                 report("applying", force: true)
                 if !issues.isEmpty { throw ImportFailure(issues: issues, truncated: truncated) }
-                // One import applies at a time: without this, imports running at once into
-                // a desk each find a reviewer or case missing and all insert it, and all but
-                // one fail on its unique key. After the lock, the check and the apply see
-                // what an earlier import committed (READ COMMITTED takes a snapshot per
-                // statement), so they update it instead. Reading and staging above still
-                // run in parallel.
-                try db.query("SELECT pg_advisory_xact_lock(\(Self.applyLockKey))")
                 // Unknown references and duplicate keys are reported together; only a clean
-                // import is applied, so that the rules' refusals are about real records.
+                // import is applied, so that the rules' refusals are about real records. The
+                // check first takes the lock under which one import at a time checks and applies.
                 let unresolved: Int = try db.query("SELECT verity_import_check() AS n")[0].decode("n")
                 let counts = unresolved == 0 ? try apply(db) : []
                 let found = try db.query(
@@ -185,8 +179,8 @@ public struct Importer {
         }
     }
 
-    /// Arbitrary but fixed key of the lock that imports apply under ("vimport" in ASCII;
-    /// the migrations' lock is "verity").
+    /// The key of the lock that verity_import_check takes, under which one import at a
+    /// time checks and applies ("vimport" in ASCII; the migrations' lock is "verity").
     public static let applyLockKey: Int = 0x76_696D_706F_7274
 
     /// A duplicate key, serialization failure or deadlock while applying is another
