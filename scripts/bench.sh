@@ -168,6 +168,7 @@ hyperfine_words() { # hyperfine_words ARRAY_NAME: the array as one line of singl
 mean_seconds() { # mean_seconds RUNS WARMUP COMMAND [PREPARE]: the mean wall seconds of RUNS runs after WARMUP
   local runs=$1 warmup=$2 i t0 total_us=0
   local -n run_cmd=$3
+  # shellcheck disable=SC2034 # read through the nameref below when no PREPARE is given
   local no_prepare=(true)
   local -n prepare_cmd=${4:-no_prepare}
   for ((i = 0; i < warmup + runs; i++)); do
@@ -324,8 +325,12 @@ SELECT id, state, version FROM cases WHERE id = $ID FOR UPDATE;
 UPDATE cases SET state = 'evidence-pending', verdict = NULL, confidence = NULL, rationale = NULL WHERE id = $ID RETURNING id, state, version;
 COMMIT;
 EOF
+# (shellcheck cannot see that bench_pair reads these by name; nothing later sets them again.)
+# shellcheck disable=SC2034
 VERITY=("$verity_bin" case move "$ID" --to evidence-pending --as editor --database-url "$BIGURL")
+# shellcheck disable=SC2034
 REFERENCE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$work/move.sql" "$BIGURL")
+# shellcheck disable=SC2034
 PREPARE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -f "$work/dispute.sql" "$BIGURL")
 bench_pair case-move VERITY REFERENCE PREPARE
 v=$(cat "$work/hf/case-move.v"); r=$(cat "$work/hf/case-move.r"); ratio=$(calc "$v / $r")
