@@ -92,7 +92,8 @@ fi
 apt_install() { # apt_install PACKAGE...: quietly, without questions
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
-echo "Installing ${needed[*]}${wanted[*]:+ ${wanted[*]}} with apt-get..." >&2
+all=("${needed[@]}" "${wanted[@]}")
+echo "Installing ${all[*]} with apt-get..." >&2
 "${as_root[@]}" apt-get update -qq
 if [ ${#needed[@]} -gt 0 ]; then apt_install "${needed[@]}"; fi
 # A wanted package may not exist in an older release's archive: that is a note, not a failure.
