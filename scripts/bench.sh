@@ -260,10 +260,12 @@ timed "$work/import-big" "$verity_bin" import "$work/big.jsonl" --database-url "
 wal_mb=$("${PSQL[@]}" "$BIGURL" -At -v before="$wal_before" <<<"SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), :'before') / 1048576)")
 phase "import-$BIG"
 "${PSQL[@]}" "$BIGURL" -At -F $'\t' -c "SELECT funcname, calls, round(total_time::numeric / 1000, 2), round(self_time::numeric / 1000, 2) FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 8" > "$work/functions.tsv"
+# The file's name inside psql's own quotes (a quote in it doubled), for \copy.
+cases_tsv="'${work//\'/\'\'}/cases.tsv'"
 "${PSQL[@]}" "$BIGURL" -c "CREATE TABLE bench_bare_cases (ref text, claim text, claimant text, claimed_at date, location text, tags text[], priority text, due date)" \
-  -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO '$work/cases.tsv'"
+  -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO $cases_tsv"
 cases_rows=$(wc -l < "$work/cases.tsv")
-REFERENCE=("$PSQL_BIN" -X -q "$BIGURL" -c "\\copy bench_bare_cases FROM '$work/cases.tsv'")
+REFERENCE=("$PSQL_BIN" -X -q "$BIGURL" -c "\\copy bench_bare_cases FROM $cases_tsv")
 PREPARE=("$PSQL_BIN" -X -q "$BIGURL" -c "TRUNCATE bench_bare_cases")
 # The copy takes seconds at full size: the slow workloads' run counts.
 RUNS=$SLOW_RUNS WARMUP=$SLOW_WARMUP bench_one copy-ref REFERENCE PREPARE
