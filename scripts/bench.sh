@@ -13,8 +13,9 @@
 # Environment: BENCH_CASES (default 1000000), BENCH_SMALL_CASES (100000), BENCH_STREAM_SECONDS (20),
 #   BENCH_STREAMS (16), BENCH_RUNS (hyperfine runs per command, 10), BENCH_WARMUP (3),
 #   BENCH_SLOW_RUNS (runs of the big report and of the \copy reference, 3).
-# Needs: hyperfine (installed with apt-get when missing and root; --smoke falls back to
-# repeated runs without it), psql, pgbench, python3, /usr/bin/time.
+#   BENCH_NO_HYPERFINE=1: time each run in this script even where hyperfine is installed.
+# Needs: psql, pgbench, python3, /usr/bin/time, and hyperfine except for --smoke (which times
+# the runs itself without it); scripts/ensure-deps.sh installs them (--bench for hyperfine).
 set -euo pipefail
 
 # A parent may hand this script a blocked signal mask or an ignored SIGPIPE (a test runner
@@ -70,7 +71,9 @@ done
 # script that picks a version and then execs the real psql: about 25 ms per start on this
 # machine, more than the query itself, which would flatter every ratio against psql.
 client_bindir=""
-for d in "$(pg_config --bindir 2>/dev/null || true)" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+bindirs=("$(pg_config --bindir 2>/dev/null || true)")
+mapfile -t -O 1 bindirs < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r)
+for d in "${bindirs[@]}"; do
   if [ -n "$d" ] && [ -x "$d/psql" ] && [ -x "$d/pgbench" ]; then client_bindir=$d; break; fi
 done
 PSQL_BIN=psql; PGBENCH_BIN=pgbench
@@ -79,15 +82,18 @@ case "$(readlink -f "$(command -v "$PSQL_BIN")")" in
   *pg_wrapper*) echo "bench.sh: psql is Debian's pg_wrapper and no real psql was found (pg_config --bindir); the ratios against psql would include its Perl start-up" >&2; exit 69 ;;
 esac
 [ -x /usr/bin/time ] || { echo "bench.sh needs /usr/bin/time (apt-get install -y time)" >&2; exit 69; }
-have_hyperfine=1
-if ! command -v hyperfine >/dev/null; then
-  if [ "$smoke" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing hyperfine"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
-  elif [ "$smoke" = 0 ]; then
-    echo "bench.sh needs hyperfine: sudo apt-get install -y hyperfine" >&2; exit 69
-  fi
-  command -v hyperfine >/dev/null || have_hyperfine=0
+# hyperfine times the runs when it is there; without it (or with BENCH_NO_HYPERFINE=1, which
+# CI sets once so that this path is run too) each run is timed here. A measurement needs it.
+have_hyperfine=0
+if [ "${BENCH_NO_HYPERFINE:-0}" = 1 ]; then
+  say "BENCH_NO_HYPERFINE=1: timing each run here, not with hyperfine"
+elif command -v hyperfine >/dev/null; then
+  have_hyperfine=1
+elif [ "$smoke" = 0 ]; then
+  echo "bench.sh needs hyperfine for a measurement: make bench installs it (scripts/ensure-deps.sh --bench), or apt-get install -y hyperfine; BENCH_NO_HYPERFINE=1 runs without it" >&2
+  exit 69
+else
+  say "no hyperfine: timing each run here"
 fi
 
 started=$(date +%s)
@@ -145,13 +151,42 @@ phase "cluster start"
 
 # ------------------------------------------------------------------ timing helpers
 mkdir -p "$work/hf"
-# bench_pair NAME VERITY_CMD REFERENCE_CMD [PREPARE_CMD]: mean seconds of each into $work/hf/NAME.{v,r}
+# A workload is a command as a bash array, never a string a shell would read again: the
+# embedded cluster's URL as root holds `&user=verity`, which a shell would take for `&`.
+# bench_pair and bench_one take the names of such arrays (VERITY, REFERENCE, PREPARE; "" for none).
+#
+# hyperfine takes each command as one string; with -N it splits it into words with POSIX
+# quoting rules itself and runs no shell, so each word is passed single-quoted.
+hyperfine_words() { # hyperfine_words ARRAY_NAME: the array as one line of single-quoted words
+  local -n words_of=$1
+  local word quoted=()
+  for word in "${words_of[@]}"; do quoted+=("'${word//\'/\'\\\'\'}'"); done
+  printf '%s' "${quoted[*]}"
+}
+# Without hyperfine (BENCH_NO_HYPERFINE=1, or not installed for --smoke): each run timed here,
+# its output discarded and its standard input empty, as hyperfine runs it.
+mean_seconds() { # mean_seconds RUNS WARMUP COMMAND [PREPARE]: the mean wall seconds of RUNS runs after WARMUP
+  local runs=$1 warmup=$2 i t0 total_us=0
+  local -n run_cmd=$3
+  # shellcheck disable=SC2034 # read through the nameref below when no PREPARE is given
+  local no_prepare=(true)
+  local -n prepare_cmd=${4:-no_prepare}
+  for ((i = 0; i < warmup + runs; i++)); do
+    "${prepare_cmd[@]}" </dev/null >/dev/null
+    t0=${EPOCHREALTIME/./}
+    "${run_cmd[@]}" </dev/null >/dev/null
+    if [ "$i" -ge "$warmup" ]; then total_us=$((total_us + ${EPOCHREALTIME/./} - t0)); fi
+  done
+  calc "$total_us / 1e6 / $runs"
+}
+# bench_pair NAME VERITY REFERENCE [PREPARE]: mean seconds of each into $work/hf/NAME.{v,r}
 bench_pair() {
-  local name=$1 vcmd=$2 rcmd=$3 prep=${4:-}
+  local name=$1 verity_name=$2 reference_name=$3 prepare_name=${4:-}
+  local runs=${PAIR_RUNS:-$RUNS} warmup=${PAIR_WARMUP:-$WARMUP}
   if [ "$have_hyperfine" = 1 ]; then
-    local args=(-N --warmup "${PAIR_WARMUP:-$WARMUP}" --runs "${PAIR_RUNS:-$RUNS}" --export-json "$work/hf/$name.json" --style basic)
-    [ -n "$prep" ] && args+=(--prepare "$prep")
-    hyperfine "${args[@]}" -n verity "$vcmd" -n reference "$rcmd" >&2
+    local args=(-N --warmup "$warmup" --runs "$runs" --export-json "$work/hf/$name.json" --style basic)
+    [ -n "$prepare_name" ] && args+=(--prepare "$(hyperfine_words "$prepare_name")")
+    hyperfine "${args[@]}" -n verity "$(hyperfine_words "$verity_name")" -n reference "$(hyperfine_words "$reference_name")" >&2
     python3 - "$work/hf/$name.json" "$work/hf/$name" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
@@ -159,37 +194,21 @@ open(sys.argv[2] + ".v", "w").write(str(r[0]["mean"]))
 open(sys.argv[2] + ".r", "w").write(str(r[1]["mean"]))
 EOF
   else
-    local which cmd total i t0 t1
-    for which in v r; do
-      cmd=$vcmd; [ $which = r ] && cmd=$rcmd
-      for ((i = 0; i < ${PAIR_WARMUP:-$WARMUP}; i++)); do [ -n "$prep" ] && bash -c "$prep"; bash -c "$cmd" >/dev/null; done
-      total=0
-      for ((i = 0; i < ${PAIR_RUNS:-$RUNS}; i++)); do
-        [ -n "$prep" ] && bash -c "$prep" >/dev/null
-        t0=$(date +%s.%N); bash -c "$cmd" >/dev/null; t1=$(date +%s.%N)
-        total=$(python3 -c "print($total + $t1 - $t0)")
-      done
-      python3 -c "print($total / ${PAIR_RUNS:-$RUNS})" > "$work/hf/$name.$which"
-    done
+    mean_seconds "$runs" "$warmup" "$verity_name" "$prepare_name" > "$work/hf/$name.v"
+    mean_seconds "$runs" "$warmup" "$reference_name" "$prepare_name" > "$work/hf/$name.r"
   fi
 }
-# bench_one NAME CMD [PREPARE_CMD]: like bench_pair for a reference that has no Verity side; into $work/hf/NAME.r
+# bench_one NAME REFERENCE [PREPARE]: like bench_pair for a reference that has no Verity side; into $work/hf/NAME.r
 bench_one() {
-  local name=$1 cmd=$2 prep=${3:-}
+  local name=$1 reference_name=$2 prepare_name=${3:-}
   if [ "$have_hyperfine" = 1 ]; then
     local args=(-N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/hf/$name.json" --style basic)
-    [ -n "$prep" ] && args+=(--prepare "$prep")
-    hyperfine "${args[@]}" -n reference "$cmd" >&2
+    [ -n "$prepare_name" ] && args+=(--prepare "$(hyperfine_words "$prepare_name")")
+    hyperfine "${args[@]}" -n reference "$(hyperfine_words "$reference_name")" >&2
     python3 -c 'import json, sys; open(sys.argv[2], "w").write(str(json.load(open(sys.argv[1]))["results"][0]["mean"]))' \
       "$work/hf/$name.json" "$work/hf/$name.r"
   else
-    local i t0 t1 total=0
-    for ((i = 0; i < RUNS; i++)); do
-      [ -n "$prep" ] && bash -c "$prep" >/dev/null
-      t0=$(date +%s.%N); bash -c "$cmd" >/dev/null; t1=$(date +%s.%N)
-      total=$(python3 -c "print($total + $t1 - $t0)")
-    done
-    python3 -c "print($total / $RUNS)" > "$work/hf/$name.r"
+    mean_seconds "$RUNS" "$WARMUP" "$reference_name" "$prepare_name" > "$work/hf/$name.r"
   fi
 }
 # timed OUTPREFIX CMD...: wall seconds into OUTPREFIX.s, peak RSS (MB) into OUTPREFIX.mb
@@ -238,15 +257,18 @@ phase "import-$LITTLE, data generation ($CASES cases)"
 say "import-$BIG ($records_big records; one run: every run needs an empty database)"
 wal_before=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT pg_current_wal_lsn()")
 timed "$work/import-big" "$verity_bin" import "$work/big.jsonl" --database-url "$BIGURL"
-wal_mb=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before') / 1048576)")
+wal_mb=$("${PSQL[@]}" "$BIGURL" -At -v before="$wal_before" <<<"SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), :'before') / 1048576)")
 phase "import-$BIG"
 "${PSQL[@]}" "$BIGURL" -At -F $'\t' -c "SELECT funcname, calls, round(total_time::numeric / 1000, 2), round(self_time::numeric / 1000, 2) FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 8" > "$work/functions.tsv"
+# The file's name inside psql's own quotes (a quote in it doubled), for \copy.
+cases_tsv="'${work//\'/\'\'}/cases.tsv'"
 "${PSQL[@]}" "$BIGURL" -c "CREATE TABLE bench_bare_cases (ref text, claim text, claimant text, claimed_at date, location text, tags text[], priority text, due date)" \
-  -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO '$work/cases.tsv'"
+  -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO $cases_tsv"
 cases_rows=$(wc -l < "$work/cases.tsv")
-bare_copy="$PSQL_BIN -X -q $BIGURL -c \"\\copy bench_bare_cases FROM '$work/cases.tsv'\""
+REFERENCE=("$PSQL_BIN" -X -q "$BIGURL" -c "\\copy bench_bare_cases FROM $cases_tsv")
+PREPARE=("$PSQL_BIN" -X -q "$BIGURL" -c "TRUNCATE bench_bare_cases")
 # The copy takes seconds at full size: the slow workloads' run counts.
-RUNS=$SLOW_RUNS WARMUP=$SLOW_WARMUP bench_one copy-ref "$bare_copy" "$PSQL_BIN -X -q $BIGURL -c 'TRUNCATE bench_bare_cases'"
+RUNS=$SLOW_RUNS WARMUP=$SLOW_WARMUP bench_one copy-ref REFERENCE PREPARE
 vi=$(cat "$work/import-big.s"); ri=$(cat "$work/hf/copy-ref.r")
 ratio=$(calc "$vi / $ri")
 record "import-$BIG" "$vi" "$ri" "$ratio" "<= 2.0" "$(calc "str($ratio <= 2.0).lower()")" \
@@ -268,12 +290,14 @@ timed "$work/report-big" "$verity_bin" report status --format json --database-ur
 # A report on the big database takes seconds: fewer runs (BENCH_SLOW_RUNS, 3), and no
 # warm-up of its own: the logged run and the memory run above have just read the same
 # pages with the same statements, for both sides.
-PAIR_RUNS=$SLOW_RUNS PAIR_WARMUP=0 bench_pair "report-$BIG" "$verity_bin report status --format json --database-url $BIGURL" \
-  "$PSQL_BIN -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/report.sql $BIGURL"
+VERITY=("$verity_bin" report status --format json --database-url "$BIGURL")
+REFERENCE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$work/report.sql" "$BIGURL")
+PAIR_RUNS=$SLOW_RUNS PAIR_WARMUP=0 bench_pair "report-$BIG" VERITY REFERENCE
 v=$(cat "$work/hf/report-$BIG.v"); r=$(cat "$work/hf/report-$BIG.r"); ratio=$(calc "$v / $r")
 record "report-$BIG" "$v" "$r" "$ratio" "<= 1.2" "$(calc "str($ratio <= 1.2).lower()")" \
   "{\"statements\": $(grep -c ';$' "$work/report.sql")}"
-bench_one "report-$LITTLE" "$verity_bin report status --format json --database-url $SMALLURL"
+REFERENCE=("$verity_bin" report status --format json --database-url "$SMALLURL")
+bench_one "report-$LITTLE" REFERENCE
 vs=$(cat "$work/hf/report-$LITTLE.r"); ratio=$(calc "$v / $vs")
 record "report-$LITTLE-vs-$BIG" "$v" "$vs" "$ratio" "<= 10 (linear: $(calc "round($CASES / $SMALL, 2)"))" \
   "$(calc "str($ratio <= 10).lower()")" "{\"note\": \"verity_s is the report on $BIG cases, reference_s on $LITTLE\"}"
@@ -284,8 +308,9 @@ ID=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'disputed
 say "case-show / case-move on case $ID"
 show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
 printf '%s\n' "$show_sql" > "$work/show.sql"
-bench_pair case-show "$verity_bin case show $ID --format json --database-url $BIGURL" \
-  "$PSQL_BIN -X -At -v ON_ERROR_STOP=1 -f $work/show.sql $BIGURL"
+VERITY=("$verity_bin" case show "$ID" --format json --database-url "$BIGURL")
+REFERENCE=("$PSQL_BIN" -X -At -v ON_ERROR_STOP=1 -f "$work/show.sql" "$BIGURL")
+bench_pair case-show VERITY REFERENCE
 v=$(cat "$work/hf/case-show.v"); r=$(cat "$work/hf/case-show.r"); ratio=$(calc "$v / $r")
 record case-show "$v" "$r" "$ratio" "<= 0.5" "$(calc "str($ratio <= 0.5).lower()")"
 
@@ -302,8 +327,14 @@ SELECT id, state, version FROM cases WHERE id = $ID FOR UPDATE;
 UPDATE cases SET state = 'evidence-pending', verdict = NULL, confidence = NULL, rationale = NULL WHERE id = $ID RETURNING id, state, version;
 COMMIT;
 EOF
-bench_pair case-move "$verity_bin case move $ID --to evidence-pending --as editor --database-url $BIGURL" \
-  "$PSQL_BIN -X -q -v ON_ERROR_STOP=1 -o /dev/null -f $work/move.sql $BIGURL" "$PSQL_BIN -X -q -v ON_ERROR_STOP=1 -f $work/dispute.sql $BIGURL"
+# (shellcheck cannot see that bench_pair reads these by name; nothing later sets them again.)
+# shellcheck disable=SC2034
+VERITY=("$verity_bin" case move "$ID" --to evidence-pending --as editor --database-url "$BIGURL")
+# shellcheck disable=SC2034
+REFERENCE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$work/move.sql" "$BIGURL")
+# shellcheck disable=SC2034
+PREPARE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -f "$work/dispute.sql" "$BIGURL")
+bench_pair case-move VERITY REFERENCE PREPARE
 v=$(cat "$work/hf/case-move.v"); r=$(cat "$work/hf/case-move.r"); ratio=$(calc "$v / $r")
 record case-move "$v" "$r" "$ratio" "<= 1.0" "$(calc "str($ratio <= 1.0).lower()")"
 phase "case-show, case-move"
@@ -382,62 +413,74 @@ record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
 elapsed=$(( $(date +%s) - started ))
 phase "writing the results"
 printf '%s' "$phases" > "$work/phases.tsv"
-python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" "$work/phases.tsv" <<EOF
-import json, sys, platform, subprocess
+# Every value the writer needs goes in through its environment: nothing is written into its code.
+timing=hyperfine; [ "$have_hyperfine" = 1 ] || timing="timed"
+SMOKE=$smoke ELAPSED=$elapsed CASES=$CASES SMALL=$SMALL RUNS=$RUNS WARMUP=$WARMUP SLOW_RUNS=$SLOW_RUNS \
+  SLOW_WARMUP=$SLOW_WARMUP TIMING=$timing LOAD_START=$load_start BUSY_START=$busy_start PSQL_BIN=$PSQL_BIN \
+  BIGURL=$BIGURL VERITY_BIN=$verity_bin HERE=$here \
+  python3 - "$work/rows.jsonl" "$results" "$report_md" "$work/functions.tsv" "$work/phases.tsv" <<'EOF'
+import json, os, sys, platform, subprocess
+E = os.environ
+smoke, elapsed, cases, small = E["SMOKE"] == "1", int(E["ELAPSED"]), int(E["CASES"]), int(E["SMALL"])
+psql, timing = E["PSQL_BIN"], E["TIMING"]
 rows = [json.loads(l) for l in open(sys.argv[1])]
 json.dump(rows, open(sys.argv[2], "w"), indent=2); open(sys.argv[2], "a").write("\n")
-def sh(c):
-    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+def sh(argv): # a program's output, its arguments a list (no shell reads them)
+    try: return subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout.strip()
     except Exception: return "?"
+def cpu_model():
+    for l in open("/proc/cpuinfo"):
+        if l.startswith("model name"): return l.split(":", 1)[1].strip()
+    return "?"
 f = lambda x, d=3: "—" if x is None else f"{x:.{d}f}"
 lines = ["# Verity benchmarks", "",
-  "Written by \`scripts/bench.sh\`" + (" --smoke (smoke run: tiny data, not a measurement)" if $smoke else "") +
-  f" in {$elapsed} s (\`make bench\` end to end: the release build when it builds one, cluster start, data generation, every workload; the phases are listed below). Sizes: {$CASES:,} cases (\`BENCH_CASES\`), {$SMALL:,} (\`BENCH_SMALL_CASES\`); hyperfine runs: $RUNS after $WARMUP warm-up ($SLOW_RUNS for the big report, after its logged and memory runs, and $SLOW_RUNS after $SLOW_WARMUP for the \\\\copy reference).", "",
+  "Written by `scripts/bench.sh`" + (" --smoke (smoke run: tiny data, not a measurement)" if smoke else "") +
+  f" in {elapsed} s (`make bench` end to end: the release build when it builds one, cluster start, data generation, every workload; the phases are listed below). Sizes: {cases:,} cases (`BENCH_CASES`), {small:,} (`BENCH_SMALL_CASES`); {timing} runs: {E['RUNS']} after {E['WARMUP']} warm-up ({E['SLOW_RUNS']} for the big report, after its logged and memory runs, and {E['SLOW_RUNS']} after {E['SLOW_WARMUP']} for the \\copy reference).", "",
   "| workload | Verity | reference | ratio | target | met |", "|---|---|---|---|---|---|"]
 for r in rows:
     n = r["name"]
     if n.startswith("concurrent-moves"):
-        v = f"{r['verity_tps']:.1f} transitions/s (\`{r['client']}\`)"
+        v = f"{r['verity_tps']:.1f} transitions/s (`{r['client']}`)"
         ref = f"{r['reference_tps']:.1f} transitions/s (pgbench)"
     elif n == "memory":
         v, ref = " / ".join(f"{k[:-3]}: {val} MB" for k, val in r.items() if k.endswith("_mb")), ""
     elif n.startswith("import-"):
         v = f"{r['verity_s']:.2f} s ({r['verity_cases_per_s']:,} cases/s, {r['records']:,} records, {r['wal_mb']:,} MB of WAL)"
-        ref = f"{r['reference_s']:.3f} s (\\\\copy, {r['reference_rows_per_s']:,} rows/s)"
+        ref = f"{r['reference_s']:.3f} s (\\copy, {r['reference_rows_per_s']:,} rows/s)"
     elif "-vs-" in n:
         v, ref = f"{r['verity_s']:.3f} s (big)", f"{r['reference_s']:.3f} s (small)"
     else:
         v, ref = f"{r['verity_s'] * 1000:.1f} ms", f"{r['reference_s'] * 1000:.1f} ms"
     met = "n/a" if r["met"] is None else ("met" if r["met"] else "**not met**")
-    lines.append(f"| \`{n}\` | {v} | {ref} | {f(r['ratio'], 2)} | {r['target']} | {met} |")
+    lines.append(f"| `{n}` | {v} | {ref} | {f(r['ratio'], 2)} | {r['target']} | {met} |")
 lines += ["", "## Where the run's time went", "", "| phase | seconds |", "|---|---|"]
 for l in open(sys.argv[5]):
     p = l.rstrip("\n").split("\t")
     if len(p) == 2: lines.append(f"| {p[0]} | {int(p[1]):,} |")
 lines += ["", "## Machine and versions", "",
-  "- " + sh("nproc") + " cores, " + sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() + ", load average at the start: $load_start, at the end: " + sh("cut -d' ' -f1-3 /proc/loadavg"),
-  "- busiest processes at the start: $busy_start",
-  "- " + platform.platform(), "- " + sh("swift --version 2>&1 | head -1"), "- " + sh("$PSQL_BIN --version") + " (\`$PSQL_BIN\`, the real binary, not Debian's pg_wrapper), server: " + sh("$PSQL_BIN -X -At '$BIGURL' -c 'SHOW server_version'"),
-  f"- {sh('hyperfine --version')}", f"- verity: \`$verity_bin\`", "",
+  "- " + str(len(os.sched_getaffinity(0))) + " cores, " + cpu_model() + ", load average at the start: " + E["LOAD_START"] + ", at the end: " + " ".join(open("/proc/loadavg").read().split()[:3]),
+  "- busiest processes at the start: " + E["BUSY_START"],
+  "- " + platform.platform(), "- " + sh(["swift", "--version"]).split("\n")[0], "- " + sh([psql, "--version"]) + f" (`{psql}`, the real binary, not Debian's pg_wrapper), server: " + sh([psql, "-X", "-At", E["BIGURL"], "-c", "SHOW server_version"]),
+  f"- timing: {sh(['hyperfine', '--version']) if timing == 'hyperfine' else 'each run timed by bench.sh (no hyperfine)'}", f"- verity: `{E['VERITY_BIN']}`", "",
   "## Where the import's apply time goes (pg_stat_user_functions, track_functions = pl)", "",
   "| function | calls | total s | self s |", "|---|---|---|---|"]
 for l in open(sys.argv[4]):
     p = l.rstrip("\n").split("\t")
-    if len(p) == 4: lines.append(f"| \`{p[0]}\` | {int(p[1]):,} | {p[2]} | {p[3]} |")
+    if len(p) == 4: lines.append(f"| `{p[0]}` | {int(p[1]):,} | {p[2]} | {p[3]} |")
 lines += ["", "## Commands", "",
-  "Each workload, as \`scripts/bench.sh\` runs it (\`\$V\` is the verity binary, \`\$URL\` the throwaway cluster's database):", "",
-  "- \`import\`: \`/usr/bin/time -v \$V import big.jsonl\` into an empty database, one run (a second run would find everything there); reference \`hyperfine -N --prepare 'psql -c \"TRUNCATE bench_bare_cases\"' \"psql -X -q -c '\\\\copy bench_bare_cases FROM cases.tsv'\"\` (the imported cases' rows, copied out with \`\\\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases)\`, into a bare table of those columns). The smaller import (\`import_SMALL_s\` in results.json) runs while \`verity generate\` writes the big file on the other core, so its time is for the record only.",
-  "- \`report\`: \`hyperfine -N '\$V report status --format json'\` vs \`psql -X -q -o /dev/null -f report-status.sql\`, where report-status.sql is every statement the report sent, taken from the server log (log_min_duration_statement = 0) with its parameters written in (\`scripts/bench-log-to-sql.py\`; a copy is left next to results.json).",
-  "- \`report-SMALL-vs-BIG\`: the same Verity command on the small database; ratio = big ÷ small.",
-  "- \`case-show\`: \`hyperfine -N '\$V case show ID --format json'\` vs \`psql -X -At -f show.sql\` (one SELECT building the same case, sources, evidence and history as JSON).",
-  "- \`case-move\`: \`hyperfine -N --prepare '<dispute the case again with psql>' '\$V case move ID --to evidence-pending --as editor'\` vs \`psql -X -f move.sql\` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
-  "- \`concurrent-moves\`: STREAMS \`\$V batch\` processes, each reading from a pipe an endless alternation of \`case move ID --to disputed --reason ...\` and \`case move ID --to evidence-pending\` of its own case, stopped after the given seconds; transitions counted from the history rows committed in that time; vs \`pgbench -n -c STREAMS -j 2 -T SECONDS -f\` a script doing the same UPDATE (one transition per transaction, one case per client).",
-  "- \`concurrent-moves-processes\`: the same streams as shell loops running one \`\$V case move\` process per transition (no target: it shows what a process per command costs).",
-  "- References run the real client programs from \`pg_config --bindir\` (\`$PSQL_BIN\`): on Debian \`/usr/bin/psql\` is pg_wrapper, a Perl script that adds about 25 ms to every start.",
-  "- \`memory\`: maximum resident set size from \`/usr/bin/time -v\` of the import and of one report run."]
+  "Each workload, as `scripts/bench.sh` runs it (`$V` is the verity binary, `$URL` the throwaway cluster's database):", "",
+  "- `import`: `/usr/bin/time -v $V import big.jsonl` into an empty database, one run (a second run would find everything there); reference `hyperfine -N --prepare 'psql -c \"TRUNCATE bench_bare_cases\"' \"psql -X -q -c '\\copy bench_bare_cases FROM cases.tsv'\"` (the imported cases' rows, copied out with `\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases)`, into a bare table of those columns). The smaller import (`import_SMALL_s` in results.json) runs while `verity generate` writes the big file on the other core, so its time is for the record only.",
+  "- `report`: `hyperfine -N '$V report status --format json'` vs `psql -X -q -o /dev/null -f report-status.sql`, where report-status.sql is every statement the report sent, taken from the server log (log_min_duration_statement = 0) with its parameters written in (`scripts/bench-log-to-sql.py`; a copy is left next to results.json).",
+  "- `report-SMALL-vs-BIG`: the same Verity command on the small database; ratio = big ÷ small.",
+  "- `case-show`: `hyperfine -N '$V case show ID --format json'` vs `psql -X -At -f show.sql` (one SELECT building the same case, sources, evidence and history as JSON).",
+  "- `case-move`: `hyperfine -N --prepare '<dispute the case again with psql>' '$V case move ID --to evidence-pending --as editor'` vs `psql -X -f move.sql` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
+  "- `concurrent-moves`: STREAMS `$V batch` processes, each reading from a pipe an endless alternation of `case move ID --to disputed --reason ...` and `case move ID --to evidence-pending` of its own case, stopped after the given seconds; transitions counted from the history rows committed in that time; vs `pgbench -n -c STREAMS -j 2 -T SECONDS -f` a script doing the same UPDATE (one transition per transaction, one case per client).",
+  "- `concurrent-moves-processes`: the same streams as shell loops running one `$V case move` process per transition (no target: it shows what a process per command costs).",
+  "- References run the real client programs from `pg_config --bindir` (`" + psql + "`): on Debian `/usr/bin/psql` is pg_wrapper, a Perl script that adds about 25 ms to every start.",
+  "- `memory`: maximum resident set size from `/usr/bin/time -v` of the import and of one report run."]
 import os
-analysis = os.path.join("$here", "bench", "analysis.md")
-if not $smoke and os.path.exists(analysis):
+analysis = os.path.join(E["HERE"], "bench", "analysis.md")
+if not smoke and os.path.exists(analysis):
     lines += [""] + open(analysis).read().rstrip("\n").split("\n")
 open(sys.argv[3], "w").write("\n".join(lines) + "\n")
 EOF

@@ -1,38 +1,102 @@
 #!/usr/bin/env bash
-# Makes sure what Verity needs from the system is present: PostgreSQL's server
-# programs (initdb, pg_ctl, postgres), libpq's and libcrypto's headers and pkg-config.
-# Installs them with apt when it can (as root, or through sudo without a
-# password); otherwise says exactly what to install and fails.
+# Makes sure every program and header Verity's build, demo, test suite and benchmark smoke
+# run use is on this machine, and installs what is missing with apt (as root, or through
+# sudo without a password); otherwise says exactly what to install and fails.
+#
+#   scripts/ensure-deps.sh          # what `make demo`, `make test` and `make bench-smoke` run
+#   scripts/ensure-deps.sh --bench  # and hyperfine, which a measurement (`make bench`) needs
+#   scripts/ensure-deps.sh --ci     # and make and shellcheck, which .ci/run uses
+#
+# Needed (a missing one fails this script when it cannot be installed):
+#   initdb, pg_ctl, postgres   PostgreSQL's server programs: the embedded cluster, the test servers
+#   psql, pgbench              the benchmark's references, a test's raw connection
+#   libpq and OpenSSL headers, pkg-config   the build (CLibPQ)
+#   python3, /usr/bin/time     scripts/bench.sh
+# Wanted (installed when it can be; without it the run goes on):
+#   hyperfine                  bench.sh times with it when present; --smoke times each run
+#                              itself without it (a measurement needs it: --bench)
 set -euo pipefail
 
-missing=()
-have_server() {
-  command -v initdb >/dev/null 2>&1 && return 0
-  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return 0
-  [ -n "${VERITY_PG_BIN:-}" ] && [ -x "$VERITY_PG_BIN/initdb" ]
+bench=0
+ci=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=1 ;;
+    --ci) ci=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "ensure-deps.sh: unknown argument $arg (see --help)" >&2; exit 64 ;;
+  esac
+done
+
+# PostgreSQL's versioned program directories (Debian puts the real programs there, and only
+# wrappers, if anything, on the PATH).
+have_pg_program() { # have_pg_program NAME: on the PATH, under /usr/lib/postgresql/*/bin or $VERITY_PG_BIN
+  command -v "$1" >/dev/null 2>&1 && return 0
+  compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null && return 0
+  [ -n "${VERITY_PG_BIN:-}" ] && [ -x "$VERITY_PG_BIN/$1" ]
 }
-have_server || missing+=(postgresql)
-[ -f /usr/include/postgresql/libpq-fe.h ] || pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+have() { command -v "$1" >/dev/null 2>&1; }
+
+needed=()   # Debian packages without which something fails
+wanted=()   # Debian packages whose absence only changes how something runs
+add() { # add LIST PACKAGE: once
+  local -n list=$1
+  local p
+  for p in "${list[@]}"; do [ "$p" = "$2" ] && return 0; done
+  list+=("$2")
+}
+
+{ have_pg_program initdb && have_pg_program pg_ctl && have_pg_program postgres; } || add needed postgresql
+have_pg_program psql || add needed postgresql-client
+# Debian ships pgbench with the server programs; postgresql-contrib brings in the server package.
+have_pg_program pgbench || add needed postgresql-contrib
+[ -f /usr/include/postgresql/libpq-fe.h ] || pkg-config --exists libpq 2>/dev/null || add needed libpq-dev
 # SHA-256 comes from libcrypto, libpq's own TLS library; Debian's libpq-dev pulls its headers in.
-[ -f /usr/include/openssl/evp.h ] || pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -f /usr/include/openssl/evp.h ] || pkg-config --exists libcrypto 2>/dev/null || add needed libssl-dev
+have pkg-config || add needed pkg-config
+have python3 || add needed python3
+[ -x /usr/bin/time ] || add needed time
+if have hyperfine; then :
+elif [ "$bench" = 1 ]; then add needed hyperfine
+else add wanted hyperfine
+fi
+if [ "$ci" = 1 ]; then
+  have make || add needed make
+  have shellcheck || add needed shellcheck
+fi
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#needed[@]} -eq 0 ] && [ ${#wanted[@]} -eq 0 ] && exit 0
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "Verity needs: ${missing[*]} (PostgreSQL server programs, libpq and OpenSSL headers, pkg-config)." >&2
-  echo "Install them with your system's package manager, then run this again." >&2
-  exit 1
+# What to tell someone who cannot install, and whether that stops the run.
+explain() { # explain HOW-TO-INSTALL
+  if [ ${#needed[@]} -gt 0 ]; then
+    echo "Verity needs these Debian/Ubuntu packages: ${needed[*]}" >&2
+    echo "Install them with: $1 ${needed[*]}${wanted[*]:+ ${wanted[*]}}" >&2
+    echo "(They provide: PostgreSQL's server and client programs, libpq and OpenSSL headers, pkg-config, python3, /usr/bin/time$([ "$ci" = 1 ] && echo ', make, shellcheck'); see scripts/ensure-deps.sh --help.)" >&2
+    exit 1
+  fi
+  echo "note: ${wanted[*]} is not installed (install it with: $1 ${wanted[*]}); scripts/bench.sh --smoke times each run itself without hyperfine, make bench needs it." >&2
+  exit 0
+}
+if ! have apt-get; then
+  explain "your system's package manager:"
 fi
 if [ "$(id -u)" -eq 0 ]; then
   as_root=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+elif have sudo && sudo -n true 2>/dev/null; then
   as_root=(sudo)
 else
-  echo "Verity needs these Debian/Ubuntu packages: ${missing[*]}" >&2
-  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+  explain "sudo apt-get install -y"
 fi
-echo "Installing ${missing[*]} with apt-get..." >&2
+
+apt_install() { # apt_install PACKAGE...: quietly, without questions
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+all=("${needed[@]}" "${wanted[@]}")
+echo "Installing ${all[*]} with apt-get..." >&2
 "${as_root[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#needed[@]} -gt 0 ]; then apt_install "${needed[@]}"; fi
+# A wanted package may not exist in an older release's archive: that is a note, not a failure.
+if [ ${#wanted[@]} -gt 0 ] && ! apt_install "${wanted[@]}"; then
+  echo "note: apt-get could not install ${wanted[*]}; scripts/bench.sh --smoke times each run itself without it." >&2
+fi
