@@ -34,6 +34,23 @@ struct EmbeddedClusterTests {
             == Migration.all.count + Migration.definitions.count)
     }
 
+    @Test("a cluster whose path holds a quote starts and migrates")
+    func pathWithQuote() throws {
+        // The data directory itself (as root, forHome puts it under /var/lib/verity instead).
+        let parent = "/tmp/verity-o'brien-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        chmod(parent, 0o777)
+        let cluster = EmbeddedCluster(dataDirectory: parent + "/cluster")
+        defer {
+            cluster.destroy()
+            try? FileManager.default.removeItem(atPath: parent)
+        }
+        try cluster.ensureRunning()
+        let db = try Connection(cluster.connectionString())
+        try Migrator(connection: db).migrate()
+        #expect(try db.query("SHOW unix_socket_directories")[0].decode(at: 0, as: String.self) == cluster.dataDirectory)
+    }
+
     @Test("configuration order: flag, VERITY_DATABASE_URL, DATABASE_URL, then embedded")
     func configurationOrder() {
         let all = ["VERITY_DATABASE_URL": "postgresql:///a", "DATABASE_URL": "postgresql:///b", "VERITY_HOME": "/h"]

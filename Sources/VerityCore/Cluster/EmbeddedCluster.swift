@@ -96,7 +96,8 @@ public struct EmbeddedCluster: Sendable {
         var settings = [
             "# Added by Verity: a socket only its owner can reach, no TCP port.",
             "listen_addresses = ''",
-            "unix_socket_directories = '\(dataDirectory)'",
+            // A quote in the path is doubled, as postgresql.conf's string syntax wants.
+            "unix_socket_directories = '\(dataDirectory.replacingOccurrences(of: "'", with: "''"))'",
             "unix_socket_permissions = 0700",
             // A bulk import of a million cases writes gigabytes of WAL in one transaction
             // (BENCHMARKS.md has the figure); with the default 1 GB every gigabyte forced a
