@@ -16,7 +16,7 @@ struct ImportCommand: ParsableCommand {
             (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
             (tags separated by ;). Re-importing the same file changes nothing. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
-            65 when a workflow rule refused a record. The format is described in the README (Import, export and generated data).
+            65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
             """)
 

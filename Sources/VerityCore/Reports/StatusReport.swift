@@ -37,7 +37,7 @@ public struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
 }
 
 /// The desk at a glance: every figure computed by the database at one instant.
-/// JSON field names are documented in the README (Reports) and are stable.
+/// JSON field names are documented in docs/reports.md and are stable.
 public struct StatusReport: Encodable, Sendable {
     public struct Filters: Encodable, Sendable {
         @Nullable public var reviewer: String?

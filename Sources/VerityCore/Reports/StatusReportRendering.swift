@@ -143,7 +143,7 @@ extension StatusReport {
     /// Columns of the CSV form: one row per figure.
     public static let csvHeader = ["section", "subject", "state", "metric", "value"]
 
-    /// One figure per row (`section, subject, state, metric, value`), documented in the README (Reports).
+    /// One figure per row (`section, subject, state, metric, value`), documented in docs/reports.md.
     public func csvRows() -> [[String]] {
         func number(_ value: Double?) -> String { value.map { String($0) } ?? "" }
         var rows: [[String]] = []

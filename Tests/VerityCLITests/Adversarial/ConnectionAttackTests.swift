@@ -92,24 +92,29 @@ struct ConnectionAttackTests {
     /// A password written into a command: `NAME=secret verity ...`, a URL's `user:secret@`, `password=`.
     static let passwordOnCommandLine = #"(VERITY_NEW_PASSWORD|PGPASSWORD)=\S|://[^/\s@:'"]+:[^/\s@'"]+@|password=[^\s'"*&]"#
 
-    @Test("hole 13: no --help text and no README example puts a password on the command line")
+    @Test("hole 13: no --help text and no example in the README or docs/ puts a password on the command line")
     func testHole13_noExamplePutsAPasswordOnTheCommandLine() throws {
         for shape in FuzzTests.commandTree() {
             let help = verity(shape.path + ["--help"]).stdout
             #expect(help.range(of: Self.passwordOnCommandLine, options: .regularExpression) == nil, "\(shape.path): \(help)")
         }
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        // Lines of shell examples (inside ``` blocks).
-        var inBlock = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("```") {
-                inBlock.toggle()
-                continue
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let docs = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+        #expect(!docs.isEmpty)
+        for name in ["README.md"] + docs {
+            let text = try String(contentsOf: repository.appendingPathComponent(name), encoding: .utf8)
+            // Lines of shell examples (inside ``` blocks).
+            var inBlock = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("```") {
+                    inBlock.toggle()
+                    continue
+                }
+                guard inBlock else { continue }
+                #expect(line.range(of: Self.passwordOnCommandLine, options: .regularExpression) == nil, "\(name): \(line)")
             }
-            guard inBlock else { continue }
-            #expect(line.range(of: Self.passwordOnCommandLine, options: .regularExpression) == nil, "README: \(line)")
         }
     }
 }
