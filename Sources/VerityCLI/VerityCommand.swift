@@ -8,13 +8,13 @@ public struct VerityCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verity",
         abstract: "Track allegations from claimed to assessed, with sources, evidence and an append-only history.",
-        discussion: """
+        discussion: Help.paragraphs("""
             With no database configured, Verity runs its own PostgreSQL under $VERITY_HOME
             (default ~/.local/share/verity), created and started on first use.
 
             Exit codes: 0 success, 1 unexpected failure, 64 usage error, 65 rule violated,
             66 not found, 69 database unavailable, 75 concurrent change (run it again).
-            """,
+            """),
         version: "0.1.0",
         subcommands: [
             CaseCommand.self, ReviewerCommand.self, SourceCommand.self, EvidenceCommand.self, SearchCommand.self,

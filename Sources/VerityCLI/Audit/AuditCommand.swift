@@ -7,12 +7,12 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the history's hash chains and print the head hash to anchor elsewhere.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Every history row carries the SHA-256 of its content and of the previous row's hash
             in the same case, computed by the database for every writer. `verify` recomputes every
             chain; `head` prints the database's head hash, which a desk publishes or stores outside
             the database so that a later `verify --expect-head HASH` detects a rebuilt history.
-            """,
+            """),
         subcommands: [AuditVerify.self, AuditHead.self])
 }
 
@@ -25,12 +25,12 @@ struct AuditVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Recompute every case's hash chain and report the first row altered, deleted or inserted out of order.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Exit status 0 when every chain is intact (and its head is the expected one), 65 otherwise.
             Examples:
               verity audit verify
               verity audit verify --expect-head 3f1c...e9 --format json
-            """)
+            """))
 
     @Option(
         name: .customLong("expect-head"),
@@ -94,11 +94,11 @@ struct AuditHead: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "head",
         abstract: "Print the database's head hash (over every case's chain head) to publish or store elsewhere.",
-        discussion: """
+        discussion: Help.paragraphs("""
             The head changes with every new history row. Store it with the time you took it; later,
             `verity audit verify --expect-head HASH` on a copy of the database as of then proves that
             no chain was rebuilt.
-            """)
+            """))
 
     @Option(help: "Output format: table (the bare hash) or json.") var format: AuditFormat = .table
     @OptionGroup var connection: ConnectionOptions

@@ -13,7 +13,7 @@ struct BatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Run many verity commands, one per line, over one database connection.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Reads commands from --file or standard input, one per line, each written as you would \
             type it after `verity` in a shell: words, '...', "..." and backslash escapes (no $VAR, \
             globs or ~). Blank lines and lines whose first character is # are skipped.
@@ -40,7 +40,7 @@ struct BatchCommand: ParsableCommand {
               case show 12 --format json
               $ verity batch --file moves.txt --stop-on-error
             Or from a program: some-producer | verity batch
-            """)
+            """))
 
     @Option(
         help: ArgumentHelp("Read the commands from this file (- or none: standard input).", valueName: "file"))

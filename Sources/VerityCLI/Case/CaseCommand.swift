@@ -7,13 +7,13 @@ struct CaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case",
         abstract: "Open, list, show, update and work cases through claimed → disputed → evidence-pending → assessed.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Allowed moves: claimed → disputed (needs --reason), claimed → evidence-pending,
             disputed → evidence-pending, evidence-pending → disputed (needs --reason),
             evidence-pending → assessed (`case assess`: verdict, confidence, rationale, at least one
             evidence note, by an assigned reviewer or an editor), assessed → evidence-pending
             (`case reopen`, needs --reason). Cases are named by id (12) or reference (IZY-001).
-            """,
+            """),
         subcommands: [
             CaseOpen.self, CaseList.self, CaseShow.self, CaseUpdate.self, CaseDispute.self, CaseMove.self,
             CaseAssess.self, CaseReopen.self, CaseAssign.self, CaseUnassign.self, CaseHistory.self,
@@ -24,10 +24,10 @@ struct CaseCommand: ParsableCommand {
 struct CaseOpen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open", abstract: "Open a case for an allegation.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Example: verity case open "As of today, there are 450 dead people" --claimant "Volodymyr Zelensky" \\
                        --claimed-at 2022-09-16 --location "Izium, Kharkiv region" --tag izium --ref IZY-001 --as editor
-            """)
+            """))
 
     @Argument(help: "The claim, as stated.") var claim: String
     @Option(help: "Who made the claim.") var claimant: String
@@ -80,11 +80,11 @@ enum CaseStateFilter: ExpressibleByArgument, Sendable {
 struct CaseList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List cases, oldest first.",
-        discussion: """
+        discussion: Help.paragraphs("""
             An editor's queue: `verity case list --awaiting-sign-off` lists the verdicts waiting for a second \
             reviewer; `--mine` the cases assigned to you (--as or $VERITY_REVIEWER, or your login's reviewer); \
             `--state open` every case not yet assessed; `--overdue` those past their due date. Filters combine.
-            """)
+            """))
 
     @Option(help: "Only cases in this state; open means every state but assessed.") var state: CaseStateFilter?
     @Option(help: "Only cases assigned to this reviewer.") var reviewer: String?
@@ -158,7 +158,7 @@ struct CaseShow: ParsableCommand {
 struct CaseUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Change a case's claim, claimant, priority, due date, tags or restriction.",
-        discussion: """
+        discussion: Help.paragraphs("""
             --restrict hides the case (graphic or personal material) from everyone but
             its assigned reviewers, editors and admins; --unrestrict lifts that. Both
             need --reason and are recorded in the history.
@@ -167,7 +167,7 @@ struct CaseUpdate: ParsableCommand {
             Bulk: select cases with --where-state, --where-tag or --where-reviewer instead
             of an id; --dry-run lists what would change.
             Example: verity case update --where-tag izium --priority high --tag mass-graves --dry-run
-            """)
+            """))
 
     @Argument(help: "Case id or reference (or select cases with --where-*).") var id: String?
     @OptionGroup var selection: BulkOptions
@@ -229,10 +229,10 @@ struct CaseDispute: ParsableCommand {
 struct CaseMove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "move", abstract: "Move a case to another state.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Example: verity case move IZY-001 --to evidence-pending
             Bulk (all or nothing): verity case move --where-state claimed --where-tag izium --to evidence-pending --dry-run
-            """)
+            """))
 
     @Argument(help: "Case id or reference (or select cases with --where-*).") var id: String?
     @OptionGroup var selection: BulkOptions
@@ -259,12 +259,12 @@ struct CaseMove: ParsableCommand {
 struct CaseAssess: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assess", abstract: "Conclude a case with a verdict (from evidence-pending).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Needs at least one evidence note, and an assessor who is assigned to the case or is an editor.
             Confidence: 1 confirmed ... 6 cannot be judged (Admiralty scale).
             With four-eyes on (`verity config show`), this proposes the verdict instead: the case stays
             evidence-pending, awaiting sign-off by another reviewer (`verity case sign-off`).
-            """)
+            """))
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The verdict.") var verdict: Verdict

@@ -37,14 +37,14 @@ struct LinkOptions: ParsableArguments {
 struct CaseLinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link", abstract: "Link a case to another: duplicate-of, related, contradicts or supersedes.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Read it as "ID <kind> OTHER". A case marked duplicate-of another follows it: `case show` and `case \
             list` show the other (canonical) case's state and verdict, and reports count the pair once. A case \
             is a duplicate of at most one case; linking a case to itself, or duplicates in a cycle \
             (7 duplicate-of 12 when 12 is already a duplicate of 7), is refused. Both cases' histories record the link.
 
             Example: verity case link IZY-014 --to IZY-001 --kind duplicate-of --reason "same video, reposted" --as editor
-            """)
+            """))
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The other case (id or reference).") var to: String
@@ -65,12 +65,12 @@ struct CaseLinkCommand: ParsableCommand {
 struct CaseUnlinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlink", abstract: "Remove a link between two cases (the record keeps it, marked unlinked).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Names the link as it was made: ID, --to OTHER and --kind KIND. Both cases' histories record who \
             unlinked it and why; a duplicate shows its own state and verdict again.
 
             Example: verity case unlink IZY-014 --to IZY-001 --kind duplicate-of --reason "different village" --as editor
-            """)
+            """))
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "The other case (id or reference).") var to: String

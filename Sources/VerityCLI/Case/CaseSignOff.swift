@@ -5,7 +5,7 @@ import VerityCore
 struct CaseSignOff: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign-off", abstract: "Sign off (or send back) the verdict proposed for a case under four-eyes.",
-        discussion: """
+        discussion: Help.paragraphs("""
             With four-eyes on (`verity config set four-eyes on`), `verity case assess` only proposes a verdict. \
             A different reviewer, assigned to the case or an editor, who wrote none of the case's evidence notes \
             (retracted ones count), signs it off: the case moves to assessed with the proposed verdict. The \
@@ -15,7 +15,7 @@ struct CaseSignOff: ParsableCommand {
             Example: verity case assess IZY-001 --verdict mostly-true --confidence 3 --rationale "..." --as analyst
                      verity case sign-off IZY-001 --as editor
                      verity case sign-off IZY-001 --reject --reason "the AFP photo is not dated" --as editor
-            """)
+            """))
 
     @Argument(help: "Case id or reference.") var id: String
     @Flag(help: "Send the proposed verdict back instead of signing it off (needs --reason).") var reject = false

@@ -6,14 +6,14 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Show and change the desk's settings (stored in the database, the same for every reviewer).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Settings:
               four-eyes   on|off (default off). When on, `verity case assess` records a proposed verdict
                           and a second reviewer completes it with `verity case sign-off`.
 
             Example: verity config set four-eyes on --as editor --reason "policy from 1 March"
                      verity config show
-            """,
+            """),
         subcommands: [ConfigShow.self, ConfigSet.self])
 }
 
@@ -62,13 +62,13 @@ enum Switch: String, CaseIterable, ExpressibleByArgument {
 struct ConfigSet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change a desk setting (editors and admins; the change is recorded).",
-        discussion: """
+        discussion: Help.paragraphs("""
             four-eyes on: `case assess` proposes a verdict; the case stays evidence-pending, awaiting sign-off, \
             until a different reviewer who wrote none of the case's evidence notes runs `verity case sign-off`. \
             four-eyes off: `case assess` concludes the case in one step (the default, for small desks).
 
             Example: verity config set four-eyes on --as editor
-            """)
+            """))
 
     @Argument(help: "The setting: four-eyes.") var name: String
     @Argument(help: "The value: on or off.") var value: Switch

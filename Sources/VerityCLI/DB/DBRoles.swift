@@ -5,7 +5,7 @@ struct DBRoles: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roles",
         abstract: "Create the group roles verity_reader, verity_reviewer and verity_admin and grant them their rights.",
-        discussion: """
+        discussion: Help.paragraphs("""
             verity_reader reads cases, sources, evidence and history, and runs search,
             reports and export. verity_reviewer also works cases: opens and updates
             them, links sources, adds and retracts evidence, assigns and unassigns
@@ -22,7 +22,7 @@ struct DBRoles: ParsableCommand {
             embedded cluster's own user is one). Then give each reviewer a login:
               verity db roles
               verity reviewer add analyst --name Analyst --login --password-file ~/analyst.pw
-            """)
+            """))
 
     @OptionGroup var options: DeskOptions
 

@@ -66,12 +66,12 @@ struct DBMigrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Apply the pending migrations and changed definitions from sql/ (under an advisory lock).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Versioned migrations (sql/migrations/: tables, constraints, data) run once each, in order, each in its \
             own transaction. Definition files (sql/definitions/: functions, triggers, views, policies) are \
             re-applied whenever their text differs from the one recorded, in the transaction of the last \
             migration. A database migrated by a release with sql/001..016 is recognised and upgraded in place.
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -12,12 +12,12 @@ struct EvidenceCommand: ParsableCommand {
 struct EvidenceAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add an evidence note to a case.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Credibility (Admiralty): 1 confirmed by other sources, 2 probably true, 3 possibly true,
             4 doubtful, 5 improbable, 6 cannot be judged.
             Example: verity evidence add IZY-001 --stance supports --credibility 2 --source 1 \\
                        --note "AFP photograph (18 Sep 2022) shows forensic technicians at a mass grave near Izyum"
-            """)
+            """))
 
     @Argument(help: "Case id or reference.") var caseID: String
     @Option(help: "Whether the note supports or refutes the claim, or gives context.") var stance: Stance

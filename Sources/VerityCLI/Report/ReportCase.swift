@@ -9,14 +9,10 @@ struct ReportCase: ParsableCommand {
         discussion: "Example: verity report case IZY-001 --format html --output IZY-001.html")
 
     @Argument(help: "Case id or reference.") var id: String
-    @Option(help: "markdown (default), html or json.") var format: ReportFormat = .markdown
+    @Option(help: "markdown (default), html or json.") var format: DossierFormat = .markdown
     @OptionGroup var output: ReportOutputOptions
     @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
-
-    func validate() throws {
-        if format == .csv { throw ValidationError("a dossier is markdown, html or json; csv is for `report status`") }
-    }
 
     func run() throws {
         let desk = Desk(connection: try Database.open(connection.location))
@@ -26,7 +22,7 @@ struct ReportCase: ParsableCommand {
         switch format {
         case .markdown: digest = try output.deliver(dossier.markdown())
         case .html: digest = try output.deliver(dossier.html())
-        case .json, .csv: digest = try output.deliver(JSONOutput.encode(dossier))
+        case .json: digest = try output.deliver(JSONOutput.encode(dossier))
         }
         try OutputAccounting.record(
             desk, reviewer: actor.actor, command: "report case", filters: .filters([("case", id)]), caseCount: 1,

@@ -8,7 +8,7 @@ struct ReportLog: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "List the reports and exports made: who, when, filters, case count and the SHA-256 of the output.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Every `report status`, `report case` and `export` (database and claimreview) appends a row
             after writing its output: the acting reviewer (--as or $VERITY_REVIEWER) or else the
             database user, the filters, how many cases it covered, and the SHA-256 of the exact bytes
@@ -17,7 +17,7 @@ struct ReportLog: ParsableCommand {
             Examples:
               verity report log
               verity report log --limit 5 --format json
-            """)
+            """))
 
     @Option(help: "At most this many entries, newest first.") var limit: Int = 50
     @OptionGroup var options: DeskOptions

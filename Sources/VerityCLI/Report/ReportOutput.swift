@@ -8,6 +8,11 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case markdown, html, json, csv
 }
 
+/// The formats of a dossier: a document, so no CSV (that is for `report status`).
+enum DossierFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case markdown, html, json
+}
+
 /// `--output FILE`, shared by the reports and the ClaimReview export.
 struct ReportOutputOptions: ParsableArguments {
     @Option(name: .customLong("output"), help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))

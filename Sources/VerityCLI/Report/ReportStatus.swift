@@ -7,7 +7,7 @@ struct ReportStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Cases by state, workload, verdicts, aging, overdue cases, weekly flow and recent activity.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Every figure is computed by the database. With --as-of, the desk is rebuilt from the
             append-only history as it stood at that instant (states, assignments, verdicts, due dates
             and tags), and "now" for aging and overdue becomes that instant.
@@ -15,7 +15,7 @@ struct ReportStatus: ParsableCommand {
               verity report status
               verity report status --format html --output status.html
               verity report status --as-of 2022-09-20T12:00:00+03:00 --format json
-            """)
+            """))
 
     @Option(help: "markdown (default), html, json or csv.") var format: ReportFormat = .markdown
     @OptionGroup var output: ReportOutputOptions

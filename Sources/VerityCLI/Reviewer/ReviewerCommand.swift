@@ -13,7 +13,7 @@ struct ReviewerCommand: ParsableCommand {
 struct ReviewerAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a reviewer.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Example: verity reviewer add analyst --name "OSINT analyst" --role reviewer
 
             With --login, also creates a database login role named after the handle,
@@ -25,7 +25,7 @@ struct ReviewerAdd: ParsableCommand {
             hashed on this machine. Connected with that login, the
             reviewer acts as themselves (no --as) and sees only what their role allows:
               verity reviewer add analyst --name "Analyst" --login --password-file ~/analyst.pw
-            """)
+            """))
 
     @Argument(help: "Unique handle: lowercase letters, digits, . _ -") var handle: String
     @Option(help: "Full name or desk role.") var name: String
@@ -95,7 +95,7 @@ struct ReviewerPasswd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passwd",
         abstract: "Change the password of a reviewer's database login.",
-        discussion: """
+        discussion: Help.paragraphs("""
             The new password is read from a file (its first line) or, with
             --password-file -, from standard input; never from the command line,
             where other users could read it in `ps`. It is hashed on this machine.
@@ -103,7 +103,7 @@ struct ReviewerPasswd: ParsableCommand {
             reviewer's. Every change is recorded (who, when; never the password)
             in the table reviewer_password_changes.
               verity reviewer passwd analyst --password-file ~/.verity-new-password
-            """)
+            """))
 
     @Argument(help: "The reviewer's handle.") var handle: String
     @Option(

@@ -6,13 +6,13 @@ struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
         abstract: "Full-text search over claims, claimants, source titles and evidence notes, best matches first.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Web-search syntax: words match their English stems ("graves" finds "grave"), "quoted phrases"
             match in order, -word excludes, `or` offers alternatives.
             Matched words are marked ⟦like this⟧ in the table; --format json gives the plain snippet and the \
             matches' character offsets.
             Example: verity search '"mass grave" izium -bucha'
-            """)
+            """))
 
     @Argument(help: "What to look for.") var text: String
     @Option(help: "At most this many hits.") var limit: Int = 20

@@ -13,17 +13,22 @@ struct SourceCommand: ParsableCommand {
 struct SourceAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Record a source; --file hashes a local copy (SHA-256; the file is not stored).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Reliability is graded A-F (Admiralty): A completely reliable, B usually reliable, C fairly
             reliable, D not usually reliable, E unreliable, F cannot be judged.
-            Example: verity source add https://www.rt.com/russia/562933-kremlin-izyum-mass-graves/ \\
-                       --title "Kremlin responds to Izyum mass grave claims" --publisher RT \\
-                       --published-at 2022-09-19 --kind article --reliability E --file article.txt --case IZY-001 \\
-                       --collected-at 2022-09-19T14:05:00Z --tool "Hunchly 2.3" --copy evidentiary
+
+            Example:
+              verity source add \\
+                https://www.rt.com/russia/562933-kremlin-izyum-mass-graves/ \\
+                --title "Kremlin responds to Izyum mass grave claims" --publisher RT \\
+                --published-at 2022-09-19 --kind article --reliability E \\
+                --file article.txt --case IZY-001 \\
+                --collected-at 2022-09-19T14:05:00Z --tool "Hunchly 2.3" --copy evidentiary
+
             A --file is the collected material: its SHA-256 and the collection (when, with what tool,
             evidentiary or working copy, by whom) become the first event of its chain of custody
             (`verity source custody ID`).
-            """)
+            """))
 
     @Argument(help: "Where it was said or shown.") var url: String
     @Option(help: "Title.") var title: String

@@ -32,7 +32,7 @@ struct SourceCustody: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "custody",
         abstract: "Show a source file's chain of custody, or append a copied or handed-over event.",
-        discussion: """
+        discussion: Help.paragraphs("""
             The chain starts with `collected` (recorded by `source add --file`), then every copy,
             hand-over and verification, each with who recorded it and when (UTC). Events are
             append-only: a mistake is corrected by a new event with a --note, never by editing.
@@ -44,7 +44,7 @@ struct SourceCustody: ParsableCommand {
                   --tool rsync --note "working copy for translation"
               verity source custody 3 --event handed-over --to icc-liaison --note "encrypted USB, sealed bag 118"
             A copy given with --file is hashed and must equal the collected file bit for bit.
-            """)
+            """))
 
     @Argument(help: "Source id.") var sourceID: Int
     @Option(help: "Append this event: copied or handed-over (collected and verified are recorded by `source add` and `source verify`).")

@@ -6,12 +6,12 @@ struct SourceVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Rehash a file and say whether it is the source's collected file; the check joins its chain of custody.",
-        discussion: """
+        discussion: Help.paragraphs("""
             The file is streamed through SHA-256 and compared with the hash taken at collection.
             Either way a `verified` event with the outcome is appended to the chain of custody.
             Exit 0 on a match; 65 on a mismatch, with both hashes.
             Example: verity source verify 3 --file /evidence/izium/rt-article.html --as analyst
-            """)
+            """))
 
     @Argument(help: "Source id.") var sourceID: Int
     @Option(help: ArgumentHelp("The file to check.", valueName: "path")) var file: String

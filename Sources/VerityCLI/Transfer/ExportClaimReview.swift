@@ -7,13 +7,13 @@ struct ExportClaimReview: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "claimreview",
         abstract: "schema.org ClaimReview JSON-LD for assessed cases (always a JSON array).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Named cases (--case) must all be assessed, or nothing is written and the command exits 65
             naming those that are not. --all-assessed exports every assessed case (or, with --case,
             the named ones that are assessed) and skips the rest.
             Example: verity export claimreview --all-assessed --publisher "Kharkiv Verification Desk" \\
                        --publisher-url https://desk.example --output claimreview.json
-            """)
+            """))
 
     @Option(name: .customLong("case"), help: ArgumentHelp("A case id or reference; repeat for several.", valueName: "id"))
     var cases: [String] = []

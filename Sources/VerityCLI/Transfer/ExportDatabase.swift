@@ -11,12 +11,12 @@ struct ExportDatabase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "database",
         abstract: "The whole database as JSON Lines in the import format, history included (the default).",
-        discussion: """
+        discussion: Help.paragraphs("""
             Reviewers, cases, sources with their links, assignments, evidence notes, then every transition \
             and assessment in history order, each with its by, at and reason. Importing the output into an \
             empty database and exporting again gives the same bytes.
             Example: verity export --output desk.jsonl
-            """)
+            """))
 
     @Option(help: "Output format (jsonl, the import format).") var format: DatabaseExportFormat = .jsonl
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?

@@ -10,7 +10,7 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines or CSV (all or nothing).",
-        discussion: """
+        discussion: Help.paragraphs("""
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
             (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
@@ -18,7 +18,7 @@ struct ImportCommand: ParsableCommand {
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file")) var file: String
     @Option(help: "jsonl or csv. Default: from the file name (.csv is CSV), else jsonl.") var format: ImportFormat?
@@ -76,11 +76,11 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write a deterministic synthetic dataset in the import format, for tests and benchmarks.",
-        discussion: """
+        discussion: Help.paragraphs("""
             Reviewers, cases in every state with histories over the year before 2025-06-30, sources, \
             evidence notes, assignments, and some overdue cases. The same --cases and --seed always give \
             the same bytes. Example: verity generate --cases 100000 --seed 7 --output cases.jsonl
-            """)
+            """))
 
     @Option(help: "How many cases.") var cases: Int
     @Option(help: "Seed of the pseudo-random sequence.") var seed: UInt64 = 1
