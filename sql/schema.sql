@@ -396,9 +396,9 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
                 MESSAGE = format('assessing case %s needs a verdict, a confidence (1-6) and a rationale', OLD.id);
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM evidence_notes WHERE case_id = OLD.id AND retracted_at IS NULL) THEN
+        IF public.verity_missing_evidence(OLD.id, OLD.id::text) IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
-                MESSAGE = format('case %s has no evidence notes; an assessment must rest on at least one', OLD.id),
+                MESSAGE = public.verity_missing_evidence(OLD.id, OLD.id::text),
                 HINT = format('add one with `verity evidence add %s --stance ... --credibility N --note ...`', OLD.id);
         END IF;
         IF NOT EXISTS (SELECT 1 FROM case_assignments WHERE case_id = OLD.id AND reviewer_id = actor)
@@ -719,9 +719,9 @@ BEGIN
             HINT = format('sign it off or reject it first: `verity case sign-off %s` or `verity case sign-off %s --reject --reason ...`',
                           NEW.case_id, NEW.case_id);
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM public.evidence_notes n WHERE n.case_id = NEW.case_id AND n.retracted_at IS NULL) THEN
+    IF public.verity_missing_evidence(NEW.case_id, NEW.case_id::text) IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'VR002',
-            MESSAGE = format('case %s has no evidence notes; an assessment must rest on at least one', NEW.case_id),
+            MESSAGE = public.verity_missing_evidence(NEW.case_id, NEW.case_id::text),
             HINT = format('add one with `verity evidence add %s --stance ... --credibility N --note ...`', NEW.case_id);
     END IF;
     PERFORM public.verity_require_assessor(NEW.case_id, actor, 'propose its verdict');
@@ -1891,9 +1891,9 @@ BEGIN
                 CONTINUE;
             END IF;
             IF r.to_state = 'assessed' THEN
-                IF NOT EXISTS (SELECT 1 FROM evidence_notes e WHERE e.case_id = r.case_id AND e.retracted_at IS NULL) THEN
+                IF public.verity_missing_evidence(r.case_id, r.case_ref) IS NOT NULL THEN
                     INSERT INTO verity_import_errors VALUES (r.line, 'case',
-                        format('case %s has no evidence notes; an assessment must rest on at least one', r.case_ref), true);
+                        public.verity_missing_evidence(r.case_id, r.case_ref), true);
                     n_errors := n_errors + 1;
                     broken := broken || r.case_id;
                     CONTINUE;
@@ -2369,6 +2369,24 @@ CREATE FUNCTION public.verity_may_manage_logins() RETURNS boolean
                (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname = 'verity_admin'), 'MEMBER'), false)
       FROM pg_catalog.pg_roles r, pg_catalog.pg_database d
      WHERE r.rolname = session_user AND d.datname = pg_catalog.current_database()
+$$;
+
+
+--
+-- Name: verity_missing_evidence(bigint, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_missing_evidence(p_case_id bigint, p_label text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT CASE
+        WHEN count(*) FILTER (WHERE n.retracted_at IS NULL) > 0 THEN NULL
+        WHEN count(*) = 0 THEN format('case %s has no evidence notes; an assessment must rest on at least one', p_label)
+        ELSE format('case %s has no current evidence notes (%s retracted); an assessment must rest on at least one',
+                    p_label, count(*))
+    END
+      FROM public.evidence_notes n WHERE n.case_id = p_case_id
 $$;
 
 

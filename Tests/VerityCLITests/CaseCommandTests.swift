@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import Testing
 import VerityTestSupport
 
@@ -311,5 +312,33 @@ struct CaseCommandTests {
         process.waitUntilExit()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return output.split(separator: " ").first.map(String.init)
+    }
+}
+
+@Suite("assessment after a retraction")
+struct RetractedEvidenceTests {
+    @Test("a case whose only note was retracted is refused with 'no current evidence notes (1 retracted)', by Verity and the database")
+    func retractedNoteNamed() throws {
+        let env = try deskEnvironment()
+        #expect(verity(["case", "open", "A claim", "--claimant", "X", "--ref", "RET-1"], environment: env).status == 0)
+        #expect(verity(["case", "move", "RET-1", "--to", "evidence-pending"], environment: env).status == 0)
+        #expect(verity(["evidence", "add", "RET-1", "--stance", "refutes", "--credibility", "2", "--note", "n"],
+                       environment: env).status == 0)
+        #expect(verity(["evidence", "retract", "1", "--reason", "wrong video"], environment: env).status == 0)
+        let refused = verity(["case", "assess", "RET-1", "--verdict", "false", "--confidence", "2", "--rationale", "r"],
+                             environment: env)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains(
+            "case 1 (RET-1) has no current evidence notes (1 retracted); an assessment must rest on at least one"),
+            "\(refused.stderr)")
+        // The database says the same to hand-written SQL.
+        let db = try Connection(try #require(env["VERITY_DATABASE_URL"]))
+        let error = #expect(throws: PostgresError.self) {
+            try db.transaction { db in
+                try db.query("SELECT set_config('verity.actor', 'editor', true)")
+                try db.query("UPDATE cases SET state = 'assessed', verdict = 'false', confidence = 2, rationale = 'r' WHERE id = 1")
+            }
+        }
+        #expect(error?.message == "case 1 has no current evidence notes (1 retracted); an assessment must rest on at least one")
     }
 }

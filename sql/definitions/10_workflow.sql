@@ -151,9 +151,9 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
                 MESSAGE = format('assessing case %s needs a verdict, a confidence (1-6) and a rationale', OLD.id);
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM evidence_notes WHERE case_id = OLD.id AND retracted_at IS NULL) THEN
+        IF public.verity_missing_evidence(OLD.id, OLD.id::text) IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
-                MESSAGE = format('case %s has no evidence notes; an assessment must rest on at least one', OLD.id),
+                MESSAGE = public.verity_missing_evidence(OLD.id, OLD.id::text),
                 HINT = format('add one with `verity evidence add %s --stance ... --credibility N --note ...`', OLD.id);
         END IF;
         IF NOT EXISTS (SELECT 1 FROM case_assignments WHERE case_id = OLD.id AND reviewer_id = actor)

@@ -32,6 +32,22 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- Why case p_case_id (named p_label) cannot be assessed for want of evidence, or NULL when
+-- it has a current (unretracted) note: the one sentence every refusal of it uses, which
+-- counts the retracted notes so that a desk whose only note was retracted is told so.
+CREATE OR REPLACE FUNCTION public.verity_missing_evidence(p_case_id bigint, p_label text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT CASE
+        WHEN count(*) FILTER (WHERE n.retracted_at IS NULL) > 0 THEN NULL
+        WHEN count(*) = 0 THEN format('case %s has no evidence notes; an assessment must rest on at least one', p_label)
+        ELSE format('case %s has no current evidence notes (%s retracted); an assessment must rest on at least one',
+                    p_label, count(*))
+    END
+      FROM public.evidence_notes n WHERE n.case_id = p_case_id
+$$;
+
 -- Records every evidence note a statement inserted.
 CREATE OR REPLACE FUNCTION public.evidence_notes_after_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER

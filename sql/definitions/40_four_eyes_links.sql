@@ -175,9 +175,9 @@ BEGIN
             HINT = format('sign it off or reject it first: `verity case sign-off %s` or `verity case sign-off %s --reject --reason ...`',
                           NEW.case_id, NEW.case_id);
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM public.evidence_notes n WHERE n.case_id = NEW.case_id AND n.retracted_at IS NULL) THEN
+    IF public.verity_missing_evidence(NEW.case_id, NEW.case_id::text) IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'VR002',
-            MESSAGE = format('case %s has no evidence notes; an assessment must rest on at least one', NEW.case_id),
+            MESSAGE = public.verity_missing_evidence(NEW.case_id, NEW.case_id::text),
             HINT = format('add one with `verity evidence add %s --stance ... --credibility N --note ...`', NEW.case_id);
     END IF;
     PERFORM public.verity_require_assessor(NEW.case_id, actor, 'propose its verdict');

@@ -686,9 +686,9 @@ BEGIN
                 CONTINUE;
             END IF;
             IF r.to_state = 'assessed' THEN
-                IF NOT EXISTS (SELECT 1 FROM evidence_notes e WHERE e.case_id = r.case_id AND e.retracted_at IS NULL) THEN
+                IF public.verity_missing_evidence(r.case_id, r.case_ref) IS NOT NULL THEN
                     INSERT INTO verity_import_errors VALUES (r.line, 'case',
-                        format('case %s has no evidence notes; an assessment must rest on at least one', r.case_ref), true);
+                        public.verity_missing_evidence(r.case_id, r.case_ref), true);
                     n_errors := n_errors + 1;
                     broken := broken || r.case_id;
                     CONTINUE;

@@ -377,11 +377,12 @@ extension Desk {
 
     /// Explains a refused assessment before the database refuses it.
     private func requireAssessable(_ current: CaseSummary, by actor: String?) throws {
-        let evidence = try db.query(
-            "SELECT count(*) AS n FROM evidence_notes WHERE case_id = \(current.id) AND retracted_at IS NULL")
-        if try evidence[0].decode("n", as: Int.self) == 0 {
+        // The database's sentence (it counts retracted notes too).
+        let missing = try db.query(
+            "SELECT public.verity_missing_evidence(\(current.id), \(current.label)) AS m")[0].decode("m", as: String?.self)
+        if let missing {
             throw VerityError.ruleViolated(
-                "case \(current.label) has no evidence notes; an assessment must rest on at least one",
+                missing,
                 hint: "add one with `verity evidence add \(current.id) --stance S --credibility N --note TEXT`")
         }
         guard let actor else { return }
