@@ -47,3 +47,30 @@ struct SourceCommandTests {
         #expect(!opened.stdout.contains("\u{1B}["))
     }
 }
+
+@Suite("sources named by reference")
+struct SourceReferenceTests {
+    @Test("a source's reference works wherever a source is named; an unknown one is not found")
+    func byReference() throws {
+        let env = try deskEnvironment()
+        #expect(verity(["case", "open", "A claim", "--claimant", "X", "--ref", "KRM-1"], environment: env).status == 0)
+        let added = verity(["source", "add", "https://example.org/hrw", "--title", "Report", "--publisher", "HRW",
+                            "--ref", "SRC-HRW-KRM"], environment: env)
+        #expect(added.status == 0, "\(added.stderr)")
+        let shown = try #require(try verity(["source", "show", "SRC-HRW-KRM", "--format", "json"], environment: env).json()
+            as? [String: Any])
+        #expect(shown["ref"] as? String == "SRC-HRW-KRM")
+        let disputed = verity(["case", "dispute", "KRM-1", "--reason", "HRW found otherwise", "--source", "SRC-HRW-KRM"],
+                              environment: env)
+        #expect(disputed.status == 0, "\(disputed.stderr)")
+        let noted = verity(["evidence", "add", "KRM-1", "--stance", "refutes", "--credibility", "2", "--note", "n",
+                            "--source", "SRC-HRW-KRM"], environment: env)
+        #expect(noted.status == 0, "\(noted.stderr)")
+        #expect(verity(["source", "custody", "SRC-HRW-KRM"], environment: env).status == 0)
+        let unknown = verity(["source", "show", "SRC-NOPE"], environment: env)
+        #expect(unknown.status == 66)
+        #expect(unknown.stderr.contains("no source SRC-NOPE"))
+        #expect(verity(["evidence", "add", "KRM-1", "--stance", "refutes", "--credibility", "2", "--note", "n",
+                        "--source", "SRC-NOPE"], environment: env).status == 66)
+    }
+}

@@ -213,14 +213,15 @@ struct CaseDispute: ParsableCommand {
 
     @Argument(help: "Case id or reference.") var id: String
     @Option(help: "Why the claim is contested (required).") var reason: String
-    @Option(help: "The source of the counter-claim; linked to the case.") var source: Int?
+    @Option(help: "The source of the counter-claim, by id or reference; linked to the case.") var source: String?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
         let desk = try options.openDesk()
         let current = try desk.findCase(CaseKey(id))
-        let moved = try desk.move(current, to: .disputed, reason: reason, citing: source, as: actor.actor)
+        let moved = try desk.move(
+            current, to: .disputed, reason: reason, citing: try source.map(desk.sourceID(named:)), as: actor.actor)
         ModelViews.printCase(
             moved, format: options.format, sentence: "Case \(moved.label) is now disputed." + withdrawnSentence(desk, of: moved))
     }

@@ -23,13 +23,15 @@ struct EvidenceAdd: ParsableCommand {
     @Option(help: "Whether the note supports or refutes the claim, or gives context.") var stance: Stance
     @Option(help: "Credibility 1-6.") var credibility: Int
     @Option(help: "What the source shows.") var note: String
-    @Option(help: "The source the note cites (linked to the case if it is not yet).") var source: Int?
+    @Option(help: "The source the note cites, by id or reference (linked to the case if it is not yet).") var source: String?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let added = try options.openDesk().addEvidence(
-            to: CaseKey(caseID), stance: stance, credibility: credibility, note: note, source: source, as: actor.actor)
+        let desk = try options.openDesk()
+        let added = try desk.addEvidence(
+            to: CaseKey(caseID), stance: stance, credibility: credibility, note: note,
+            source: try source.map(desk.sourceID(named:)), as: actor.actor)
         if options.format == .table {
             Console.current.print("Added evidence note \(added.id) to case \(caseID) (\(added.stance.rawValue), \(added.grade)).")
         } else {

@@ -63,13 +63,14 @@ struct SourceAdd: ParsableCommand {
 struct SourceLink: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "link", abstract: "Link a source to a case.")
 
-    @Argument(help: "Source id.") var sourceID: Int
+    @Argument(help: "Source id or reference.") var source: String
     @Option(name: .customLong("case"), help: "Case id or reference.") var caseID: String
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
         let desk = try options.openDesk()
+        let sourceID = try desk.sourceID(named: source)
         let linked = try desk.linkSource(sourceID, to: CaseKey(caseID), as: actor.actor)
         let source = try desk.source(sourceID)
         ModelViews.printSource(
@@ -89,10 +90,11 @@ struct SourceList: ParsableCommand {
 
 struct SourceShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a source and the cases it is linked to.")
-    @Argument(help: "Source id.") var sourceID: Int
+    @Argument(help: "Source id or reference.") var source: String
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        ModelViews.printSource(try options.openDesk().source(sourceID), format: options.format)
+        let desk = try options.openDesk()
+        ModelViews.printSource(try desk.source(desk.sourceID(named: source)), format: options.format)
     }
 }

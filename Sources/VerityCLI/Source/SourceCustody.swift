@@ -46,7 +46,7 @@ struct SourceCustody: ParsableCommand {
             A copy given with --file is hashed and must equal the collected file bit for bit.
             """))
 
-    @Argument(help: "Source id.") var sourceID: Int
+    @Argument(help: "Source id or reference.") var source: String
     @Option(help: "Append this event: copied or handed-over (collected and verified are recorded by `source add` and `source verify`).")
     var event: CustodyEventKind?
     @Option(help: ArgumentHelp("Who receives the material (handed-over): a reviewer handle or an outside holder.", valueName: "holder"))
@@ -63,6 +63,7 @@ struct SourceCustody: ParsableCommand {
 
     func run() throws {
         let desk = try options.openDesk()
+        let sourceID = try desk.sourceID(named: source)
         guard let event else {
             if to != nil || file != nil || copy != nil || tool != nil || note != nil || at != nil {
                 throw VerityError.usage(

@@ -13,14 +13,16 @@ struct SourceVerify: ParsableCommand {
             Example: verity source verify 3 --file /evidence/izium/rt-article.html --as analyst
             """))
 
-    @Argument(help: "Source id.") var sourceID: Int
+    @Argument(help: "Source id or reference.") var source: String
     @Option(help: ArgumentHelp("The file to check.", valueName: "path")) var file: String
     @Option(help: "Why it was checked, e.g. \"before hand-over to ICC\".") var note: String?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let result = try options.openDesk().verifySource(sourceID, filePath: file, note: note, as: actor.actor)
+        let desk = try options.openDesk()
+        let sourceID = try desk.sourceID(named: source)
+        let result = try desk.verifySource(sourceID, filePath: file, note: note, as: actor.actor)
         let console = Console.current
         switch options.format {
         case .json: console.print(JSONOutput.encode(result))

@@ -98,6 +98,16 @@ extension Desk {
         ).rowCount == 1
     }
 
+    /// The id of the source named by `name`: its id, or its reference (`source add --ref`).
+    /// A source the caller may not see is "no source", as one that does not exist.
+    public func sourceID(named name: String) throws -> Int {
+        if let id = Int(name), id > 0 { return id }
+        guard let row = try db.query("SELECT id FROM sources WHERE ref = \(name)").first else {
+            throw VerityError.notFound("no source \(name)", hint: "list sources with `verity source list`")
+        }
+        return try row.decode("id")
+    }
+
     public func source(_ id: Int) throws -> Source {
         guard let row = try db.query(Self.sourceColumns + " WHERE s.id = \(id)").first else {
             throw VerityError.notFound("no source \(id)", hint: "list sources with `verity source list`")
