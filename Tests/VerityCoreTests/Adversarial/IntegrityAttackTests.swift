@@ -164,4 +164,122 @@ struct IntegrityAttackTests {
         }
         #expect(past == Date(timeIntervalSince1970: 1_663_329_600))
     }
+
+    // MARK: hole 3
+
+    /// A source with a collected file, linked to the desk's case; returns its id and hash.
+    static func fileSource(_ desk: LoginDesk) throws -> (id: Int, hash: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("verity-integrity-\(UUID().uuidString).bin")
+        try Data("satellite image, 2022-09-16".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var draft = SourceDraft(url: "https://example.org/satellite", title: "Satellite image", publisher: "Maxar")
+        draft.filePath = file.path
+        let source = try desk.fixture.ownerDesk().addSource(draft, linkTo: [.id(desk.caseID)], as: desk.ed)
+        return (source.id, try #require(source.fileSha256))
+    }
+
+    @Test("hole 3: a login cannot rewrite a source's collected hash; every other change is chained history naming the login")
+    func testHole3_sourceRewriteIsRefusedOrRecorded() throws {
+        let desk = try LoginDesk()
+        defer { desk.fixture.dropLogins() }
+        let source = try Self.fileSource(desk)
+        let mallory = try desk.login()
+        let forged = String(repeating: "ab", count: 32)
+        let message = Self.refusal {
+            try mallory.execute(unsafeSQL: """
+                UPDATE public.sources SET file_sha256 = '\(forged)', url = 'https://evil.example/doctored', reliability = 'A'
+                 WHERE id = \(source.id)
+                """)
+        }
+        #expect(message.contains("collected file") && message.contains("cannot be changed"), "\(message)")
+        // The correction mark of the custody function does not help a login either.
+        let marked = Self.refusal {
+            try mallory.transaction { db in
+                try db.execute(unsafeSQL: """
+                    SELECT set_config('verity.correcting_source', '\(source.id)', true);
+                    UPDATE public.sources SET file_sha256 = '\(forged)' WHERE id = \(source.id)
+                    """)
+            }
+        }
+        #expect(marked.contains("cannot be changed"), "\(marked)")
+        let owner = try desk.fixture.ownerDesk()
+        #expect(try owner.source(source.id).fileSha256 == source.hash)
+        // Changing the URL and grade is allowed, and recorded: a chained row with the new fields and mallory's name.
+        try mallory.execute(unsafeSQL: """
+            UPDATE public.sources SET url = 'https://evil.example/doctored', reliability = 'A' WHERE id = \(source.id)
+            """)
+        let recorded = try owner.db.query(
+            """
+            SELECT actor, db_user, action, fields ->> 'url' AS url, fields ->> 'reliability' AS reliability
+              FROM record_history WHERE table_name = 'sources' AND row_id = \(source.id) ORDER BY seq DESC LIMIT 1
+            """)[0]
+        #expect(try recorded.decode("action", as: String.self) == "update")
+        #expect(try recorded.decode("actor", as: String?.self) == desk.mallory)
+        #expect(try recorded.decode("url", as: String.self) == "https://evil.example/doctored")
+        #expect(try recorded.decode("reliability", as: String.self) == "A")
+        #expect(try owner.verifyHistory().intact)
+        // The history cannot be rewritten by the login either.
+        let erased = Self.refusal { try mallory.execute(unsafeSQL: "DELETE FROM public.record_history") }
+        #expect(erased.contains("permission denied") || erased.contains("append-only"), "\(erased)")
+        // A correction is a custody event with a reason, through the custody function.
+        let corrected = String(repeating: "cd", count: 32)
+        let unexplained = Self.refusal {
+            try mallory.transaction { db in
+                try db.execute(unsafeSQL: "SELECT set_config('verity.actor', '\(desk.mallory)', true)")
+                _ = try db.query("SELECT verity_custody_event(\(source.id), 'corrected', p_sha256 => \(corrected)) AS id")
+            }
+        }
+        #expect(unexplained.contains("needs a reason"), "\(unexplained)")
+        try mallory.transaction { db in
+            try db.execute(unsafeSQL: "SELECT set_config('verity.actor', '\(desk.mallory)', true)")
+            _ = try db.query(
+                "SELECT verity_custody_event(\(source.id), 'corrected', p_sha256 => \(corrected), p_note => 'hashed the thumbnail') AS id")
+        }
+        #expect(try owner.source(source.id).fileSha256 == corrected)
+        let events = try owner.custody(ofSource: source.id)
+        #expect(events.last?.event == .corrected && events.last?.note == "hashed the thumbnail")
+        #expect(try owner.verifyHistory().intact)
+    }
+
+    // MARK: hole 9
+
+    @Test("hole 9: an admin swapping two reviewers' handles is chained history, and tampering with it is caught")
+    func testHole9_handleSwapIsRecorded() throws {
+        let desk = try LoginDesk()
+        defer { desk.fixture.dropLogins() }
+        let adm = try desk.fixture.addLogin("adm", role: .admin)
+        let admin = try Connection(desk.fixture.url(as: adm))
+        let owner = try desk.fixture.ownerDesk()
+        let edID: Int = try owner.db.query("SELECT id FROM reviewers WHERE handle = \(desk.ed)")[0].decode("id")
+        let anchored = try owner.historyHead()
+        try admin.transaction { db in
+            try db.execute(unsafeSQL: """
+                UPDATE public.reviewers SET handle = 'tmp-\(desk.fixture.token)' WHERE handle = '\(desk.mallory)';
+                UPDATE public.reviewers SET handle = '\(desk.mallory)' WHERE handle = '\(desk.ed)';
+                UPDATE public.reviewers SET handle = '\(desk.ed)' WHERE handle = 'tmp-\(desk.fixture.token)';
+                """)
+        }
+        // Every rename is a chained row naming the admin; the head moved on.
+        let renames = try owner.db.query(
+            """
+            SELECT actor, fields ->> 'handle' AS handle FROM record_history
+             WHERE table_name = 'reviewers' AND action = 'update' AND db_user = \(adm) ORDER BY id
+            """).rows
+        #expect(renames.count == 3)
+        #expect(try renames.allSatisfy { try $0.decode("actor", as: String?.self) == adm })
+        #expect(try renames[1].decode("handle", as: String.self) == desk.mallory)
+        let after = try owner.verifyHistory()
+        #expect(after.intact)
+        #expect(after.headHash != anchored)
+        // Who actor_id \(edID) was at any time is in that chain; a superuser who renames around it is caught.
+        try owner.db.execute(unsafeSQL: """
+            SET session_replication_role = replica;
+            UPDATE reviewers SET handle = 'someone-else-\(desk.fixture.token)' WHERE id = \(edID);
+            SET session_replication_role = origin;
+            """)
+        let tampered = try owner.verifyHistory()
+        #expect(!tampered.intact)
+        #expect(tampered.problems.contains { $0.table == "reviewers" && $0.rowID == edID && $0.field == "handle" },
+                "\(tampered.problems.map(\.message))")
+    }
 }
