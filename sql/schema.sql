@@ -28,13 +28,16 @@ CREATE FUNCTION public.case_assignments_after_insert() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
-           jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || extra
-      FROM verity_new_assignments n LEFT JOIN reviewers r ON r.id = n.reviewer_id;
+           under || pg_catalog.jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || over
+      FROM verity_new_assignments n LEFT JOIN public.reviewers r ON r.id = n.reviewer_id;
     RETURN NULL;
 END $$;
 
@@ -217,14 +220,18 @@ CREATE FUNCTION public.case_sources_after_insert() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
-           coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
-                    '{}'::jsonb) || extra
-      FROM verity_new_links n LEFT JOIN sources s ON s.id = n.source_id;
+           under || coalesce(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                 'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
+                             '{}'::jsonb) || over
+      FROM verity_new_links n LEFT JOIN public.sources s ON s.id = n.source_id;
     RETURN NULL;
 END $$;
 
@@ -253,14 +260,17 @@ CREATE FUNCTION public.cases_after_insert() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.id, n.created_at, n.created_by, 'open', NULL, n.state, why,
-           jsonb_strip_nulls(jsonb_build_object(
+           under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
-               'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due)) || extra
+               'location', n.location, 'tags', pg_catalog.to_jsonb(n.tags), 'priority', n.priority, 'due', n.due)) || over
       FROM verity_new_cases n;
     RETURN NULL;
 END $$;
@@ -534,13 +544,16 @@ CREATE FUNCTION public.evidence_notes_after_insert() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
-           jsonb_strip_nulls(jsonb_build_object(
-               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || extra
+           under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || over
       FROM verity_new_notes n;
     RETURN NULL;
 END $$;
@@ -616,6 +629,56 @@ END $$;
 
 
 --
+-- Name: record_history_after_insert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_history_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    who text := public.verity_record_actor();
+    written timestamptz := pg_catalog.now();
+BEGIN
+    INSERT INTO public.record_history (table_name, row_id, seq, at, actor, db_user, action, fields, prev_hash, hash)
+    SELECT TG_TABLE_NAME, n.id, 1, written, who, session_user::text, 'insert', n.fields, NULL,
+           public.verity_record_hash(TG_TABLE_NAME, n.id, 1, written, who, session_user::text, 'insert', n.fields, NULL)
+      FROM (SELECT r.id, public.verity_record_fields(pg_catalog.to_jsonb(r)) AS fields
+              FROM verity_new_records r ORDER BY r.id) n;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: record_history_after_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_history_after_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    fields jsonb := public.verity_record_fields(pg_catalog.to_jsonb(NEW));
+    who text := public.verity_record_actor();
+    written timestamptz := pg_catalog.now();
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    IF fields = public.verity_record_fields(pg_catalog.to_jsonb(OLD)) THEN
+        RETURN NULL;
+    END IF;
+    SELECT h.seq, h.hash INTO last_seq, last_hash
+      FROM public.record_history h WHERE h.table_name = TG_TABLE_NAME AND h.row_id = NEW.id
+     ORDER BY h.seq DESC LIMIT 1;
+    INSERT INTO public.record_history (table_name, row_id, seq, at, actor, db_user, action, fields, prev_hash, hash)
+    VALUES (TG_TABLE_NAME, NEW.id, coalesce(last_seq, 0) + 1, written, who, session_user::text, 'update', fields, last_hash,
+            public.verity_record_hash(TG_TABLE_NAME, NEW.id, coalesce(last_seq, 0) + 1, written, who, session_user::text,
+                                      'update', fields, last_hash));
+    RETURN NULL;
+END $$;
+
+
+--
 -- Name: source_custody_events_chain(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -633,6 +696,33 @@ BEGIN
     NEW.seq := coalesce(last_seq, 0) + 1;
     NEW.prev_hash := last_hash;
     NEW.hash := verity_custody_hash(NEW);
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: sources_before_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sources_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.id <> OLD.id THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004', MESSAGE = pg_catalog.format('source %s keeps its id', OLD.id);
+    END IF;
+    IF OLD.file_sha256 IS NOT NULL
+       AND (NEW.file_sha256, NEW.file_name, NEW.file_size) IS DISTINCT FROM (OLD.file_sha256, OLD.file_name, OLD.file_size)
+       AND NOT (public.verity_setting('verity.correcting_source') = OLD.id::text
+                AND pg_catalog.pg_has_role(current_user,
+                        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'public.sources'::pg_catalog.regclass),
+                        'USAGE')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = pg_catalog.format('source %s''s collected file (SHA-256 %s) cannot be changed; it is the evidence',
+                                        OLD.id, OLD.file_sha256),
+            HINT = 'a correction is a custody event with a reason: SELECT verity_custody_event(ID, ''corrected'', p_sha256 => ''NEW HASH'', p_note => ''why'')';
+    END IF;
     RETURN NEW;
 END $$;
 
@@ -979,6 +1069,19 @@ BEGIN
             MESSAGE = format('source %s has no collected file, so it has no chain of custody', p_source_id),
             HINT = 'record the file with `verity source add ... --file PATH` when it is collected';
     END IF;
+    IF p_event = 'corrected' THEN
+        IF p_sha256 IS NULL OR p_sha256 = collected_hash THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR002',
+                MESSAGE = pg_catalog.format('a correction of source %s needs the corrected file''s hash, different from %s',
+                                            p_source_id, collected_hash),
+                HINT = 'give the hash of the file that should have been collected';
+        END IF;
+        IF nullif(btrim(p_note), '') IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR002',
+                MESSAGE = pg_catalog.format('a correction of source %s''s collected file needs a reason', p_source_id),
+                HINT = 'say why in p_note; the correction stays in the chain of custody';
+        END IF;
+    END IF;
     IF p_event = 'copied' THEN
         IF p_sha256 IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
@@ -1034,6 +1137,13 @@ BEGIN
     VALUES (p_source_id, p_event, event_at, actor, nullif(btrim(p_tool), ''), p_sha256, p_copy_kind,
             p_file_name, p_file_size, holder, nullif(btrim(p_to_holder), ''), nullif(btrim(p_note), ''), p_outcome)
     RETURNING id INTO new_id;
+    IF p_event = 'corrected' THEN
+        PERFORM pg_catalog.set_config('verity.correcting_source', p_source_id::text, true);
+        UPDATE public.sources s SET file_sha256 = p_sha256, file_name = coalesce(p_file_name, s.file_name),
+                                    file_size = coalesce(p_file_size, s.file_size)
+         WHERE s.id = p_source_id;
+        PERFORM pg_catalog.set_config('verity.correcting_source', '', true);
+    END IF;
     RETURN new_id;
 END $$;
 
@@ -1067,11 +1177,12 @@ CREATE TABLE public.source_custody_events (
     hash text NOT NULL,
     CONSTRAINT custody_chain_start CHECK (((seq = 1) = (prev_hash IS NULL))),
     CONSTRAINT custody_copy_kind_known CHECK ((copy_kind = ANY (ARRAY['evidentiary'::text, 'working'::text]))),
-    CONSTRAINT custody_event_known CHECK ((event = ANY (ARRAY['collected'::text, 'copied'::text, 'handed-over'::text, 'verified'::text]))),
+    CONSTRAINT custody_correction_says_why CHECK (((event <> 'corrected'::text) OR (btrim(note) <> ''::text))),
+    CONSTRAINT custody_event_known CHECK ((event = ANY (ARRAY['collected'::text, 'copied'::text, 'handed-over'::text, 'verified'::text, 'corrected'::text]))),
     CONSTRAINT custody_file_size_positive CHECK ((file_size >= 0)),
     CONSTRAINT custody_handover_names_holder CHECK (((event = 'handed-over'::text) = (to_holder IS NOT NULL))),
     CONSTRAINT custody_hash_hex CHECK (((length(hash) = 64) AND (hash !~ '[^0-9a-f]'::text))),
-    CONSTRAINT custody_hashes_what_it_names CHECK (((event <> ALL (ARRAY['collected'::text, 'verified'::text])) OR (sha256 IS NOT NULL))),
+    CONSTRAINT custody_hashes_what_it_names CHECK (((event <> ALL (ARRAY['collected'::text, 'verified'::text, 'corrected'::text])) OR (sha256 IS NOT NULL))),
     CONSTRAINT custody_outcome_known CHECK ((outcome = ANY (ARRAY['match'::text, 'mismatch'::text]))),
     CONSTRAINT custody_prev_hash_hex CHECK (((length(prev_hash) = 64) AND (prev_hash !~ '[^0-9a-f]'::text))),
     CONSTRAINT custody_seq_positive CHECK ((seq >= 1)),
@@ -1168,6 +1279,39 @@ END $$;
 
 
 --
+-- Name: verity_history_extra(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_history_extra(p_case_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    given jsonb := public.verity_setting('verity.details')::jsonb;
+    allowed jsonb := '{}'::jsonb;
+BEGIN
+    IF given IS NULL OR pg_catalog.jsonb_typeof(given) <> 'object' THEN
+        RETURN '{}'::jsonb;
+    END IF;
+    IF public.verity_history_trusted() THEN
+        RETURN given;
+    END IF;
+    IF pg_catalog.jsonb_typeof(given -> 'bulk') = 'object'
+       AND pg_catalog.jsonb_typeof(given -> 'bulk' -> 'where') = 'string'
+       AND pg_catalog.jsonb_typeof(given -> 'bulk' -> 'matched') = 'number' THEN
+        allowed := pg_catalog.jsonb_build_object('bulk', pg_catalog.jsonb_build_object(
+            'where', given -> 'bulk' -> 'where', 'matched', given -> 'bulk' -> 'matched'));
+    END IF;
+    IF p_case_id IS NOT NULL AND pg_catalog.jsonb_typeof(given -> 'source_id') = 'number'
+       AND EXISTS (SELECT 1 FROM public.case_sources cs
+                    WHERE cs.case_id = p_case_id AND cs.source_id::text = (given ->> 'source_id')) THEN
+        allowed := allowed || pg_catalog.jsonb_build_object('source_id', given -> 'source_id');
+    END IF;
+    RETURN allowed;
+END $$;
+
+
+--
 -- Name: verity_history_hash(bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1200,8 +1344,30 @@ CREATE FUNCTION public.verity_history_head() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT encode(sha256(convert_to(coalesce(string_agg(h.case_id || ':' || h.hash || E'\n', '' ORDER BY h.case_id), ''), 'UTF8')), 'hex')
-      FROM (SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC) h
+    SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+        coalesce((SELECT pg_catalog.string_agg(h.case_id || ':' || h.hash || E'\n', '' ORDER BY h.case_id)
+                    FROM (SELECT DISTINCT ON (c.case_id) c.case_id, c.hash FROM public.case_history c
+                           ORDER BY c.case_id, c.seq DESC) h), '')
+        || coalesce((SELECT pg_catalog.string_agg(r.table_name || '/' || r.row_id || ':' || r.hash || E'\n', ''
+                                                  ORDER BY r.table_name COLLATE "C", r.row_id)
+                       FROM (SELECT DISTINCT ON (x.table_name, x.row_id) x.table_name, x.row_id, x.hash
+                               FROM public.record_history x ORDER BY x.table_name, x.row_id, x.seq DESC) r), ''),
+        'UTF8')), 'hex')
+$$;
+
+
+--
+-- Name: verity_history_trusted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_history_trusted() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT coalesce((SELECT r.rolsuper OR pg_catalog.pg_has_role(session_user, d.datdba, 'MEMBER')
+                       FROM pg_catalog.pg_roles r
+                       JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
+                      WHERE r.rolname = session_user), false)
 $$;
 
 
@@ -2399,14 +2565,19 @@ CREATE FUNCTION public.verity_now() RETURNS timestamp with time zone
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    given timestamptz := verity_setting('verity.at')::timestamptz;
+    given timestamptz := public.verity_setting('verity.at')::timestamptz;
 BEGIN
     IF given IS NULL THEN
-        RETURN now();
+        RETURN pg_catalog.now();
     END IF;
-    IF given > now() + interval '1 minute' THEN
+    IF NOT public.verity_history_trusted() THEN
         RAISE EXCEPTION USING ERRCODE = 'VR002',
-            MESSAGE = format('verity.at (%s) is in the future; history can only record the past', given);
+            MESSAGE = 'only the desk owner may record a change at another time (verity.at); a login''s changes are recorded when they are made',
+            HINT = 'reset it with SELECT set_config(''verity.at'', '''', true), or import past work as the desk owner';
+    END IF;
+    IF given > pg_catalog.now() + interval '1 minute' THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = pg_catalog.format('verity.at (%s) is in the future; history can only record the past', given);
     END IF;
     RETURN given;
 END $$;
@@ -2458,11 +2629,63 @@ CREATE FUNCTION public.verity_record(p_case_id bigint, p_action text, p_from tex
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    extra jsonb := public.verity_history_extra(p_case_id);
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
-    VALUES (p_case_id, verity_now(), verity_actor_id(), p_action, p_from, p_to,
-            verity_setting('verity.reason'),
-            p_details || coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb));
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    VALUES (p_case_id, public.verity_now(), public.verity_actor_id(), p_action, p_from, p_to,
+            public.verity_setting('verity.reason'),
+            CASE WHEN extra = '{}'::jsonb THEN p_details
+                 WHEN public.verity_history_trusted() THEN p_details || extra
+                 ELSE extra || p_details END);
+END $$;
+
+
+--
+-- Name: verity_record_actor(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_record_actor() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT coalesce(
+        (SELECT v.handle FROM public.reviewers v WHERE v.login = session_user::text),
+        CASE WHEN public.verity_history_trusted() THEN public.verity_setting('verity.actor') END)
+$$;
+
+
+--
+-- Name: verity_record_fields(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_record_fields(p_row jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT p_row - 'search'
+$$;
+
+
+--
+-- Name: verity_record_hash(text, bigint, bigint, timestamp with time zone, text, text, text, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_record_hash(p_table text, p_row_id bigint, p_seq bigint, p_at timestamp with time zone, p_actor text, p_db_user text, p_action text, p_fields jsonb, p_prev_hash text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    fields text := p_fields::text;
+BEGIN
+    RETURN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+        'verity-record-v1' || E'\n' || p_table || E'\n' || p_row_id || E'\n' || p_seq || E'\n'
+        || pg_catalog.to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || E'\n'
+        || coalesce(pg_catalog.length(p_actor) || ':' || p_actor, '-') || E'\n'
+        || coalesce(pg_catalog.length(p_db_user) || ':' || p_db_user, '-') || E'\n'
+        || coalesce(pg_catalog.length(p_action) || ':' || p_action, '-') || E'\n'
+        || coalesce(pg_catalog.length(fields) || ':' || fields, '-') || E'\n'
+        || coalesce(pg_catalog.length(p_prev_hash) || ':' || p_prev_hash, '-'), 'UTF8')), 'hex');
 END $$;
 
 
@@ -3072,6 +3295,45 @@ ALTER TABLE public.output_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: record_history; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.record_history (
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    row_id bigint NOT NULL,
+    seq bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    actor text,
+    db_user text NOT NULL,
+    action text NOT NULL,
+    fields jsonb NOT NULL,
+    prev_hash text,
+    hash text NOT NULL,
+    CONSTRAINT record_history_action_known CHECK ((action = ANY (ARRAY['existing'::text, 'insert'::text, 'update'::text]))),
+    CONSTRAINT record_history_chain_start CHECK (((seq = 1) = (prev_hash IS NULL))),
+    CONSTRAINT record_history_hash_hex CHECK ((hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT record_history_prev_hash_hex CHECK ((prev_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT record_history_seq_positive CHECK ((seq >= 1)),
+    CONSTRAINT record_history_table_known CHECK ((table_name = ANY (ARRAY['sources'::text, 'reviewers'::text])))
+);
+
+
+--
+-- Name: record_history_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.record_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.record_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: reviewer_password_changes; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3338,6 +3600,14 @@ ALTER TABLE ONLY public.output_log
 
 
 --
+-- Name: record_history record_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.record_history
+    ADD CONSTRAINT record_history_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: reviewers reviewer_login_unique; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3526,6 +3796,13 @@ CREATE INDEX evidence_notes_search ON public.evidence_notes USING gin (search);
 --
 
 CREATE INDEX output_log_at ON public.output_log USING btree (at);
+
+
+--
+-- Name: record_history_chain; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX record_history_chain ON public.record_history USING btree (table_name, row_id, seq);
 
 
 --
@@ -3795,6 +4072,20 @@ CREATE TRIGGER output_log_no_truncate BEFORE TRUNCATE ON public.output_log FOR E
 
 
 --
+-- Name: record_history record_history_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER record_history_append_only BEFORE DELETE OR UPDATE ON public.record_history FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+
+
+--
+-- Name: record_history record_history_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER record_history_no_truncate BEFORE TRUNCATE ON public.record_history FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
+
+
+--
 -- Name: reviewer_password_changes reviewer_password_changes_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3806,6 +4097,20 @@ CREATE TRIGGER reviewer_password_changes_append_only BEFORE DELETE OR UPDATE ON 
 --
 
 CREATE TRIGGER reviewer_password_changes_no_truncate BEFORE TRUNCATE ON public.reviewer_password_changes FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
+
+
+--
+-- Name: reviewers reviewers_record_history_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER reviewers_record_history_insert AFTER INSERT ON public.reviewers REFERENCING NEW TABLE AS verity_new_records FOR EACH STATEMENT EXECUTE FUNCTION public.record_history_after_insert();
+
+
+--
+-- Name: reviewers reviewers_record_history_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER reviewers_record_history_update AFTER UPDATE ON public.reviewers FOR EACH ROW EXECUTE FUNCTION public.record_history_after_update();
 
 
 --
@@ -3830,10 +4135,31 @@ CREATE TRIGGER source_custody_events_no_truncate BEFORE TRUNCATE ON public.sourc
 
 
 --
+-- Name: sources sources_before_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER sources_before_update BEFORE UPDATE ON public.sources FOR EACH ROW EXECUTE FUNCTION public.sources_before_update();
+
+
+--
 -- Name: sources sources_ensure_collected; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE CONSTRAINT TRIGGER sources_ensure_collected AFTER INSERT OR UPDATE OF file_sha256 ON public.sources DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.sources_ensure_collected();
+
+
+--
+-- Name: sources sources_record_history_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER sources_record_history_insert AFTER INSERT ON public.sources REFERENCING NEW TABLE AS verity_new_records FOR EACH STATEMENT EXECUTE FUNCTION public.record_history_after_insert();
+
+
+--
+-- Name: sources sources_record_history_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER sources_record_history_update AFTER UPDATE ON public.sources FOR EACH ROW EXECUTE FUNCTION public.record_history_after_update();
 
 
 --
@@ -4220,6 +4546,21 @@ ALTER TABLE public.output_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY output_log_visible ON public.output_log USING ((( SELECT public.verity_sees_all() AS verity_sees_all) OR (case_ids IS NULL) OR (NOT (EXISTS ( SELECT 1
    FROM unnest(output_log.case_ids) c(id)
   WHERE (NOT public.verity_case_visible(c.id)))))));
+
+
+--
+-- Name: record_history; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.record_history ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: record_history record_history_visible; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY record_history_visible ON public.record_history FOR SELECT USING (((table_name = 'reviewers'::text) OR ( SELECT public.verity_sees_all() AS verity_sees_all) OR (EXISTS ( SELECT 1
+   FROM public.sources s
+  WHERE (s.id = record_history.row_id)))));
 
 
 --

@@ -54,7 +54,15 @@ struct AuditChainTests {
             "SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC").rows
         let lines = try heads.map { "\(try $0.decode("case_id", as: Int.self)):\(try $0.decode("hash", as: String.self))\n" }
         #expect(lines.count == 2 && lines[0].hasPrefix("\(first):") && lines[1].hasPrefix("\(second):"))
-        #expect(SHA256Digest.hex(of: lines.joined()) == sqlHead)
+        // ... then "table/row_id:hash\n" for every record chain (sql/018: here the two reviewers).
+        let records = try desk.db.query(
+            """
+            SELECT table_name || '/' || row_id || ':' || hash || E'\n' AS line FROM (
+                SELECT DISTINCT ON (table_name, row_id) table_name, row_id, hash FROM record_history
+                 ORDER BY table_name, row_id, seq DESC) h ORDER BY table_name COLLATE "C", row_id
+            """).rows.map { try $0.decode("line", as: String.self) }
+        #expect(records.count == 2)
+        #expect(SHA256Digest.hex(of: (lines + records).joined()) == sqlHead)
         // Chains start at seq 1 with no previous hash and link row to row.
         let chain = try desk.db.query(
             "SELECT seq, prev_hash, hash FROM case_history WHERE case_id = \(first) ORDER BY seq").rows

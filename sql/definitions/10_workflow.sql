@@ -4,20 +4,19 @@
 -- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
 -- a DROP in a new migration under ../migrations/.
 
--- Records assignments in the history. Inserts: one statement-level trigger;
--- updates (lead changes) and deletions: per row.
 CREATE OR REPLACE FUNCTION public.case_assignments_after_insert() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
-           jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || extra
-      FROM verity_new_assignments n LEFT JOIN reviewers r ON r.id = n.reviewer_id;
+           under || pg_catalog.jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || over
+      FROM verity_new_assignments n LEFT JOIN public.reviewers r ON r.id = n.reviewer_id;
     RETURN NULL;
 END $$;
 
@@ -58,20 +57,24 @@ BEGIN
     RETURN NEW;
 END $$;
 
--- Records the opening of every case a statement inserted (one history row each, per statement).
+-- Records the opening of every case a statement inserted. As in every statement-level
+-- history writer, `over` is a trusted session's extra
+-- (merged over the built details), `under` a login's (merged under them);
+-- one of the two is always empty.
 CREATE OR REPLACE FUNCTION public.cases_after_insert() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.id, n.created_at, n.created_by, 'open', NULL, n.state, why,
-           jsonb_strip_nulls(jsonb_build_object(
+           under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
-               'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due)) || extra
+               'location', n.location, 'tags', pg_catalog.to_jsonb(n.tags), 'priority', n.priority, 'due', n.due)) || over
       FROM verity_new_cases n;
     RETURN NULL;
 END $$;
@@ -292,20 +295,26 @@ CREATE OR REPLACE FUNCTION public.verity_iso(value timestamp with time zone) RET
                 ELSE to_char(value AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END
 $$;
 
--- The time a change is recorded at: now, or an earlier instant given by an import.
-CREATE OR REPLACE FUNCTION public.verity_now() RETURNS timestamp with time zone
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+-- The time a change is recorded at: now, or, for a trusted session (an
+-- import of past work), an earlier instant given in verity.at. A login's
+-- verity.at is refused: its changes happen now. The trust test runs only when
+-- verity.at is set, so ordinary changes pay nothing for it.
+CREATE OR REPLACE FUNCTION public.verity_now() RETURNS timestamptz
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    given timestamptz := verity_setting('verity.at')::timestamptz;
+    given timestamptz := public.verity_setting('verity.at')::timestamptz;
 BEGIN
     IF given IS NULL THEN
-        RETURN now();
+        RETURN pg_catalog.now();
     END IF;
-    IF given > now() + interval '1 minute' THEN
+    IF NOT public.verity_history_trusted() THEN
         RAISE EXCEPTION USING ERRCODE = 'VR002',
-            MESSAGE = format('verity.at (%s) is in the future; history can only record the past', given);
+            MESSAGE = 'only the desk owner may record a change at another time (verity.at); a login''s changes are recorded when they are made',
+            HINT = 'reset it with SELECT set_config(''verity.at'', '''', true), or import past work as the desk owner';
+    END IF;
+    IF given > pg_catalog.now() + interval '1 minute' THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = pg_catalog.format('verity.at (%s) is in the future; history can only record the past', given);
     END IF;
     RETURN given;
 END $$;

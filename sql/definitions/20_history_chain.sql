@@ -134,27 +134,40 @@ BEGIN
         || coalesce(length(p_prev_hash) || ':' || p_prev_hash, '-'), 'UTF8')), 'hex');
 END $$;
 
--- The database's head hash: SHA-256 over "case_id:head_hash\n" for every case
--- with history, ordered by case id (the empty string's SHA-256 for none).
+-- The database's head hash, over the last row of every chain: SHA-256 over
+-- "case_id:hash\n" for every case with history, ordered by case id, then
+-- "table/row_id:hash\n" for every record chain, ordered by table (bytewise)
+-- and row id (the empty string's SHA-256 for none). A desk without record
+-- chains has the head of its case chains alone.
 CREATE OR REPLACE FUNCTION public.verity_history_head() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-    SELECT encode(sha256(convert_to(coalesce(string_agg(h.case_id || ':' || h.hash || E'\n', '' ORDER BY h.case_id), ''), 'UTF8')), 'hex')
-      FROM (SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC) h
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+        coalesce((SELECT pg_catalog.string_agg(h.case_id || ':' || h.hash || E'\n', '' ORDER BY h.case_id)
+                    FROM (SELECT DISTINCT ON (c.case_id) c.case_id, c.hash FROM public.case_history c
+                           ORDER BY c.case_id, c.seq DESC) h), '')
+        || coalesce((SELECT pg_catalog.string_agg(r.table_name || '/' || r.row_id || ':' || r.hash || E'\n', ''
+                                                  ORDER BY r.table_name COLLATE "C", r.row_id)
+                       FROM (SELECT DISTINCT ON (x.table_name, x.row_id) x.table_name, x.row_id, x.hash
+                               FROM public.record_history x ORDER BY x.table_name, x.row_id, x.seq DESC) r), ''),
+        'UTF8')), 'hex')
 $$;
 
--- Writes one history row for case p_case_id: the actor, time and reason of the transaction
--- (verity.actor, verity.at, verity.reason) and the details given. Owner-only (EXECUTE revoked).
-CREATE OR REPLACE FUNCTION public.verity_record(p_case_id bigint, p_action text, p_from text, p_to text, p_details jsonb) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+-- The single-row history writer: time, actor and reason from the session,
+-- details built by the caller; a trusted session's verity.details merged over
+-- them, a login's allowed extra under them (see verity_history_extra).
+CREATE OR REPLACE FUNCTION public.verity_record(
+    p_case_id bigint, p_action text, p_from text, p_to text, p_details jsonb
+) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    extra jsonb := public.verity_history_extra(p_case_id);
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
-    VALUES (p_case_id, verity_now(), verity_actor_id(), p_action, p_from, p_to,
-            verity_setting('verity.reason'),
-            p_details || coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb));
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    VALUES (p_case_id, public.verity_now(), public.verity_actor_id(), p_action, p_from, p_to,
+            public.verity_setting('verity.reason'),
+            CASE WHEN extra = '{}'::jsonb THEN p_details
+                 WHEN public.verity_history_trusted() THEN p_details || extra
+                 ELSE extra || p_details END);
 END $$;
 REVOKE ALL ON FUNCTION public.verity_record(p_case_id bigint, p_action text, p_from text, p_to text, p_details jsonb) FROM PUBLIC;
 
@@ -165,7 +178,164 @@ CREATE OR REPLACE AGGREGATE public.verity_history_chain(bigint, bigint, timestam
     STYPE = text
 );
 
+-- Whether the connected session may supply history times and details: a
+-- superuser or a member of the database owner (verity_actor_id's test for naming the actor).
+CREATE OR REPLACE FUNCTION public.verity_history_trusted() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT coalesce((SELECT r.rolsuper OR pg_catalog.pg_has_role(session_user, d.datdba, 'MEMBER')
+                       FROM pg_catalog.pg_roles r
+                       JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
+                      WHERE r.rolname = session_user), false)
+$$;
+
+-- What of verity.details may go into the history rows of this session: all of
+-- it for a trusted session (merged over what the trigger builds, as before);
+-- for a login only "bulk" (the CLI's description of a bulk selection, as
+-- {"where": text, "matched": number}) and, when p_case_id is given, "source_id"
+-- if that source is linked to the case (the cited source of a dispute). The
+-- writers merge a login's extra UNDER what they build, so it never replaces a
+-- field derived from the row.
+CREATE OR REPLACE FUNCTION public.verity_history_extra(p_case_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    given jsonb := public.verity_setting('verity.details')::jsonb;
+    allowed jsonb := '{}'::jsonb;
+BEGIN
+    IF given IS NULL OR pg_catalog.jsonb_typeof(given) <> 'object' THEN
+        RETURN '{}'::jsonb;
+    END IF;
+    IF public.verity_history_trusted() THEN
+        RETURN given;
+    END IF;
+    IF pg_catalog.jsonb_typeof(given -> 'bulk') = 'object'
+       AND pg_catalog.jsonb_typeof(given -> 'bulk' -> 'where') = 'string'
+       AND pg_catalog.jsonb_typeof(given -> 'bulk' -> 'matched') = 'number' THEN
+        allowed := pg_catalog.jsonb_build_object('bulk', pg_catalog.jsonb_build_object(
+            'where', given -> 'bulk' -> 'where', 'matched', given -> 'bulk' -> 'matched'));
+    END IF;
+    IF p_case_id IS NOT NULL AND pg_catalog.jsonb_typeof(given -> 'source_id') = 'number'
+       AND EXISTS (SELECT 1 FROM public.case_sources cs
+                    WHERE cs.case_id = p_case_id AND cs.source_id::text = (given ->> 'source_id')) THEN
+        allowed := allowed || pg_catalog.jsonb_build_object('source_id', given -> 'source_id');
+    END IF;
+    RETURN allowed;
+END $$;
+
+-- The hash of one record_history row (see the top of this file); plpgsql, so
+-- its plan is kept between calls, as verity_history_hash's.
+CREATE OR REPLACE FUNCTION public.verity_record_hash(
+    p_table text, p_row_id bigint, p_seq bigint, p_at timestamptz, p_actor text, p_db_user text,
+    p_action text, p_fields jsonb, p_prev_hash text
+) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    fields text := p_fields::text;
+BEGIN
+    RETURN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+        'verity-record-v1' || E'\n' || p_table || E'\n' || p_row_id || E'\n' || p_seq || E'\n'
+        || pg_catalog.to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || E'\n'
+        || coalesce(pg_catalog.length(p_actor) || ':' || p_actor, '-') || E'\n'
+        || coalesce(pg_catalog.length(p_db_user) || ':' || p_db_user, '-') || E'\n'
+        || coalesce(pg_catalog.length(p_action) || ':' || p_action, '-') || E'\n'
+        || coalesce(pg_catalog.length(fields) || ':' || fields, '-') || E'\n'
+        || coalesce(pg_catalog.length(p_prev_hash) || ':' || p_prev_hash, '-'), 'UTF8')), 'hex');
+END $$;
+
+-- Who a record change is by: a login's own reviewer handle (never another's);
+-- for a trusted session the handle in verity.actor; NULL when none is named.
+CREATE OR REPLACE FUNCTION public.verity_record_actor() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT coalesce(
+        (SELECT v.handle FROM public.reviewers v WHERE v.login = session_user::text),
+        CASE WHEN public.verity_history_trusted() THEN public.verity_setting('verity.actor') END)
+$$;
+
+-- A record as its chain keeps it: every column but the generated search vector.
+CREATE OR REPLACE FUNCTION public.verity_record_fields(p_row jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT p_row - 'search'
+$$;
+
+-- New sources and reviewers, one statement at a time (an import inserts many):
+-- each starts its chain.
+CREATE OR REPLACE FUNCTION public.record_history_after_insert() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    who text := public.verity_record_actor();
+    written timestamptz := pg_catalog.now();
+BEGIN
+    INSERT INTO public.record_history (table_name, row_id, seq, at, actor, db_user, action, fields, prev_hash, hash)
+    SELECT TG_TABLE_NAME, n.id, 1, written, who, session_user::text, 'insert', n.fields, NULL,
+           public.verity_record_hash(TG_TABLE_NAME, n.id, 1, written, who, session_user::text, 'insert', n.fields, NULL)
+      FROM (SELECT r.id, public.verity_record_fields(pg_catalog.to_jsonb(r)) AS fields
+              FROM verity_new_records r ORDER BY r.id) n;
+    RETURN NULL;
+END $$;
+
+-- A changed source or reviewer: the next link of its chain. The UPDATE holds
+-- the row's lock until commit, so writers of one record are serialized and
+-- this (READ COMMITTED: a fresh snapshot per statement) reads the last link.
+CREATE OR REPLACE FUNCTION public.record_history_after_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    fields jsonb := public.verity_record_fields(pg_catalog.to_jsonb(NEW));
+    who text := public.verity_record_actor();
+    written timestamptz := pg_catalog.now();
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    IF fields = public.verity_record_fields(pg_catalog.to_jsonb(OLD)) THEN
+        RETURN NULL;
+    END IF;
+    SELECT h.seq, h.hash INTO last_seq, last_hash
+      FROM public.record_history h WHERE h.table_name = TG_TABLE_NAME AND h.row_id = NEW.id
+     ORDER BY h.seq DESC LIMIT 1;
+    INSERT INTO public.record_history (table_name, row_id, seq, at, actor, db_user, action, fields, prev_hash, hash)
+    VALUES (TG_TABLE_NAME, NEW.id, coalesce(last_seq, 0) + 1, written, who, session_user::text, 'update', fields, last_hash,
+            public.verity_record_hash(TG_TABLE_NAME, NEW.id, coalesce(last_seq, 0) + 1, written, who, session_user::text,
+                                      'update', fields, last_hash));
+    RETURN NULL;
+END $$;
+
 -- ------------------------------ triggers
 CREATE OR REPLACE TRIGGER case_history_append_only BEFORE DELETE OR UPDATE ON public.case_history FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
 CREATE OR REPLACE TRIGGER case_history_chain BEFORE INSERT ON public.case_history FOR EACH ROW EXECUTE FUNCTION public.case_history_chain();
 CREATE OR REPLACE TRIGGER case_history_no_truncate BEFORE TRUNCATE ON public.case_history FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
+DROP TRIGGER IF EXISTS record_history_append_only ON public.record_history;
+CREATE TRIGGER record_history_append_only BEFORE UPDATE OR DELETE ON public.record_history
+    FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+DROP TRIGGER IF EXISTS record_history_no_truncate ON public.record_history;
+CREATE TRIGGER record_history_no_truncate BEFORE TRUNCATE ON public.record_history
+    FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
+DROP TRIGGER IF EXISTS sources_record_history_insert ON public.sources;
+CREATE TRIGGER sources_record_history_insert AFTER INSERT ON public.sources
+    REFERENCING NEW TABLE AS verity_new_records
+    FOR EACH STATEMENT EXECUTE FUNCTION public.record_history_after_insert();
+DROP TRIGGER IF EXISTS sources_record_history_update ON public.sources;
+CREATE TRIGGER sources_record_history_update AFTER UPDATE ON public.sources
+    FOR EACH ROW EXECUTE FUNCTION public.record_history_after_update();
+DROP TRIGGER IF EXISTS reviewers_record_history_insert ON public.reviewers;
+CREATE TRIGGER reviewers_record_history_insert AFTER INSERT ON public.reviewers
+    REFERENCING NEW TABLE AS verity_new_records
+    FOR EACH STATEMENT EXECUTE FUNCTION public.record_history_after_insert();
+DROP TRIGGER IF EXISTS reviewers_record_history_update ON public.reviewers;
+CREATE TRIGGER reviewers_record_history_update AFTER UPDATE ON public.reviewers
+    FOR EACH ROW EXECUTE FUNCTION public.record_history_after_update();
+
+-- ------------------------------ the chains of records written before them
+-- Sources and reviewers of a desk that had them before record_history existed: each
+-- chain starts with the record as it stands ('existing'). Runs while the table is
+-- still empty only, so re-applying this file never starts a chain over.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM public.record_history) THEN
+        INSERT INTO public.record_history (table_name, row_id, seq, at, actor, db_user, action, fields, prev_hash, hash)
+        SELECT e.table_name, e.id, 1, pg_catalog.now(), NULL, current_user::text, 'existing', e.fields, NULL,
+               public.verity_record_hash(e.table_name, e.id, 1, pg_catalog.now(), NULL, current_user::text, 'existing', e.fields, NULL)
+          FROM (SELECT 'reviewers'::text AS table_name, r.id, public.verity_record_fields(pg_catalog.to_jsonb(r)) AS fields
+                  FROM public.reviewers r
+                UNION ALL
+                SELECT 'sources', s.id, public.verity_record_fields(pg_catalog.to_jsonb(s)) FROM public.sources s) e
+         ORDER BY e.table_name, e.id;
+    END IF;
+END $$;

@@ -4,20 +4,21 @@
 -- re-applied whenever it changes (CREATE OR REPLACE). Removing an object takes
 -- a DROP in a new migration under ../migrations/.
 
--- Records every link of a source to a case that a statement inserted.
 CREATE OR REPLACE FUNCTION public.case_sources_after_insert() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
-           coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
-                    '{}'::jsonb) || extra
-      FROM verity_new_links n LEFT JOIN sources s ON s.id = n.source_id;
+           under || coalesce(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                 'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
+                             '{}'::jsonb) || over
+      FROM verity_new_links n LEFT JOIN public.sources s ON s.id = n.source_id;
     RETURN NULL;
 END $$;
 
@@ -48,19 +49,19 @@ CREATE OR REPLACE FUNCTION public.verity_missing_evidence(p_case_id bigint, p_la
       FROM public.evidence_notes n WHERE n.case_id = p_case_id
 $$;
 
--- Records every evidence note a statement inserted.
 CREATE OR REPLACE FUNCTION public.evidence_notes_after_insert() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
+    extra jsonb := public.verity_history_extra(NULL);
+    trusted boolean := extra = '{}'::jsonb OR public.verity_history_trusted();
+    over jsonb := CASE WHEN trusted THEN extra ELSE '{}'::jsonb END;
+    under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
+    why text := public.verity_setting('verity.reason');
 BEGIN
-    INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
+    INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
-           jsonb_strip_nulls(jsonb_build_object(
-               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || extra
+           under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || over
       FROM verity_new_notes n;
     RETURN NULL;
 END $$;
@@ -138,6 +139,31 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- A source keeps its id, and its collected file (hash, name, size) once the
+-- hash is recorded, except through verity_custody_event's 'corrected' event:
+-- that function, running as the owner, marks the one source it corrects in
+-- verity.correcting_source. A login setting the mark itself is still not the
+-- owner, so it is refused.
+CREATE OR REPLACE FUNCTION public.sources_before_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.id <> OLD.id THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004', MESSAGE = pg_catalog.format('source %s keeps its id', OLD.id);
+    END IF;
+    IF OLD.file_sha256 IS NOT NULL
+       AND (NEW.file_sha256, NEW.file_name, NEW.file_size) IS DISTINCT FROM (OLD.file_sha256, OLD.file_name, OLD.file_size)
+       AND NOT (public.verity_setting('verity.correcting_source') = OLD.id::text
+                AND pg_catalog.pg_has_role(current_user,
+                        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'public.sources'::pg_catalog.regclass),
+                        'USAGE')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = pg_catalog.format('source %s''s collected file (SHA-256 %s) cannot be changed; it is the evidence',
+                                        OLD.id, OLD.file_sha256),
+            HINT = 'a correction is a custody event with a reason: SELECT verity_custody_event(ID, ''corrected'', p_sha256 => ''NEW HASH'', p_note => ''why'')';
+    END IF;
+    RETURN NEW;
+END $$;
+
 -- ------------------------------ triggers
 CREATE OR REPLACE TRIGGER case_sources_after_insert AFTER INSERT ON public.case_sources REFERENCING NEW TABLE AS verity_new_links FOR EACH STATEMENT EXECUTE FUNCTION public.case_sources_after_insert();
 CREATE OR REPLACE TRIGGER case_sources_append_only BEFORE DELETE OR UPDATE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
@@ -149,3 +175,6 @@ CREATE OR REPLACE TRIGGER evidence_notes_before_update BEFORE UPDATE ON public.e
 CREATE OR REPLACE TRIGGER evidence_notes_no_delete BEFORE DELETE ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
 DROP TRIGGER IF EXISTS sources_ensure_collected ON public.sources;
 CREATE CONSTRAINT TRIGGER sources_ensure_collected AFTER INSERT OR UPDATE OF file_sha256 ON public.sources DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.sources_ensure_collected();
+DROP TRIGGER IF EXISTS sources_before_update ON public.sources;
+CREATE TRIGGER sources_before_update BEFORE UPDATE ON public.sources
+    FOR EACH ROW EXECUTE FUNCTION public.sources_before_update();

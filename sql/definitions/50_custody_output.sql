@@ -29,11 +29,16 @@ END $$;
 -- source with a collected file; a copy and a verification carry a hash; a copy
 -- is bit-identical to the collected file; a verification's outcome is what its
 -- hash says; nothing dated in the future or before the collection; a hand-over
--- names a new holder. The holder before a hand-over is recorded.
-CREATE OR REPLACE FUNCTION public.verity_custody_event(p_source_id bigint, p_event text, p_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_tool text DEFAULT NULL::text, p_sha256 text DEFAULT NULL::text, p_copy_kind text DEFAULT NULL::text, p_file_name text DEFAULT NULL::text, p_file_size bigint DEFAULT NULL::bigint, p_to_holder text DEFAULT NULL::text, p_note text DEFAULT NULL::text, p_outcome text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+-- names a new holder. The holder before a hand-over is recorded. A correction
+-- ('corrected') replaces the collected file's hash (and name and size,
+-- when given) with a reason; it is the only way the collected file changes.
+CREATE OR REPLACE FUNCTION public.verity_custody_event(
+    p_source_id bigint, p_event text, p_at timestamptz DEFAULT NULL, p_tool text DEFAULT NULL,
+    p_sha256 text DEFAULT NULL, p_copy_kind text DEFAULT NULL, p_file_name text DEFAULT NULL,
+    p_file_size bigint DEFAULT NULL, p_to_holder text DEFAULT NULL, p_note text DEFAULT NULL,
+    p_outcome text DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     actor bigint := public.verity_actor_id();
     event_at timestamptz := coalesce(p_at, public.verity_now());
@@ -66,6 +71,19 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'VR002',
             MESSAGE = format('source %s has no collected file, so it has no chain of custody', p_source_id),
             HINT = 'record the file with `verity source add ... --file PATH` when it is collected';
+    END IF;
+    IF p_event = 'corrected' THEN
+        IF p_sha256 IS NULL OR p_sha256 = collected_hash THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR002',
+                MESSAGE = pg_catalog.format('a correction of source %s needs the corrected file''s hash, different from %s',
+                                            p_source_id, collected_hash),
+                HINT = 'give the hash of the file that should have been collected';
+        END IF;
+        IF nullif(btrim(p_note), '') IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR002',
+                MESSAGE = pg_catalog.format('a correction of source %s''s collected file needs a reason', p_source_id),
+                HINT = 'say why in p_note; the correction stays in the chain of custody';
+        END IF;
     END IF;
     IF p_event = 'copied' THEN
         IF p_sha256 IS NULL THEN
@@ -122,6 +140,13 @@ BEGIN
     VALUES (p_source_id, p_event, event_at, actor, nullif(btrim(p_tool), ''), p_sha256, p_copy_kind,
             p_file_name, p_file_size, holder, nullif(btrim(p_to_holder), ''), nullif(btrim(p_note), ''), p_outcome)
     RETURNING id INTO new_id;
+    IF p_event = 'corrected' THEN
+        PERFORM pg_catalog.set_config('verity.correcting_source', p_source_id::text, true);
+        UPDATE public.sources s SET file_sha256 = p_sha256, file_name = coalesce(p_file_name, s.file_name),
+                                    file_size = coalesce(p_file_size, s.file_size)
+         WHERE s.id = p_source_id;
+        PERFORM pg_catalog.set_config('verity.correcting_source', '', true);
+    END IF;
     RETURN new_id;
 END $$;
 

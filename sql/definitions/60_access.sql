@@ -346,3 +346,9 @@ DROP POLICY IF EXISTS verdict_proposals_visible ON public.verdict_proposals;
 CREATE POLICY verdict_proposals_visible ON public.verdict_proposals USING ((EXISTS ( SELECT 1
    FROM public.cases c
   WHERE (c.id = verdict_proposals.case_id))));
+
+DROP POLICY IF EXISTS record_history_visible ON public.record_history;
+CREATE POLICY record_history_visible ON public.record_history FOR SELECT
+    USING (table_name = 'reviewers'
+           OR (SELECT public.verity_sees_all())
+           OR EXISTS (SELECT 1 FROM public.sources s WHERE s.id = row_id));

@@ -73,9 +73,10 @@ struct AuditVerify: ParsableCommand {
                         header: ["case", "seq", "history id", "problem", "detail"],
                         rows: report.problems.map { problem in
                             [
-                                problem.caseID.map { id in problem.caseRef.map { "\(id) (\($0))" } ?? String(id) } ?? "",
+                                problem.caseID.map { id in problem.caseRef.map { "\(id) (\($0))" } ?? String(id) }
+                                    ?? problem.table.map { table in "\(table) \(problem.rowID.map(String.init) ?? "")" } ?? "",
                                 problem.seq.map(String.init) ?? "", problem.historyID.map(String.init) ?? "",
-                                problem.kind.rawValue, problem.detail,
+                                problem.kind.rawValue, problem.field.map { "\($0): \(problem.detail)" } ?? problem.detail,
                             ]
                         }, maxWidth: 200))
             }

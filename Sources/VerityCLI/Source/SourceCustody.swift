@@ -43,11 +43,14 @@ struct SourceCustody: ParsableCommand {
               verity source custody 3 --event copied --file /cases/izium/rt-article.working.html --copy working \\
                   --tool rsync --note "working copy for translation"
               verity source custody 3 --event handed-over --to icc-liaison --note "encrypted USB, sealed bag 118"
-            A copy given with --file is hashed and must equal the collected file bit for bit.
+              verity source custody 3 --event corrected --file /cases/izium/rt-article.html --note "hashed the wrong file"
+            A copy given with --file is hashed and must equal the collected file bit for bit. The collected
+            file's hash never changes otherwise: a correction (--event corrected, the correct --file and a
+            --note saying why) is an event of the chain too.
             """))
 
     @Argument(help: "Source id or reference.") var source: String
-    @Option(help: "Append this event: copied or handed-over (collected and verified are recorded by `source add` and `source verify`).")
+    @Option(help: "Append this event: copied, handed-over or corrected (collected and verified are recorded by `source add` and `source verify`).")
     var event: CustodyEventKind?
     @Option(help: ArgumentHelp("Who receives the material (handed-over): a reviewer handle or an outside holder.", valueName: "holder"))
     var to: String?

@@ -16,6 +16,12 @@ public struct HistoryProblem: Sendable, Encodable, Equatable {
         /// All chains are consistent, but their head is not the anchored one:
         /// the history was rebuilt, cut short or extended since it was anchored.
         case headMismatch = "head-mismatch"
+        /// A current row (a case, source or reviewer) differs from the replay of its chained history.
+        case rowAltered = "row-altered"
+        /// A current row has no chained history at all: it was written around the triggers.
+        case unrecorded
+        /// A chain's row no longer exists: it was deleted around the triggers.
+        case rowMissing = "row-missing"
     }
 
     public var kind: Kind
@@ -23,16 +29,38 @@ public struct HistoryProblem: Sendable, Encodable, Equatable {
     public var caseRef: String?
     public var seq: Int?
     public var historyID: Int?
+    /// For a record (a row of cases, sources or reviewers): its table, id and the field that differs.
+    public var table: String?
+    public var rowID: Int?
+    public var field: String?
     /// What is wrong, without saying where.
     public var detail: String
-    /// Where and what: "case 12, seq 4, history id 981: ...".
+    /// Where and what: "case 12, seq 4, history id 981: ..." or "sources id 3, field url: ...".
     public var message: String {
+        if let table, let rowID {
+            return "\(table) id \(rowID)\(field.map { ", field \($0)" } ?? "")\(seq.map { ", seq \($0)" } ?? ""): \(detail)"
+        }
         guard let caseID, let seq, let historyID else { return detail }
         return "case \(caseID)\(caseRef.map { " (\($0))" } ?? ""), seq \(seq), history id \(historyID): \(detail)"
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, caseID, caseRef, seq, historyID, detail, message
+        case kind, caseID, caseRef, seq, historyID, table, rowID, field, detail, message
+    }
+
+    public init(
+        kind: Kind, caseID: Int? = nil, caseRef: String? = nil, seq: Int? = nil, historyID: Int? = nil,
+        table: String? = nil, rowID: Int? = nil, field: String? = nil, detail: String
+    ) {
+        self.kind = kind
+        self.caseID = caseID
+        self.caseRef = caseRef
+        self.seq = seq
+        self.historyID = historyID
+        self.table = table
+        self.rowID = rowID
+        self.field = field
+        self.detail = detail
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -42,6 +70,9 @@ public struct HistoryProblem: Sendable, Encodable, Equatable {
         try container.encode(caseRef, forKey: .caseRef)
         try container.encode(seq, forKey: .seq)
         try container.encode(historyID, forKey: .historyID)
+        try container.encodeIfPresent(table, forKey: .table)
+        try container.encodeIfPresent(rowID, forKey: .rowID)
+        try container.encodeIfPresent(field, forKey: .field)
         try container.encode(detail, forKey: .detail)
         try container.encode(message, forKey: .message)
     }
@@ -62,9 +93,11 @@ public struct HistoryAuditReport: Sendable, Encodable {
     /// Rows a reviewer login may not see inside the cases it sees (links to
     /// restricted cases, sql/definitions/60_access.sql): skipped, not checked. Zero for a login that sees everything.
     public var rowsHidden = 0
+    /// Rows of the record chains (sources, reviewers; sql/018) checked.
+    public var recordRowsChecked = 0
 
     enum CodingKeys: String, CodingKey {
-        case intact, rowsChecked, cases, headHash, expectedHead, problemCount, problems, rowsHidden
+        case intact, rowsChecked, cases, headHash, expectedHead, problemCount, problems, rowsHidden, recordRowsChecked
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -77,6 +110,7 @@ public struct HistoryAuditReport: Sendable, Encodable {
         try container.encode(problemCount, forKey: .problemCount)
         try container.encode(problems, forKey: .problems)
         try container.encode(rowsHidden, forKey: .rowsHidden)
+        try container.encode(recordRowsChecked, forKey: .recordRowsChecked)
     }
 }
 
@@ -104,6 +138,26 @@ extension Desk {
                     head.add(caseID: try row.decode(at: 0, as: Int.self), head: try row.decode(at: 1, as: String?.self) ?? "")
                 }
             }
+            // Then the last row of every record chain (sql/018), by table (bytewise) and row id.
+            let records: Bool = try db.query("SELECT to_regclass('public.record_history') IS NOT NULL AS r")[0].decode("r")
+            if !records { return head.finalize() }
+            try db.execute(
+                unsafeSQL: """
+                    DECLARE verity_audit_record_heads NO SCROLL CURSOR FOR
+                        SELECT table_name, row_id, hash FROM (
+                            SELECT DISTINCT ON (table_name, row_id) table_name, row_id, hash
+                              FROM public.record_history ORDER BY table_name, row_id, seq DESC) h
+                         ORDER BY table_name COLLATE "C", row_id
+                    """)
+            while true {
+                let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_record_heads")
+                if chunk.rowCount == 0 { break }
+                for index in 0..<chunk.rowCount {
+                    let table = chunk.text(row: index, column: 0) ?? ""
+                    let rowID = chunk.text(row: index, column: 1) ?? ""
+                    head.addLine("\(table)/\(rowID):\(chunk.text(row: index, column: 2) ?? "")\n")
+                }
+            }
             return head.finalize()
         }
     }
@@ -126,8 +180,39 @@ extension Desk {
                                prev_hash, hash
                           FROM case_history ORDER BY case_id, seq, id
                     """)
+            // The replays need the record chains of sql/018 (a database migrated part way, in a
+            // migration test, has only the case chains).
+            let records: Bool = try db.query("SELECT to_regclass('public.record_history') IS NOT NULL AS r")[0].decode("r")
+            if records { try db.execute(unsafeSQL: CurrentCases.declare) }
+            var currentCases = CurrentCases(db: db, chunkSize: chunkSize)
             var verifier = ChainVerifier()
             verifier.toleratesHiddenRows = confined
+            var replay: (caseID: Int, state: CaseReplay)?
+            // Compares a replayed case with its current row; current rows before it have no history.
+            func compare(_ finished: (caseID: Int, state: CaseReplay)?) throws {
+                guard records else { return }
+                let upTo = finished?.caseID ?? Int.max
+                while let next = try currentCases.peek(), next.id < upTo {
+                    verifier.add(HistoryProblem(
+                        kind: .unrecorded, caseID: next.id, table: "cases", rowID: next.id,
+                        detail: "the case has no chained history: it was written around the triggers, or its history was deleted"))
+                    currentCases.advance()
+                }
+                guard let finished else { return }
+                guard let current = try currentCases.peek(), current.id == finished.caseID else {
+                    verifier.add(HistoryProblem(
+                        kind: .rowMissing, caseID: finished.caseID, table: "cases", rowID: finished.caseID,
+                        detail: "the case is gone but its chained history records it: it was deleted around the triggers"))
+                    return
+                }
+                currentCases.advance()
+                for difference in finished.state.differences(from: JSONValue(parsing: current.fields).objectFields) {
+                    verifier.add(HistoryProblem(
+                        kind: .rowAltered, caseID: finished.caseID, table: "cases", rowID: finished.caseID,
+                        field: difference.field,
+                        detail: "is \(difference.current.auditText), but its chained history says \(difference.replayed.auditText): the case was altered around the triggers"))
+                }
+            }
             let fetch = Query(unsafeSQL: "FETCH FORWARD \(max(1, chunkSize)) FROM verity_audit_rows")
             while true {
                 let chunk = try db.query(fetch)
@@ -137,13 +222,22 @@ extension Desk {
                     guard let id = text(0).flatMap(Int.init), let caseID = text(1).flatMap(Int.init) else {
                         throw VerityError(.failure, "case_history returned a row without an id or case id")
                     }
-                    verifier.check(
-                        HistoryChain.Row(
-                            id: id, caseID: caseID, seq: text(2).flatMap(Int.init) ?? 0, at: text(3) ?? "",
-                            actorID: text(4), action: text(5) ?? "", fromState: text(6), toState: text(7),
-                            reason: text(8), details: text(9) ?? "", prevHash: text(10), hash: text(11)))
+                    let row = HistoryChain.Row(
+                        id: id, caseID: caseID, seq: text(2).flatMap(Int.init) ?? 0, at: text(3) ?? "",
+                        actorID: text(4), action: text(5) ?? "", fromState: text(6), toState: text(7),
+                        reason: text(8), details: text(9) ?? "", prevHash: text(10), hash: text(11))
+                    if replay?.caseID != caseID {
+                        if let finished = replay { try compare(finished) }
+                        replay = (caseID, CaseReplay())
+                    }
+                    replay?.state.apply(action: row.action, toState: row.toState, details: row.details)
+                    verifier.check(row)
                 }
             }
+            if let finished = replay { try compare(finished) }
+            try compare(nil)
+            verifier.closeCases()
+            if records { try verifyRecords(db, into: &verifier, chunkSize: chunkSize) }
             return verifier.finish(expectedHead: expectedHead)
         }
         try nameCases(in: &report.problems)
@@ -234,6 +328,24 @@ struct ChainVerifier {
         if let currentCase { head.add(caseID: currentCase, head: previousHash ?? "") }
     }
 
+    /// Ends the case chains: what comes next are the record chains' head lines.
+    mutating func closeCases() {
+        closeCase()
+        currentCase = nil
+    }
+
+    /// One record chain's line of the head ("table/row_id:hash\n"), after every case's.
+    mutating func addHeadLine(_ line: String) { head.addLine(line) }
+
+    private(set) var recordRows = 0
+    mutating func countRecordRow() { recordRows += 1 }
+
+    /// A problem found outside the case chains (a record chain, a replay).
+    mutating func add(_ problem: HistoryProblem) {
+        problemCount += 1
+        if problems.count < HistoryAudit.problemLimit { problems.append(problem) }
+    }
+
     mutating func finish(expectedHead: String?) -> HistoryAuditReport {
         closeCase()
         currentCase = nil
@@ -242,6 +354,7 @@ struct ChainVerifier {
             rowsChecked: rows, cases: cases, headHash: headHash, expectedHead: expectedHead,
             problems: problems, problemCount: problemCount)
         report.rowsHidden = hiddenRows
+        report.recordRowsChecked = recordRows
         if let expectedHead, expectedHead.lowercased() != headHash {
             report.problemCount += 1
             report.problems.append(

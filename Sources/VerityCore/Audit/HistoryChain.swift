@@ -105,6 +105,10 @@ public enum HistoryChain {
         public mutating func add(caseID: Int, head: String) {
             hasher.update("\(caseID):\(head)\n")
         }
+        /// A record chain's head line, "table/row_id:hash\n" (sql/018), after every case's.
+        public mutating func addLine(_ line: String) {
+            hasher.update(line)
+        }
         public func finalize() -> String { hasher.hexDigest() }
     }
 }

@@ -6,6 +6,8 @@ public enum CustodyEventKind: String, Codable, CaseIterable, Sendable {
     case collected, copied
     case handedOver = "handed-over"
     case verified
+    /// A correction of the collected file's hash (with a reason): the only way it changes (sql/018).
+    case corrected
 }
 
 /// Whether a file is the evidentiary copy (kept unaltered) or a working copy (used for analysis).
@@ -265,6 +267,12 @@ extension Desk {
                 throw VerityError.usage(
                     "a hand-over needs the recipient", hint: "name them with --to HANDLE (a reviewer or an outside holder)")
             }
+        case .corrected:
+            guard filePath != nil, let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw VerityError.usage(
+                    "a correction of the collected file needs the correct file and a reason",
+                    hint: "give them with --file PATH --note \"why the collected hash was wrong\"")
+            }
         case .copied:
             if holder != nil {
                 throw VerityError.usage("--to is for --event handed-over; a copy stays with its maker")
@@ -284,7 +292,7 @@ extension Desk {
         var file: (name: String, hash: String, size: Int)?
         if let filePath {
             let digest = try SHA256Digest.hex(ofFileAt: filePath)
-            guard digest.hex == expected else {
+            guard digest.hex == expected || event == .corrected else {
                 throw VerityError.ruleViolated(
                     "\(filePath) is not a copy of source \(sourceID)'s collected file: its SHA-256 is \(digest.hex), the collected file's is \(expected); nothing was recorded",
                     hint: "copy the evidentiary file again, bit for bit, and hash the new copy")
