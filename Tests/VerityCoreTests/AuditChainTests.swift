@@ -54,7 +54,7 @@ struct AuditChainTests {
             "SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC").rows
         let lines = try heads.map { "\(try $0.decode("case_id", as: Int.self)):\(try $0.decode("hash", as: String.self))\n" }
         #expect(lines.count == 2 && lines[0].hasPrefix("\(first):") && lines[1].hasPrefix("\(second):"))
-        // ... then "table/row_id:hash\n" for every record chain (sql/018: here the two reviewers).
+        // ... then "table/row_id:hash\n" for every record chain (record chains: here the two reviewers).
         let records = try desk.db.query(
             """
             SELECT table_name || '/' || row_id || ':' || hash || E'\n' AS line FROM (

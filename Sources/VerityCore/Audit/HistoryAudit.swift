@@ -93,7 +93,7 @@ public struct HistoryAuditReport: Sendable, Encodable {
     /// Rows a reviewer login may not see inside the cases it sees (links to
     /// restricted cases, sql/definitions/60_access.sql): skipped, not checked. Zero for a login that sees everything.
     public var rowsHidden = 0
-    /// Rows of the record chains (sources, reviewers; sql/018) checked.
+    /// Rows of the record chains (sources, reviewers) checked.
     public var recordRowsChecked = 0
 
     enum CodingKeys: String, CodingKey {
@@ -138,7 +138,7 @@ extension Desk {
                     head.add(caseID: try row.decode(at: 0, as: Int.self), head: try row.decode(at: 1, as: String?.self) ?? "")
                 }
             }
-            // Then the last row of every record chain (sql/018), by table (bytewise) and row id.
+            // Then the last row of every record chain (sql/migrations/003_integrity.sql), by table (bytewise) and row id.
             let records: Bool = try db.query("SELECT to_regclass('public.record_history') IS NOT NULL AS r")[0].decode("r")
             if !records { return head.finalize() }
             try db.execute(
@@ -180,7 +180,7 @@ extension Desk {
                                prev_hash, hash
                           FROM case_history ORDER BY case_id, seq, id
                     """)
-            // The replays need the record chains of sql/018 (a database migrated part way, in a
+            // The replays need the record chains of migration 003 (a database migrated part way, in a
             // migration test, has only the case chains).
             let records: Bool = try db.query("SELECT to_regclass('public.record_history') IS NOT NULL AS r")[0].decode("r")
             if records { try db.execute(unsafeSQL: CurrentCases.declare) }
@@ -237,7 +237,10 @@ extension Desk {
             if let finished = replay { try compare(finished) }
             try compare(nil)
             verifier.closeCases()
-            if records { try verifyRecords(db, into: &verifier, chunkSize: chunkSize) }
+            if records {
+                try verifyRecords(db, into: &verifier, chunkSize: chunkSize)
+                try verifyCaseRows(db, into: &verifier)
+            }
             return verifier.finish(expectedHead: expectedHead)
         }
         try nameCases(in: &report.problems)

@@ -105,7 +105,7 @@ public enum HistoryChain {
         public mutating func add(caseID: Int, head: String) {
             hasher.update("\(caseID):\(head)\n")
         }
-        /// A record chain's head line, "table/row_id:hash\n" (sql/018), after every case's.
+        /// A record chain's head line, "table/row_id:hash\n" (sql/definitions/20_history_chain.sql), after every case's.
         public mutating func addLine(_ line: String) {
             hasher.update(line)
         }

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
 
-/// The record chains of sql/018_integrity.sql (one per row of sources and
+/// The record chains of sql/migrations/003_integrity.sql and sql/definitions/20_history_chain.sql (one per row of sources and
 /// reviewers, in `record_history`) and the replay checks of `verity audit
 /// verify`: every current case, source and reviewer must be what its chained
 /// history says it is. Computed in Swift, independently of the database's

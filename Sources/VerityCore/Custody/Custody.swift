@@ -6,7 +6,7 @@ public enum CustodyEventKind: String, Codable, CaseIterable, Sendable {
     case collected, copied
     case handedOver = "handed-over"
     case verified
-    /// A correction of the collected file's hash (with a reason): the only way it changes (sql/018).
+    /// A correction of the collected file's hash (with a reason): the only way it changes (sql/definitions/20_history_chain.sql).
     case corrected
 }
 

@@ -6,7 +6,7 @@ import VerityTestSupport
 
 /// Issue 17, integrity holes 3, 4 and 9: each test performs the attack of the
 /// review as a reviewer login (or an admin), in raw SQL, and asserts that the
-/// record does not lie afterwards (sql/018_integrity.sql). mallory is a
+/// record does not lie afterwards (sql/migrations/003_integrity.sql and sql/definitions/20_history_chain.sql). mallory is a
 /// reviewer login assigned to the desk's case; ed is an editor without a login.
 @Suite("Adversarial: integrity")
 struct IntegrityAttackTests {

@@ -7,7 +7,7 @@ import VerityTestSupport
 /// "Make the whole record verifiable" (issue 17): a superuser who changes a
 /// row around the triggers (session_replication_role = replica skips them) is
 /// caught by `audit verify`, which replays every case's chain and compares each
-/// source and reviewer with its record chain (sql/018), naming table, id and field.
+/// source and reviewer with its record chain (sql/definitions/20_history_chain.sql), naming table, id and field.
 @Suite("Adversarial: superuser tampering with the record")
 struct RecordTamperTests {
     /// An assessed case with evidence, a second case, a source with a collected file.
@@ -138,5 +138,37 @@ struct RecordTamperTests {
         let report = try desk.verifyHistory()
         #expect(report.problems.contains { $0.table == "sources" && $0.rowID == source && $0.kind == .altered },
                 "\(report.problems.map(\.message))")
+    }
+
+    @Test("an evidence note's stance, credibility, source or retraction changed around the triggers is named", arguments: [
+        ("stance", "UPDATE evidence_notes SET stance = 'supports'"),
+        ("credibility", "UPDATE evidence_notes SET credibility = 1"),
+        ("source_id", "UPDATE evidence_notes SET source_id = NULL"),
+        ("retracted", "UPDATE evidence_notes SET retracted_at = now(), retracted_by = 1, retraction_reason = 'hidden'"),
+    ])
+    func evidenceTampering(field: String, sql: String) throws {
+        let (desk, url, _, _, _) = try Self.makeDesk()
+        try Self.tamper(url, sql)
+        let report = try desk.verifyHistory()
+        #expect(!report.intact)
+        #expect(Self.altered(report).contains("evidence_notes 1 \(field) row-altered"), "\(Self.altered(report))")
+    }
+
+    @Test("an evidence note or a source link planted or deleted around the triggers is named")
+    func plantedAndDeletedCaseRows() throws {
+        let (desk, url, assessed, open, source) = try Self.makeDesk()
+        try Self.tamper(url, """
+            INSERT INTO evidence_notes (case_id, author_id, stance, credibility, note) VALUES (\(open), 1, 'supports', 1, 'planted');
+            INSERT INTO case_sources (case_id, source_id, linked_by) VALUES (\(open), \(source), 1);
+            """)
+        var problems = Self.altered(try desk.verifyHistory())
+        #expect(problems.contains("evidence_notes 2 - unrecorded"), "\(problems)")
+        #expect(problems.contains("case_sources \(open) - unrecorded"), "\(problems)")
+        let (other, otherURL, otherAssessed, _, _) = try Self.makeDesk()
+        try Self.tamper(otherURL, "DELETE FROM evidence_notes; DELETE FROM case_sources;")
+        problems = Self.altered(try other.verifyHistory())
+        #expect(problems.contains("evidence_notes 1 - row-missing"), "\(problems)")
+        #expect(problems.contains("case_sources \(otherAssessed) - row-missing"), "\(problems)")
+        _ = assessed
     }
 }
