@@ -40,13 +40,7 @@ struct FuzzTests {
         while let path = queue.popLast() {
             let help = verity(path + ["--help"]).stdout
             let sections = helpSections(help)
-            // A subcommand line is indented by exactly two spaces (wrapped descriptions by more).
-            let subcommands = (sections["SUBCOMMANDS"] ?? []).compactMap { line -> String? in
-                guard !line.hasPrefix("   "), let name = line.split(separator: " ").first.map(String.init),
-                    name.first?.isLowercase == true, name.allSatisfy({ $0.isLetter || $0 == "-" })
-                else { return nil }
-                return name
-            }.filter { $0 != "help" && path.count < 3 }
+            let subcommands = Self.subcommands(in: sections, below: path)
             if !subcommands.isEmpty {
                 queue += subcommands.map { path + [$0] }
                 continue
@@ -86,6 +80,17 @@ struct FuzzTests {
             shapes.append(shape)
         }
         return shapes
+    }
+
+    /// The subcommands a help lists (not `help`, and none below three levels).
+    static func subcommands(in sections: [String: [String]], below path: [String]) -> [String] {
+        // A subcommand line is indented by exactly two spaces (wrapped descriptions by more).
+        (sections["SUBCOMMANDS"] ?? []).compactMap { line -> String? in
+            guard !line.hasPrefix("   "), let name = line.split(separator: " ").first.map(String.init),
+                name.first?.isLowercase == true, name.allSatisfy({ $0.isLetter || $0 == "-" })
+            else { return nil }
+            return name
+        }.filter { $0 != "help" && path.count < 3 }
     }
 
     static func helpSections(_ help: String) -> [String: [String]] {

@@ -13,13 +13,7 @@ struct HelpTextTests {
         while let path = queue.popLast() {
             paths.append(path)
             let sections = FuzzTests.helpSections(verity(path + ["--help"]).stdout)
-            let subcommands = (sections["SUBCOMMANDS"] ?? []).compactMap { line -> String? in
-                guard !line.hasPrefix("   "), let name = line.split(separator: " ").first.map(String.init),
-                    name.first?.isLowercase == true, name.allSatisfy({ $0.isLetter || $0 == "-" })
-                else { return nil }
-                return name
-            }.filter { $0 != "help" && path.count < 3 }
-            queue += subcommands.map { path + [$0] }
+            queue += FuzzTests.subcommands(in: sections, below: path).map { path + [$0] }
         }
         return paths
     }

@@ -242,30 +242,6 @@ extension Desk {
                  WHERE c.fields IS DISTINCT FROM l.fields) d
              ORDER BY d.table_name COLLATE "C", d.row_id
             """)
-        for row in differing.rows {
-            let table: String = try row.decode("table_name")
-            let rowID: Int = try row.decode("row_id")
-            let current: String? = try row.decode("current")
-            let recorded: String? = try row.decode("recorded")
-            guard let current else {
-                verifier.add(HistoryProblem(
-                    kind: .rowMissing, table: table, rowID: rowID,
-                    detail: "the row is gone but its chained history records it: it was deleted around the triggers"))
-                continue
-            }
-            guard let recorded else {
-                verifier.add(HistoryProblem(
-                    kind: .unrecorded, table: table, rowID: rowID,
-                    detail: "the row has no chained history: it was written around the triggers"))
-                continue
-            }
-            let now = JSONValue(parsing: current).objectFields
-            let then = JSONValue(parsing: recorded).objectFields
-            for key in Set(now.keys).union(then.keys).sorted() where now[key] != then[key] {
-                verifier.add(HistoryProblem(
-                    kind: .rowAltered, table: table, rowID: rowID, field: key,
-                    detail: "is \((now[key] ?? .null).auditText), but its chained history says \((then[key] ?? .null).auditText): the row was altered around the triggers"))
-            }
-        }
+        try reportDifferences(differing, whose: { _, _ in "its chained history" }, into: &verifier)
     }
 }

@@ -55,33 +55,44 @@ extension Desk {
     /// Reports every evidence note and source link that is not what its case's chain recorded.
     func verifyCaseRows(_ db: Connection, into verifier: inout ChainVerifier) throws {
         for query in [Self.evidenceAgainstHistory, Self.linksAgainstHistory] {
-            for row in try db.query(Query(unsafeSQL: query)).rows {
-                let table: String = try row.decode("table_name")
-                let rowID: Int = try row.decode("row_id")
-                let current: String? = try row.decode("current")
-                let recorded: String? = try row.decode("recorded")
-                // A link is named by its case; the source is in the detail.
-                let what = table == "case_sources" ? "the link of case \(rowID) to source \(current ?? recorded ?? "")" : "the row"
-                guard let current else {
-                    verifier.add(HistoryProblem(
-                        kind: .rowMissing, table: table, rowID: rowID,
-                        detail: "\(what) is gone but its case's chained history records it: it was deleted around the triggers"))
-                    continue
-                }
-                guard let recorded else {
-                    verifier.add(HistoryProblem(
-                        kind: .unrecorded, table: table, rowID: rowID,
-                        detail: "\(what) is not in its case's chained history: it was written around the triggers"))
-                    continue
-                }
-                let now = JSONValue(parsing: current).objectFields
-                let then = JSONValue(parsing: recorded).objectFields
-                for key in Set(now.keys).union(then.keys).sorted() where now[key] != then[key] {
-                    verifier.add(HistoryProblem(
-                        kind: .rowAltered, table: table, rowID: rowID, field: key,
-                        detail: "is \((now[key] ?? .null).auditText), but its case's chained history says "
-                            + "\((then[key] ?? .null).auditText): the row was altered around the triggers"))
-                }
+            try reportDifferences(db.query(Query(unsafeSQL: query)), whose: { table, rowID in
+                // A link is named by its case.
+                table == "case_sources" ? "the chained history of case \(rowID)" : "its case's chained history"
+            }, into: &verifier)
+        }
+    }
+
+    /// Turns rows of (table_name, row_id, current, recorded), the JSON of a row as it is and as
+    /// its history says it should be (NULL when there is none), into problems: the row is
+    /// missing, unrecorded, or altered in the fields named.
+    func reportDifferences(
+        _ rows: ResultSet, whose history: (String, Int) -> String, into verifier: inout ChainVerifier
+    ) throws {
+        for row in rows.rows {
+            let table: String = try row.decode("table_name")
+            let rowID: Int = try row.decode("row_id")
+            let current: String? = try row.decode("current")
+            let recorded: String? = try row.decode("recorded")
+            let source = history(table, rowID)
+            guard let current else {
+                verifier.add(HistoryProblem(
+                    kind: .rowMissing, table: table, rowID: rowID,
+                    detail: "the row is gone but \(source) records it: it was deleted around the triggers"))
+                continue
+            }
+            guard let recorded else {
+                verifier.add(HistoryProblem(
+                    kind: .unrecorded, table: table, rowID: rowID,
+                    detail: "nothing in \(source) records the row: it was written around the triggers"))
+                continue
+            }
+            let now = JSONValue(parsing: current).objectFields
+            let then = JSONValue(parsing: recorded).objectFields
+            for key in Set(now.keys).union(then.keys).sorted() where now[key] != then[key] {
+                verifier.add(HistoryProblem(
+                    kind: .rowAltered, table: table, rowID: rowID, field: key,
+                    detail: "is \((now[key] ?? .null).auditText), but \(source) says \((then[key] ?? .null).auditText): "
+                        + "the row was altered around the triggers"))
             }
         }
     }
