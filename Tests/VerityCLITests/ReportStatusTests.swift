@@ -478,6 +478,15 @@ struct ReportStatusTests {
         #expect(unknown.status == 66)
         #expect(unknown.stderr.contains("no reviewer \"nobody\""))
     }
+
+    @Test("an unknown --tag is not found, like an unknown --reviewer; a known one filters")
+    func unknownTag() throws {
+        let desk = try IziumDesk.shared()
+        let unknown = verity(["report", "status", "--database-url", desk.url, "--tag", "nosuchtag"])
+        #expect(unknown.status == 66)
+        #expect(unknown.stderr.contains("no case has or had the tag \"nosuchtag\" (--tag)"), "\(unknown.stderr)")
+        #expect(verity(["report", "status", "--database-url", desk.url, "--tag", "izium"]).status == 0)
+    }
 }
 
 /// Checks shared by the status report and the dossier.

@@ -39,6 +39,10 @@ struct ReportStatus: ParsableCommand {
             throw VerityError.notFound(
                 "no reviewer \"\(reviewer)\" (--reviewer)", hint: "list reviewers with `verity reviewer list`")
         }
+        if let tag, try !desk.tagIsKnown(tag) {
+            throw VerityError.notFound(
+                "no case has or had the tag \"\(tag)\" (--tag)", hint: "tags are exact; see them with `verity case list`")
+        }
         try OutputAccounting.check(desk, reviewer: actor.actor)
         let report = try desk.statusReport(request)
         let digest: OutputDigest

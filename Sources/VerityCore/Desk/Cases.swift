@@ -474,6 +474,18 @@ extension Desk {
         }
     }
 
+    /// Whether any case carries `tag` now or carried it at some time (its opening or an
+    /// update in the history), so that a report filtered by it can only be empty on purpose.
+    public func tagIsKnown(_ tag: String) throws -> Bool {
+        try db.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM cases WHERE \(tag) = ANY (tags))
+                OR EXISTS (SELECT 1 FROM case_history
+                            WHERE action IN ('open', 'update')
+                              AND (details -> 'tags' ? \(tag) OR details -> 'tags' -> 'to' ? \(tag))) AS known
+            """)[0].decode("known")
+    }
+
     // MARK: validation and decoding
 
     static func validate(text: String, field: String) throws {
