@@ -12,9 +12,15 @@
 -- no lock-table entries for them. The chain's last row is read after the lock
 -- is granted (a fresh snapshot under READ COMMITTED), by seq, never by id: ids
 -- are allocated before this trigger runs, so they can come in another order.
+-- enable_seqscan off: the head lookup below must be an index probe whatever the
+-- statistics say. Planned once per session from the table's size at that moment, it
+-- became a sequential scan when a desk's statistics were still those of a small
+-- desk, and then read the whole history for every row a large import appended
+-- (3,000 cases into a 5-case desk: 8.3 s of 14.5 s here, against 0.3 s with it).
 CREATE OR REPLACE FUNCTION public.case_history_chain() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET enable_seqscan TO 'off'
     AS $$
 DECLARE
     last_seq bigint;

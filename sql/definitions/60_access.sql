@@ -193,11 +193,14 @@ $$;
 
 -- Whether role p_role sees every case: a superuser, a member of the database
 -- owner or of verity_admin, or the login of an active editor or admin.
+-- plpgsql, not SQL: with its SET clause an SQL function is planned again on every
+-- call, and the visibility triggers call this once per row written (150 us a call).
 CREATE OR REPLACE FUNCTION public.verity_sees_all_as(p_role name) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT coalesce((
+BEGIN
+    RETURN coalesce((
         SELECT r.rolsuper
             OR pg_catalog.pg_has_role(p_role, d.datdba, 'MEMBER')
             OR coalesce(pg_catalog.pg_has_role(p_role,
@@ -205,8 +208,8 @@ CREATE OR REPLACE FUNCTION public.verity_sees_all_as(p_role name) RETURNS boolea
             OR EXISTS (SELECT 1 FROM public.reviewers v
                         WHERE v.login = p_role::text AND v.active AND v.role IN ('editor', 'admin'))
           FROM pg_catalog.pg_roles r, pg_catalog.pg_database d
-         WHERE r.rolname = p_role AND d.datname = pg_catalog.current_database()), false)
-$$;
+         WHERE r.rolname = p_role AND d.datname = pg_catalog.current_database()), false);
+END $$;
 
 -- Gives reviewer login p_login a new password (a SCRAM verifier computed by
 -- the client) and records who did it and when. A login may change its own
@@ -253,16 +256,18 @@ $$;
 -- sources, without row-level security): it exists, and it has no link to a
 -- restricted case or a link to a case p_role may see.
 CREATE OR REPLACE FUNCTION public.verity_source_visible_to(p_role name, p_source_id bigint) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT EXISTS (SELECT 1 FROM public.sources s WHERE s.id = p_source_id)
+BEGIN
+    -- (plpgsql for its kept plans, as verity_sees_all_as: called once per row written)
+    RETURN EXISTS (SELECT 1 FROM public.sources s WHERE s.id = p_source_id)
        AND (public.verity_sees_all_as(p_role)
             OR NOT EXISTS (SELECT 1 FROM public.case_sources cs JOIN public.cases c ON c.id = cs.case_id
                             WHERE cs.source_id = p_source_id AND c.restricted)
             OR EXISTS (SELECT 1 FROM public.case_sources cs
-                        WHERE cs.source_id = p_source_id AND public.verity_case_visible_to(p_role, cs.case_id)))
-$$;
+                        WHERE cs.source_id = p_source_id AND public.verity_case_visible_to(p_role, cs.case_id)));
+END $$;
 
 -- ------------------------------ views
 

@@ -51,9 +51,11 @@ END $$;
 
 -- Applies the staged records (see the top of this file); returns created, updated
 -- and unchanged counts per kind. Raises the first refusal with its line.
+-- (jit off: see verity_import_check)
 CREATE OR REPLACE FUNCTION public.verity_import_apply(max_errors bigint DEFAULT 50) RETURNS TABLE(kind text, created bigint, updated bigint, unchanged bigint)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET jit TO 'off'
     AS $$
 DECLARE
     current_line bigint;
@@ -799,9 +801,15 @@ END $$;
 -- up in one hashed set of the known and the staged handles (NOT IN over handles
 -- that are never NULL) instead of by an index probe per record, which the planner
 -- would choose because it expects few rows there (100k import: 1.8 s of 2.4 s).
+--
+-- jit off (here and in verity_import_apply): the planner's costs for these statements
+-- over the staging table pass jit_above_cost, and compiling them (150 functions,
+-- inlined and optimised) took 2 s of this check's 2.1 s for 3,000 cases; no statement
+-- of an import runs long enough per row to win that back.
 CREATE OR REPLACE FUNCTION public.verity_import_check() RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET jit TO 'off'
     AS $$
 DECLARE
     found bigint;
@@ -829,9 +837,15 @@ BEGIN
         SELECT s.line, 'at' AS field, format('%s is before case %s was opened (%s)',
                                     public.verity_iso(s.at), s.case_ref, public.verity_iso(o.opened)) AS problem
           FROM verity_import_rows s
-          JOIN LATERAL (SELECT coalesce((SELECT x.created_at FROM public.cases x WHERE x.ref = s.case_ref),
-                                        (SELECT i.at FROM verity_import_rows i WHERE i.kind = 'case' AND i.ref = s.case_ref
-                                          ORDER BY i.line LIMIT 1)) AS opened) o ON true
+          -- (joined per case, not looked up per record: a subquery per record cost 1 s of
+          -- the 1.2 s this check took for 3,000 cases)
+          JOIN (SELECT r.case_ref, coalesce(x.created_at, k.at) AS opened
+                  FROM (SELECT DISTINCT i.case_ref FROM verity_import_rows i
+                         WHERE i.kind IN ('evidence', 'assignment', 'transition', 'assessment') AND i.at IS NOT NULL) r
+                  LEFT JOIN public.cases x ON x.ref = r.case_ref
+                  LEFT JOIN (SELECT DISTINCT ON (i.ref) i.ref, i.at FROM verity_import_rows i
+                              WHERE i.kind = 'case' ORDER BY i.ref, i.line) k ON k.ref = r.case_ref) o
+            ON o.case_ref = s.case_ref
          WHERE s.kind IN ('evidence', 'assignment', 'transition', 'assessment')
            AND s.at IS NOT NULL AND s.at < o.opened
         UNION ALL
