@@ -34,10 +34,13 @@ DECLARE
     under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
     why text := public.verity_setting('verity.reason');
 BEGIN
+    -- (the handle by a subquery, not a join, so that the rows keep the order they were
+    -- inserted in, which a hash join need not keep: the chain then follows the statement)
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
-           under || pg_catalog.jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || over
-      FROM verity_new_assignments n LEFT JOIN public.reviewers r ON r.id = n.reviewer_id;
+           under || pg_catalog.jsonb_build_object(
+               'reviewer', (SELECT r.handle FROM public.reviewers r WHERE r.id = n.reviewer_id), 'lead', n.is_lead) || over
+      FROM verity_new_assignments n;
     RETURN NULL;
 END $$;
 
@@ -227,12 +230,15 @@ DECLARE
     under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
     why text := public.verity_setting('verity.reason');
 BEGIN
+    -- (the source by a subquery, not a join, so that the rows keep the order they were
+    -- inserted in, which a hash join need not keep: the chain then follows the statement)
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
-           under || coalesce(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                                 'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
+           under || coalesce((SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title))
+                                FROM public.sources s WHERE s.id = n.source_id),
                              '{}'::jsonb) || over
-      FROM verity_new_links n LEFT JOIN public.sources s ON s.id = n.source_id;
+      FROM verity_new_links n;
     RETURN NULL;
 END $$;
 
@@ -884,17 +890,12 @@ CREATE FUNCTION public.verity_actor_id() RETURNS bigint
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    trusted boolean;
     given_id bigint;
     given_active boolean;
 BEGIN
-    SELECT r.rolsuper OR pg_has_role(session_user, d.datdba, 'MEMBER'), v.id, v.active
-      INTO trusted, given_id, given_active
-      FROM pg_roles r
-      JOIN pg_database d ON d.datname = current_database()
-      LEFT JOIN reviewers v ON v.handle = verity_setting('verity.actor')
-     WHERE r.rolname = session_user;
-    IF trusted AND given_active THEN
+    SELECT v.id, v.active INTO given_id, given_active
+      FROM reviewers v WHERE v.handle = verity_setting('verity.actor');
+    IF given_active AND verity_history_trusted() THEN
         RETURN given_id;
     END IF;
     RETURN verity_actor_id_checked();
@@ -1267,15 +1268,16 @@ $$;
 
 
 --
--- Name: verity_history_chain_step(text, bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_history_chain_step(text, bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_history_chain_step(prev_hash text, p_case_id bigint, p_seq bigint, p_at timestamp with time zone, p_actor_id bigint, p_action text, p_from text, p_to text, p_reason text, p_details jsonb) RETURNS text
+CREATE FUNCTION public.verity_history_chain_step(prev_hash text, p_case_id bigint, p_seq bigint, p_at timestamp with time zone, p_actor_id bigint, p_action text, p_from text, p_to text, p_reason text, p_details jsonb, p_start text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
-    RETURN verity_history_hash(p_case_id, p_seq, p_at, p_actor_id, p_action, p_from, p_to, p_reason, p_details, prev_hash);
+    RETURN verity_history_hash(p_case_id, p_seq, p_at, p_actor_id, p_action, p_from, p_to, p_reason, p_details,
+                               coalesce(prev_hash, p_start));
 END $$;
 
 
@@ -1362,14 +1364,12 @@ $$;
 --
 
 CREATE FUNCTION public.verity_history_trusted() RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-    SELECT coalesce((SELECT r.rolsuper OR pg_catalog.pg_has_role(session_user, d.datdba, 'MEMBER')
-                       FROM pg_catalog.pg_roles r
-                       JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
-                      WHERE r.rolname = session_user), false)
-$$;
+BEGIN
+    RETURN pg_catalog.pg_has_role(session_user, 'pg_database_owner', 'MEMBER');
+END $$;
 
 
 --
@@ -1400,43 +1400,45 @@ CREATE FUNCTION public.verity_import_apply(max_errors bigint DEFAULT 50) RETURNS
     AS $$
 DECLARE
     current_line bigint;
-    n_errors bigint;
     counts jsonb := '{}';
     evidence jsonb;
     err_state text;
     err_message text;
     err_detail text;
     err_hint text;
-    bulk boolean := public.verity_import_bulk_mode();
-    bulk_history boolean;
+    engine boolean := public.verity_import_engine();
 BEGIN
-    -- The line of the record being written, set per row by verity_import_acting and by the
-    -- phases' loops: a sequence, because its value (unlike a setting) survives the error.
+    -- The line of the record being written, set per row by the statements and loops of the
+    -- phases: a sequence, because its value (unlike a setting) survives the error.
     CREATE TEMP SEQUENCE IF NOT EXISTS verity_import_line;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
-    SELECT count(*) INTO n_errors FROM verity_import_errors;
-    -- The history of the new records in one pass: in bulk mode, when the
-    -- transitions get to the bulk path's checks (no staged error, four-eyes off)
-    -- and no case's assignments need the row-by-row loop below (a reviewer named
-    -- twice or more than one lead: the same test as the assignment phase, on the
-    -- staged rows; that loop's updates are recorded by a row trigger).
-    bulk_history := bulk AND n_errors = 0 AND NOT verity_four_eyes()
-        AND NOT EXISTS (SELECT 1 FROM verity_import_rows s WHERE s.kind = 'assignment'
-                         GROUP BY s.case_ref
-                        HAVING count(*) <> count(DISTINCT s.handle) OR count(*) FILTER (WHERE s.lead) > 1);
+    -- What the engine has written and verity_import_flush has not recorded yet: new cases
+    -- (phase 1), links (2, item: the source), assignments (3, item: the reviewer) and
+    -- notes (4), in the order the triggers would have recorded them within each case...
+    CREATE TEMP TABLE IF NOT EXISTS verity_import_pending (
+        phase smallint NOT NULL, ord bigint NOT NULL, case_id bigint NOT NULL, item_id bigint NOT NULL
+    ) ON COMMIT DROP;
+    -- ... and the steps of verity_import_apply_steps' set-based walk (phase 5).
+    CREATE TEMP TABLE IF NOT EXISTS verity_import_walk (
+        line bigint, kind text, case_id bigint, to_state text, at timestamptz, reason text,
+        verdict text, confidence integer, rationale text, ensure_state boolean,
+        actor_id bigint, actor_active boolean, actor_role text,
+        from_state text, prev_verdict text, prev_confidence integer, round bigint, n_steps bigint
+    ) ON COMMIT DROP;
+    TRUNCATE verity_import_pending, verity_import_walk;
     BEGIN
-        IF bulk THEN PERFORM public.verity_import_prepare_bulk(bulk, bulk_history); END IF;
         -- The phases, in the order their records depend on each other.
         counts := public.verity_import_apply_reviewers();
-        counts := counts || public.verity_import_apply_cases();
+        counts := counts || public.verity_import_apply_cases(engine);
         counts := counts || public.verity_import_apply_sources();
-        counts := counts || public.verity_import_apply_links();
-        counts := counts || public.verity_import_apply_assignments();
-        evidence := public.verity_import_apply_evidence();
-        counts := counts || public.verity_import_apply_steps(bulk, bulk_history, max_errors);
+        counts := counts || public.verity_import_apply_links(engine);
+        counts := counts || public.verity_import_apply_assignments(engine);
+        evidence := public.verity_import_apply_evidence(engine);
+        counts := counts || public.verity_import_apply_steps(engine, max_errors);
+        -- Retractions and restrictions go through the row triggers, after what came before.
+        PERFORM public.verity_import_flush();
         counts := counts || public.verity_import_apply_retractions(evidence);
         PERFORM public.verity_import_apply_last();
-        IF bulk THEN PERFORM public.verity_import_finish_bulk(); END IF;
     EXCEPTION WHEN OTHERS THEN
         IF current_line IS NULL THEN
             SELECT CASE WHEN is_called THEN last_value END INTO current_line FROM pg_temp.verity_import_line;
@@ -1457,10 +1459,10 @@ END $$;
 
 
 --
--- Name: verity_import_apply_assignments(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_apply_assignments(boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_apply_assignments() RETURNS jsonb
+CREATE FUNCTION public.verity_import_apply_assignments(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -1468,7 +1470,6 @@ DECLARE
     n_created bigint;
     n_updated bigint;
     n_unchanged bigint;
-    counts jsonb := '{}';
     r record;
     existing_lead boolean;
 BEGIN
@@ -1484,15 +1485,40 @@ BEGIN
     HAVING count(*) = count(DISTINCT s.handle) AND count(*) FILTER (WHERE s.lead) <= 1
        AND NOT EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id);
     PERFORM set_config('verity.reason', '', true);
-    INSERT INTO case_assignments (case_id, reviewer_id, is_lead)
-    SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), v.id, s.lead
-      FROM verity_import_rows s
-      JOIN cases c ON c.ref = s.case_ref
-      JOIN reviewers v ON v.handle = s.handle
-     WHERE s.kind = 'assignment'
-       AND EXISTS (SELECT 1 FROM verity_import_simple_assignments x WHERE x.case_id = c.id)
-     ORDER BY s.line;
-    GET DIAGNOSTICS n_created = ROW_COUNT;
+    IF engine AND public.verity_import_writable(ARRAY['assignment'])
+       -- (case_assignments_before_write: a deactivated reviewer cannot be assigned)
+       AND NOT EXISTS (SELECT 1 FROM verity_import_rows s JOIN reviewers v ON v.handle = s.handle
+                        WHERE s.kind = 'assignment' AND NOT v.active) THEN
+        -- with what case_assignments_before_write fills in; the history waits for the flush
+        PERFORM set_config('verity.engine', 'on', true);
+        WITH chosen AS (
+            SELECT s.line, c.id AS case_id, a.id AS reviewer_id, s.lead, v.id AS actor_id, s.at
+              FROM verity_import_rows s
+              JOIN cases c ON c.ref = s.case_ref
+              JOIN reviewers a ON a.handle = s.handle
+              JOIN reviewers v ON v.handle = s.by_handle
+             WHERE s.kind = 'assignment'
+               AND EXISTS (SELECT 1 FROM verity_import_simple_assignments x WHERE x.case_id = c.id)),
+        made AS (
+            INSERT INTO case_assignments (case_id, reviewer_id, is_lead, assigned_by, assigned_at)
+            SELECT CASE WHEN setval('pg_temp.verity_import_line', k.line) > 0 THEN k.case_id END, k.reviewer_id,
+                   k.lead, k.actor_id, coalesce(k.at, now())
+              FROM chosen k ORDER BY k.line
+            RETURNING case_id)
+        INSERT INTO verity_import_pending SELECT 3, k.line, k.case_id, k.reviewer_id FROM chosen k;
+        SELECT count(*) INTO n_created FROM verity_import_pending WHERE phase = 3;
+        PERFORM set_config('verity.engine', '', true);
+    ELSE
+        INSERT INTO case_assignments (case_id, reviewer_id, is_lead)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), v.id, s.lead
+          FROM verity_import_rows s
+          JOIN cases c ON c.ref = s.case_ref
+          JOIN reviewers v ON v.handle = s.handle
+         WHERE s.kind = 'assignment'
+           AND EXISTS (SELECT 1 FROM verity_import_simple_assignments x WHERE x.case_id = c.id)
+         ORDER BY s.line;
+        GET DIAGNOSTICS n_created = ROW_COUNT;
+    END IF;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
     n_updated := 0; n_unchanged := 0;
     FOR r IN SELECT s.line, s.by_handle, s.at, s.lead, c.id AS case_id, v.id AS reviewer_id
@@ -1502,6 +1528,8 @@ BEGIN
               WHERE s.kind = 'assignment'
                 AND NOT EXISTS (SELECT 1 FROM verity_import_simple_assignments x WHERE x.case_id = c.id)
               ORDER BY s.line LOOP
+        -- (the triggers write these rows' history: the engine's so far goes first)
+        PERFORM public.verity_import_flush();
         PERFORM setval('pg_temp.verity_import_line', r.line);
         SELECT a.is_lead INTO existing_lead FROM case_assignments a
          WHERE a.case_id = r.case_id AND a.reviewer_id = r.reviewer_id;
@@ -1524,16 +1552,15 @@ BEGIN
             n_created := n_created + 1;
         END IF;
     END LOOP;
-    counts := counts || jsonb_build_object('assignment', jsonb_build_array(n_created, n_updated, n_unchanged));
-    RETURN counts;
+    RETURN jsonb_build_object('assignment', jsonb_build_array(n_created, n_updated, n_unchanged));
 END $$;
 
 
 --
--- Name: verity_import_apply_cases(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_apply_cases(boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_apply_cases() RETURNS jsonb
+CREATE FUNCTION public.verity_import_apply_cases(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -1541,7 +1568,6 @@ DECLARE
     n_created bigint;
     n_updated bigint;
     n_unchanged bigint;
-    counts jsonb := '{}';
     r record;
 BEGIN
     -- Changed existing cases one by one (each UPDATE records what changed)...
@@ -1566,36 +1592,54 @@ BEGIN
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
-    -- ... and new cases with one INSERT: each row sets its own actor and time
-    -- for the BEFORE trigger (verity_import_acting), and the statement-level
-    -- AFTER trigger writes every 'open' row from the inserted rows.
     PERFORM set_config('verity.reason', '', true), set_config('verity.details', '', true);
-    INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
-    SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-           s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due
-      FROM verity_import_rows s
-     WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
-     ORDER BY s.line;
-    GET DIAGNOSTICS n_created = ROW_COUNT;
+    IF engine AND public.verity_import_writable(ARRAY['case']) THEN
+        -- ... and new cases with one INSERT, with what cases_before_insert fills in (the
+        -- record's reviewer and time, or now); their 'open' rows wait for the flush.
+        -- (setval in the select list: evaluated per row after the sort, it names the line
+        -- of a row that a constraint refuses.)
+        PERFORM set_config('verity.engine', 'on', true);
+        WITH made AS (
+            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due,
+                               created_by, created_at, updated_at, state_changed_at, version)
+            SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
+                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
+                   v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
+              FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
+             WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
+             ORDER BY s.line
+            RETURNING id)
+        INSERT INTO verity_import_pending SELECT 1, m.id, m.id, m.id FROM made m;
+        GET DIAGNOSTICS n_created = ROW_COUNT;
+        PERFORM set_config('verity.engine', '', true);
+    ELSE
+        -- ... or through the triggers: each row sets its own actor and time for the BEFORE
+        -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
+        -- every 'open' row from the inserted rows.
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due
+          FROM verity_import_rows s
+         WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
+         ORDER BY s.line;
+        GET DIAGNOSTICS n_created = ROW_COUNT;
+    END IF;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
-    counts := counts || jsonb_build_object('case', jsonb_build_array(n_created, n_updated, n_unchanged));
-    RETURN counts;
+    RETURN jsonb_build_object('case', jsonb_build_array(n_created, n_updated, n_unchanged));
 END $$;
 
 
 --
--- Name: verity_import_apply_evidence(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_apply_evidence(boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_apply_evidence() RETURNS jsonb
+CREATE FUNCTION public.verity_import_apply_evidence(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     n_created bigint;
-    n_updated bigint;
     n_unchanged bigint;
-    counts jsonb := '{}';
     r record;
 BEGIN
     -- A note's first record in the import, when the case has no such note yet:
@@ -1616,19 +1660,42 @@ BEGIN
                       AND e.credibility = s.credibility AND e.source_id IS NOT DISTINCT FROM o.id
                       AND (s.at IS NULL OR e.created_at = s.at));
     PERFORM set_config('verity.reason', '', true);
-    INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note)
-    -- (author_id: set by evidence_notes_before_insert from verity_actor_id())
-    SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id, NULL::bigint, s.stance, s.credibility, s.note
-      FROM verity_import_rows s
-      JOIN cases c ON c.ref = s.case_ref
-      LEFT JOIN sources o ON o.ref = s.source_ref
-     WHERE s.kind = 'evidence' AND NOT EXISTS (SELECT 1 FROM verity_import_repeated_notes x WHERE x.line = s.line)
-       AND NOT EXISTS (SELECT 1 FROM evidence_notes e
-                        WHERE e.case_id = c.id AND e.note = s.note AND e.stance = s.stance
-                          AND e.credibility = s.credibility AND e.source_id IS NOT DISTINCT FROM o.id
-                          AND (s.at IS NULL OR e.created_at = s.at))
-     ORDER BY s.line;
-    GET DIAGNOSTICS n_created = ROW_COUNT;
+    IF engine AND public.verity_import_writable(ARRAY['evidence']) THEN
+        -- with what evidence_notes_before_insert fills in; the history waits for the flush
+        PERFORM set_config('verity.engine', 'on', true);
+        WITH made AS (
+            INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note, created_at)
+            SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN c.id END, o.id, v.id,
+                   s.stance, s.credibility, s.note, coalesce(s.at, now())
+              FROM verity_import_rows s
+              JOIN cases c ON c.ref = s.case_ref
+              JOIN reviewers v ON v.handle = s.by_handle
+              LEFT JOIN sources o ON o.ref = s.source_ref
+             WHERE s.kind = 'evidence' AND NOT EXISTS (SELECT 1 FROM verity_import_repeated_notes x WHERE x.line = s.line)
+               AND NOT EXISTS (SELECT 1 FROM evidence_notes e
+                                WHERE e.case_id = c.id AND e.note = s.note AND e.stance = s.stance
+                                  AND e.credibility = s.credibility AND e.source_id IS NOT DISTINCT FROM o.id
+                                  AND (s.at IS NULL OR e.created_at = s.at))
+             ORDER BY s.line
+            RETURNING id, case_id)
+        INSERT INTO verity_import_pending SELECT 4, m.id, m.case_id, m.id FROM made m;
+        GET DIAGNOSTICS n_created = ROW_COUNT;
+        PERFORM set_config('verity.engine', '', true);
+    ELSE
+        INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note)
+        -- (author_id: set by evidence_notes_before_insert from verity_actor_id())
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id, NULL::bigint, s.stance, s.credibility, s.note
+          FROM verity_import_rows s
+          JOIN cases c ON c.ref = s.case_ref
+          LEFT JOIN sources o ON o.ref = s.source_ref
+         WHERE s.kind = 'evidence' AND NOT EXISTS (SELECT 1 FROM verity_import_repeated_notes x WHERE x.line = s.line)
+           AND NOT EXISTS (SELECT 1 FROM evidence_notes e
+                            WHERE e.case_id = c.id AND e.note = s.note AND e.stance = s.stance
+                              AND e.credibility = s.credibility AND e.source_id IS NOT DISTINCT FROM o.id
+                              AND (s.at IS NULL OR e.created_at = s.at))
+         ORDER BY s.line;
+        GET DIAGNOSTICS n_created = ROW_COUNT;
+    END IF;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
     FOR r IN SELECT s.*, c.id AS case_id, o.id AS source_id
                FROM verity_import_rows s
@@ -1644,6 +1711,8 @@ BEGIN
             n_unchanged := n_unchanged + 1;
             CONTINUE;
         END IF;
+        -- (the triggers write this note's history: the engine's so far goes first)
+        PERFORM public.verity_import_flush();
         PERFORM set_config('verity.actor', r.by_handle, true),
                 set_config('verity.at', coalesce(r.at::text, ''), true),
                 set_config('verity.reason', '', true);
@@ -1671,7 +1740,7 @@ BEGIN
     -- ------------------------------------------------------------ restriction, after the history
     -- A case the file marks restricted is restricted, with the reason it gives
     -- (the history's restrict row, by the case's author); an import never lifts
-    -- a restriction. Last, so that in bulk mode the history writers are on again.
+    -- a restriction.
     UPDATE cases c
        SET restricted = verity_import_acting(s.line, s.by_handle, NULL::timestamptz,
                                              coalesce(s.restriction_reason, 'restricted in the imported file'), true)
@@ -1681,18 +1750,16 @@ END $$;
 
 
 --
--- Name: verity_import_apply_links(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_apply_links(boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_apply_links() RETURNS jsonb
+CREATE FUNCTION public.verity_import_apply_links(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     n_created bigint;
-    n_updated bigint;
     n_unchanged bigint;
-    counts jsonb := '{}';
 BEGIN
     SELECT count(*) FILTER (WHERE NOT present), count(*) FILTER (WHERE present)
       INTO n_created, n_unchanged
@@ -1702,18 +1769,41 @@ BEGIN
               JOIN sources o ON o.ref = s.source_ref
              WHERE s.kind = 'link') l;
     PERFORM set_config('verity.reason', '', true);
-    INSERT INTO case_sources (case_id, source_id)
-    SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id
-      FROM verity_import_rows s
-      JOIN cases c ON c.ref = s.case_ref
-      JOIN sources o ON o.ref = s.source_ref
-     WHERE s.kind = 'link'
-       AND NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
-     ORDER BY s.line, s.ctid
-        ON CONFLICT (case_id, source_id) DO NOTHING;
+    IF engine AND public.verity_import_writable(ARRAY['link']) THEN
+        -- with what case_sources_before_insert fills in; the history waits for the flush
+        PERFORM set_config('verity.engine', 'on', true);
+        WITH firsts AS (
+            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord
+              FROM (SELECT i.*, row_number() OVER (ORDER BY i.line, i.ctid) AS ord
+                      FROM verity_import_rows i WHERE i.kind = 'link') s
+              JOIN cases c ON c.ref = s.case_ref
+              JOIN sources o ON o.ref = s.source_ref
+             WHERE NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
+             ORDER BY c.id, o.id, s.ord),
+        made AS (
+            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at)
+            SELECT CASE WHEN setval('pg_temp.verity_import_line', f.line) > 0 THEN f.case_id END, f.source_id,
+                   v.id, coalesce(f.at, now())
+              FROM firsts f JOIN reviewers v ON v.handle = f.by_handle
+             ORDER BY f.ord
+            RETURNING case_id, source_id)
+        INSERT INTO verity_import_pending
+        SELECT 2, f.ord, m.case_id, m.source_id
+          FROM made m JOIN firsts f ON f.case_id = m.case_id AND f.source_id = m.source_id;
+        PERFORM set_config('verity.engine', '', true);
+    ELSE
+        INSERT INTO case_sources (case_id, source_id)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id
+          FROM verity_import_rows s
+          JOIN cases c ON c.ref = s.case_ref
+          JOIN sources o ON o.ref = s.source_ref
+         WHERE s.kind = 'link'
+           AND NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
+         ORDER BY s.line, s.ctid
+            ON CONFLICT (case_id, source_id) DO NOTHING;
+    END IF;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
-    counts := counts || jsonb_build_object('link', jsonb_build_array(n_created, 0, n_unchanged));
-    RETURN counts;
+    RETURN jsonb_build_object('link', jsonb_build_array(n_created, 0, n_unchanged));
 END $$;
 
 
@@ -1841,10 +1931,10 @@ END $$;
 
 
 --
--- Name: verity_import_apply_steps(boolean, boolean, bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_apply_steps(boolean, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_apply_steps(bulk boolean, bulk_history boolean, max_errors bigint) RETURNS jsonb
+CREATE FUNCTION public.verity_import_apply_steps(engine boolean, max_errors bigint) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -1860,81 +1950,91 @@ DECLARE
     allowed text;
     broken bigint[] := '{}';
     counts jsonb := '{}';
-    fast_done boolean;
+    fast_done boolean := false;
     n_rounds bigint;
     n_walk_bad bigint;
-    history_written boolean := false;
 BEGIN
     SELECT count(*) INTO n_errors FROM verity_import_errors;
-    -- Rounds: every case's first transition or assessment (in file order) in
-    -- one UPDATE, then every case's second, and so on. The rules of cases_before_update
-    -- refuse anything not allowed; on any refusal the rounds are rolled
-    -- back and the records are applied one by one below, which names each
-    -- refused record's line (and collects up to max_errors of them).
-    fast_done := false;
-    -- Bulk mode: every case is new (the desk was empty), so a case's steps
-    -- start from claimed and, when no record repeats another (same case,
-    -- target state and time) and every record has its time, none is skipped:
-    -- the state before a step is the target of the one before it. Every rule
-    -- of cases_before_update and of the actor and time checks
-    -- (verity_actor_id, verity_now) is checked below for every step; a single
-    -- failure leaves everything to the rounds below, which refuse it with its line.
-    IF n_errors = 0 AND bulk AND NOT verity_four_eyes() THEN
-        CREATE TEMP TABLE verity_import_walk ON COMMIT DROP AS
-        SELECT s.line, s.kind, c.id AS case_id, s.to_state, s.at, s.reason, s.verdict, s.confidence, s.rationale,
-               s.ensure_state, v.id AS actor_id, v.active AS actor_active, v.role AS actor_role,
-               coalesce(lag(s.to_state) OVER w, c.state) AS from_state,
-               coalesce(lag(s.verdict) OVER w, c.verdict) AS prev_verdict,
-               coalesce(lag(s.confidence) OVER w, c.confidence) AS prev_confidence,
-               row_number() OVER w AS round,
-               count(*) OVER (PARTITION BY c.id) AS n_steps
-          FROM verity_import_rows s
-          JOIN cases c ON c.ref = s.case_ref
-          LEFT JOIN reviewers v ON v.handle = verity_setting_or_null(s.by_handle)
-         WHERE s.kind IN ('transition', 'assessment')
-        WINDOW w AS (PARTITION BY c.id ORDER BY s.line);
+    -- The engine's walk. A step already in the case's history (same target state and
+    -- time: a file imported again) is skipped, as the rounds skip it, when such steps
+    -- come first in the case's records; the others are walked from the case's current
+    -- state (the state before a step is the target of the one before it), and every
+    -- rule of cases_before_update and of the actor and time checks (verity_actor_id,
+    -- verity_now) is checked for every step. A single failure, or anything the walk does
+    -- not decide (a record without its time, a CSV "reach this state", a repeated step,
+    -- a verdict awaiting sign-off, four-eyes), leaves every step to the rounds below,
+    -- which refuse it with its line.
+    IF n_errors = 0 AND engine AND NOT verity_four_eyes() THEN
+        CREATE TEMP TABLE IF NOT EXISTS verity_import_staged_steps (
+            line bigint, kind text, case_id bigint, case_state text, case_verdict text, case_confidence integer,
+            to_state text, at timestamptz, reason text, verdict text, confidence integer, rationale text,
+            ensure_state boolean, by_handle text, recorded boolean) ON COMMIT DROP;
+        TRUNCATE verity_import_staged_steps;
+        ANALYZE verity_import_pending;
+        INSERT INTO verity_import_staged_steps
+        SELECT s.line, s.kind, c.id, c.state, c.verdict, c.confidence, s.to_state, s.at, s.reason,
+               s.verdict, s.confidence, s.rationale, s.ensure_state, s.by_handle,
+               -- (a case opened by this import has no history yet to look in)
+               NOT EXISTS (SELECT 1 FROM verity_import_pending p WHERE p.phase = 1 AND p.case_id = c.id)
+               AND EXISTS (SELECT 1 FROM case_history h
+                            WHERE h.case_id = c.id AND h.to_state = s.to_state AND h.action <> 'open' AND h.at = s.at)
+          FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
+         WHERE s.kind IN ('transition', 'assessment');
         SELECT count(*) INTO n_walk_bad
-          FROM verity_import_walk w
-          LEFT JOIN case_transitions t ON t.from_state = w.from_state AND t.to_state = w.to_state
-         WHERE w.ensure_state OR w.at IS NULL
-            -- verity_now(): never in the future
-            OR w.at > now() + interval '1 minute'
-            -- verity_actor_id(): a known, active reviewer
-            OR w.actor_id IS NULL OR NOT w.actor_active
-            -- cases_before_update: an allowed step, its reason
-            OR t.action IS NULL
-            OR (t.requires_reason AND verity_setting_or_null(w.reason) IS NULL)
-            -- the smallint column and its range, even where the trigger clears it
-            OR (w.confidence IS NOT NULL AND w.confidence NOT BETWEEN 1 AND 6)
-            -- an assessment: verdict, confidence, rationale, evidence, an assigned reviewer or an editor
-            OR (w.to_state = 'assessed' AND (
-                    w.verdict IS NULL
-                 OR w.verdict NOT IN ('true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'unverifiable')
-                 OR w.confidence IS NULL OR verity_setting_or_null(w.rationale) IS NULL
-                 OR NOT EXISTS (SELECT 1 FROM evidence_notes e WHERE e.case_id = w.case_id AND e.retracted_at IS NULL)
-                 OR (NOT EXISTS (SELECT 1 FROM case_assignments a
-                                  WHERE a.case_id = w.case_id AND a.reviewer_id = w.actor_id)
-                     AND w.actor_role NOT IN ('editor', 'admin'))));
+          FROM (SELECT x.recorded,
+                       bool_or(NOT x.recorded) OVER (PARTITION BY x.case_id ORDER BY x.line
+                                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after_new
+                  FROM verity_import_staged_steps x) o
+         WHERE o.recorded AND o.after_new;
         IF n_walk_bad = 0 THEN
-            -- a record the rounds would skip because an earlier one of the same case already recorded it
+            -- two records of a case with the same target and time: the rounds skip the second
             SELECT count(*) INTO n_walk_bad
-              FROM (SELECT 1 FROM verity_import_walk GROUP BY case_id, to_state, at HAVING count(*) > 1) d;
+              FROM (SELECT 1 FROM verity_import_staged_steps GROUP BY case_id, to_state, at HAVING count(*) > 1) d;
         END IF;
-        IF n_walk_bad = 0 AND bulk_history THEN
-            -- The history of every new record, these steps' included, in one
-            -- pass; before the UPDATE below, while every case is still in the state
-            -- it was opened in (its 'open' row records that state).
-            PERFORM verity_import_write_history(true);
-            bulk_history := false;
-            history_written := true;
+        IF n_walk_bad = 0 THEN
+            INSERT INTO verity_import_walk
+            SELECT a.line, a.kind, a.case_id, a.to_state, a.at, a.reason, a.verdict, a.confidence, a.rationale,
+                   a.ensure_state, v.id, v.active, v.role,
+                   coalesce(lag(a.to_state) OVER w, a.case_state),
+                   coalesce(lag(a.verdict) OVER w, a.case_verdict),
+                   coalesce(lag(a.confidence) OVER w, a.case_confidence),
+                   row_number() OVER w, count(*) OVER (PARTITION BY a.case_id)
+              FROM verity_import_staged_steps a
+              LEFT JOIN reviewers v ON v.handle = verity_setting_or_null(a.by_handle)
+             WHERE NOT a.recorded
+            WINDOW w AS (PARTITION BY a.case_id ORDER BY a.line);
+            SELECT count(*) INTO n_walk_bad
+              FROM verity_import_walk w
+              LEFT JOIN case_transitions t ON t.from_state = w.from_state AND t.to_state = w.to_state
+             WHERE w.ensure_state OR w.at IS NULL
+                -- verity_now(): never in the future
+                OR w.at > now() + interval '1 minute'
+                -- verity_actor_id(): a known, active reviewer
+                OR w.actor_id IS NULL OR NOT w.actor_active
+                -- cases_before_update: an allowed step, its reason
+                OR t.action IS NULL
+                OR (t.requires_reason AND verity_setting_or_null(w.reason) IS NULL)
+                -- the smallint column and its range, even where the trigger clears it
+                OR (w.confidence IS NOT NULL AND w.confidence NOT BETWEEN 1 AND 6)
+                -- an assessment: verdict, confidence, rationale, evidence, an assigned reviewer or an editor
+                OR (w.to_state = 'assessed' AND (
+                        w.verdict IS NULL
+                     OR w.verdict NOT IN ('true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'unverifiable')
+                     OR w.confidence IS NULL OR verity_setting_or_null(w.rationale) IS NULL
+                     OR NOT EXISTS (SELECT 1 FROM evidence_notes e WHERE e.case_id = w.case_id AND e.retracted_at IS NULL)
+                     OR (NOT EXISTS (SELECT 1 FROM case_assignments a
+                                      WHERE a.case_id = w.case_id AND a.reviewer_id = w.actor_id)
+                         AND w.actor_role NOT IN ('editor', 'admin'))))
+                -- cases_after_update_proposals: a verdict awaiting sign-off is withdrawn by the triggers
+                OR EXISTS (SELECT 1 FROM verdict_proposals p WHERE p.case_id = w.case_id AND p.state = 'pending');
         END IF;
         IF n_walk_bad = 0 THEN
             -- Each case to its final state in one UPDATE, with what the rule
             -- triggers would have set after its last step: version counts
             -- every step, state_changed_at and updated_at are the last
-            -- step's time, the verdict stays only on an assessed case.
-            ALTER TABLE cases DISABLE TRIGGER cases_before_update, DISABLE TRIGGER cases_zz_record_history,
-                              DISABLE TRIGGER cases_after_update_proposals;
+            -- step's time, the verdict stays only on an assessed case. The steps'
+            -- history rows wait in verity_import_walk for the flush.
+            PERFORM set_config('verity.engine', 'on', true);
             UPDATE cases c
                SET state = f.to_state,
                    verdict = CASE WHEN f.to_state = 'assessed' THEN f.verdict END,
@@ -1945,37 +2045,20 @@ BEGIN
                    state_changed_at = f.at, updated_at = f.at, version = c.version + f.n_steps
               FROM verity_import_walk f
              WHERE f.round = f.n_steps AND c.id = f.case_id;
-            ALTER TABLE cases ENABLE TRIGGER cases_before_update, ENABLE TRIGGER cases_zz_record_history,
-                              ENABLE TRIGGER cases_after_update_proposals;
-            -- Every step's history row, as cases_record_update and verity_record
-            -- write it; in round order (as the rounds did), so file order
-            -- within a case, for the chain trigger (unless written in one pass above).
-            INSERT INTO case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
-            SELECT w.case_id, w.at, w.actor_id, t.action, w.from_state, w.to_state, verity_setting_or_null(w.reason),
-                   CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(
-                            'verdict', w.verdict, 'confidence', w.confidence, 'rationale', w.rationale)
-                        WHEN w.from_state = 'assessed' THEN jsonb_build_object(
-                            'previous_verdict', w.prev_verdict, 'previous_confidence', w.prev_confidence)
-                        ELSE '{}'::jsonb END
-                   || coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb)
-              FROM verity_import_walk w
-              JOIN case_transitions t ON t.from_state = w.from_state AND t.to_state = w.to_state
-             WHERE NOT history_written
-             ORDER BY w.round, w.line;
+            PERFORM set_config('verity.engine', '', true);
             SELECT count(*) FILTER (WHERE w.kind = 'transition'), count(*) FILTER (WHERE w.kind = 'assessment')
               INTO t_done, a_done FROM verity_import_walk w;
+            SELECT count(*) FILTER (WHERE x.recorded AND x.kind = 'transition'),
+                   count(*) FILTER (WHERE x.recorded AND x.kind = 'assessment')
+              INTO t_skip, a_skip FROM verity_import_staged_steps x;
             fast_done := true;
+        ELSE
+            TRUNCATE verity_import_walk;
         END IF;
-        IF bulk_history THEN
-            -- The transitions go the rounds' way: the history of the records
-            -- written so far first, then the triggers write the rest.
-            PERFORM verity_import_write_history(false);
-            bulk_history := false;
-        END IF;
-        DROP TABLE verity_import_walk;
     END IF;
-    IF bulk_history THEN
-        RAISE EXCEPTION 'verity_import_apply: the history of the new records was not written';
+    IF NOT fast_done THEN
+        -- (the triggers write the steps' history: the engine's so far goes first)
+        PERFORM public.verity_import_flush();
     END IF;
     IF n_errors = 0 AND NOT fast_done THEN
         BEGIN
@@ -2092,30 +2175,6 @@ END $$;
 
 
 --
--- Name: verity_import_bulk_mode(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.verity_import_bulk_mode() RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-DECLARE
-    decided boolean;
-BEGIN
-    SELECT coalesce(verity_setting('verity.import_bulk'), 'on') <> 'off'
-           AND (who.rolsuper OR pg_has_role(session_user, d.datdba, 'MEMBER'))
-           AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'cases'::regclass), 'USAGE')
-           AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'evidence_notes'::regclass), 'USAGE')
-           AND NOT EXISTS (SELECT 1 FROM cases) AND NOT EXISTS (SELECT 1 FROM evidence_notes)
-           AND NOT EXISTS (SELECT 1 FROM case_history)
-      INTO decided
-      FROM pg_roles who JOIN pg_database d ON d.datname = current_database()
-     WHERE who.rolname = session_user;
-    RETURN coalesce(decided, false);
-END $$;
-
-
---
 -- Name: verity_import_check(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2217,63 +2276,144 @@ END $$;
 
 
 --
--- Name: verity_import_finish_bulk(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_engine(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_finish_bulk() RETURNS void
-    LANGUAGE plpgsql
+CREATE FUNCTION public.verity_import_engine() RETURNS boolean
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
-        -- The indexes dropped at the start, as the baseline defines them, each built in one sorted pass.
-        PERFORM set_config('maintenance_work_mem', '256MB', true);
-        CREATE INDEX cases_tags ON cases USING gin (tags);
-        CREATE INDEX cases_search ON cases USING gin (search);
-        CREATE INDEX evidence_notes_search ON evidence_notes USING gin (search);
-        CREATE INDEX case_history_case ON case_history (case_id, id);
-        CREATE INDEX case_history_at ON case_history (at);
-        CREATE INDEX cases_state ON cases (state);
-        CREATE INDEX cases_due_open ON cases (due) WHERE state <> 'assessed';
-        CREATE INDEX case_sources_source ON case_sources (source_id);
-        CREATE INDEX case_assignments_reviewer ON case_assignments (reviewer_id);
+    RETURN public.verity_history_trusted() AND coalesce(public.verity_setting('verity.import_bulk'), 'on') <> 'off';
 END $$;
 
 
 --
--- Name: verity_import_prepare_bulk(boolean, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_flush(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_prepare_bulk(bulk boolean, bulk_history boolean) RETURNS void
+CREATE FUNCTION public.verity_import_flush() RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
+    why text := verity_setting('verity.reason');
+    checked_once boolean := (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user);
+    replication_role text := current_setting('session_replication_role');
+    seqscan text := current_setting('enable_seqscan');
 BEGIN
-    IF bulk THEN
-        -- The btree indexes of the tables the import fills, but those that
-        -- enforce a rule (primary keys, one lead) or that the checks below read.
-        DROP INDEX cases_state;
-        DROP INDEX cases_due_open;
-        DROP INDEX case_sources_source;
-        DROP INDEX case_assignments_reviewer;
-        -- Built again, with the baseline's definitions, at the end of the import.
-        DROP INDEX cases_search;
-        DROP INDEX cases_tags;
-        DROP INDEX evidence_notes_search;
-        -- and two btree indexes of the history that nothing reads during an import
-        -- (the chain trigger reads case_history_chain): inserts into case_history_at
-        -- land all over the index (times are not in file order).
-        DROP INDEX case_history_case;
-        DROP INDEX case_history_at;
+    IF NOT EXISTS (SELECT 1 FROM verity_import_pending) AND NOT EXISTS (SELECT 1 FROM verity_import_walk) THEN
+        RETURN;
     END IF;
-    IF bulk_history THEN
-        -- Enabled again by verity_import_write_history, in this transaction, before
-        -- anything else writes history (see the top of this file).
-        ALTER TABLE cases DISABLE TRIGGER cases_after_insert;
-        ALTER TABLE case_sources DISABLE TRIGGER case_sources_after_insert;
-        ALTER TABLE case_assignments DISABLE TRIGGER case_assignments_after_insert;
-        ALTER TABLE evidence_notes DISABLE TRIGGER evidence_notes_after_insert;
-        ALTER TABLE case_history DISABLE TRIGGER case_history_chain;
+    IF NOT public.verity_import_engine() THEN
+        RAISE EXCEPTION 'verity_import_flush writes history only for the import engine of a trusted session';
     END IF;
+    -- The chains that continue: every case with rows waiting that this flush did not open.
+    -- Locked as the chain trigger locks them, before their heads are read, so that no
+    -- other writer appends to them meanwhile; the heads read by index whatever the
+    -- statistics say (see case_history_chain).
+    CREATE TEMP TABLE IF NOT EXISTS verity_import_heads (case_id bigint PRIMARY KEY, seq bigint, hash text) ON COMMIT DROP;
+    TRUNCATE verity_import_heads;
+    INSERT INTO verity_import_heads (case_id)
+    SELECT k.case_id FROM (SELECT p.case_id FROM verity_import_pending p UNION SELECT w.case_id FROM verity_import_walk w) k
+     WHERE NOT EXISTS (SELECT 1 FROM verity_import_pending o WHERE o.phase = 1 AND o.case_id = k.case_id);
+    PERFORM 1 FROM cases c WHERE c.id IN (SELECT h.case_id FROM verity_import_heads h) ORDER BY c.id FOR NO KEY UPDATE;
+    PERFORM set_config('enable_seqscan', 'off', true);
+    UPDATE verity_import_heads d SET seq = x.seq, hash = x.hash
+      FROM (SELECT h.case_id, l.seq, l.hash FROM verity_import_heads h
+             CROSS JOIN LATERAL (SELECT y.seq, y.hash FROM case_history y WHERE y.case_id = h.case_id
+                                  ORDER BY y.seq DESC LIMIT 1) l) x
+     WHERE x.case_id = d.case_id;
+    PERFORM set_config('enable_seqscan', seqscan, true);
+    -- Three windows over the same order (one sort of all the rows), then the
+    -- order the triggers wrote them in (a second sort): in memory where it fits.
+    PERFORM set_config('work_mem', '256MB', true);
+    -- The four foreign keys of case_history, for a superuser (who may set
+    -- session_replication_role): not checked by four queries per row, because every
+    -- value comes from a row of the table it references: the cases and reviewers
+    -- the rows below are joined with, the states of case_transitions (case_states').
+    -- Those rows are kept until commit as the per-row checks would keep them: the
+    -- import's own new cases, the others locked above, reviewers and states locked
+    -- FOR KEY SHARE here. An anti-join after the INSERT checks the cases.
+    IF checked_once THEN
+        PERFORM 1 FROM reviewers FOR KEY SHARE;
+        PERFORM 1 FROM case_states FOR KEY SHARE;
+        PERFORM set_config('session_replication_role', 'replica', true);
+    END IF;
+    PERFORM set_config('verity.engine', 'on', true);
+    INSERT INTO case_history (case_id, seq, at, actor_id, action, from_state, to_state, reason, details, prev_hash, hash)
+    SELECT h.case_id, h.seq, h.at, h.actor_id, h.action, h.from_state, h.to_state, h.reason, h.details,
+           coalesce(lag(h.hash) OVER c, h.start_hash), h.hash
+      FROM (SELECT p.*,
+                   verity_history_chain(p.case_id, p.seq, p.at, p.actor_id, p.action, p.from_state, p.to_state,
+                                        p.reason, p.details, p.start_hash) OVER c AS hash
+              FROM (SELECT a.*, coalesce(d.seq, 0) + row_number() OVER c AS seq, d.hash AS start_hash
+                      FROM (-- cases_after_insert (a new case is claimed when it opens: cases_before_insert)
+                            SELECT 1 AS phase, k.ord, n.id AS case_id, n.created_at AS at, n.created_by AS actor_id,
+                                   'open'::text AS action, NULL::text AS from_state, 'claimed'::text AS to_state,
+                                   why AS reason,
+                                   jsonb_strip_nulls(jsonb_build_object(
+                                       'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
+                                       'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due))
+                                   || extra AS details
+                              FROM verity_import_pending k JOIN cases n ON n.id = k.item_id
+                             WHERE k.phase = 1
+                            UNION ALL
+                            -- case_sources_after_insert
+                            SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
+                                   coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
+                                                                                 'url', s.url, 'title', s.title)),
+                                            '{}'::jsonb) || extra
+                              FROM verity_import_pending k
+                              JOIN case_sources n ON n.case_id = k.case_id AND n.source_id = k.item_id
+                              LEFT JOIN sources s ON s.id = n.source_id
+                             WHERE k.phase = 2
+                            UNION ALL
+                            -- case_assignments_after_insert
+                            SELECT 3, k.ord, n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
+                                   jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || extra
+                              FROM verity_import_pending k
+                              JOIN case_assignments n ON n.case_id = k.case_id AND n.reviewer_id = k.item_id
+                              LEFT JOIN reviewers r ON r.id = n.reviewer_id
+                             WHERE k.phase = 3
+                            UNION ALL
+                            -- evidence_notes_after_insert
+                            SELECT 4, k.ord, n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
+                                   jsonb_strip_nulls(jsonb_build_object(
+                                       'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility,
+                                       'source_id', n.source_id)) || extra
+                              FROM verity_import_pending k JOIN evidence_notes n ON n.id = k.item_id
+                             WHERE k.phase = 4
+                            UNION ALL
+                            -- cases_record_update: the walk's steps, round by round as the rounds
+                            -- write them (so file order within each case)
+                            SELECT 5, w.round * 10000000000 + w.line, w.case_id, w.at, w.actor_id, t.action,
+                                   w.from_state, w.to_state, verity_setting_or_null(w.reason),
+                                   CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(
+                                            'verdict', w.verdict, 'confidence', w.confidence, 'rationale', w.rationale)
+                                        WHEN w.from_state = 'assessed' THEN jsonb_build_object(
+                                            'previous_verdict', w.prev_verdict, 'previous_confidence', w.prev_confidence)
+                                        ELSE '{}'::jsonb END
+                                   || extra
+                              FROM verity_import_walk w
+                              JOIN case_transitions t ON t.from_state = w.from_state AND t.to_state = w.to_state) a
+                      LEFT JOIN verity_import_heads d ON d.case_id = a.case_id
+                    WINDOW c AS (PARTITION BY a.case_id ORDER BY a.phase, a.ord)) p
+            WINDOW c AS (PARTITION BY p.case_id ORDER BY p.phase, p.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) h
+    WINDOW c AS (PARTITION BY h.case_id ORDER BY h.phase, h.ord)
+     ORDER BY h.phase, h.ord;
+    PERFORM set_config('verity.engine', '', true);
+    IF checked_once THEN
+        PERFORM set_config('session_replication_role', replication_role, true);
+        IF EXISTS (SELECT 1 FROM (SELECT p.case_id FROM verity_import_pending p
+                                  UNION SELECT w.case_id FROM verity_import_walk w) k
+                    WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = k.case_id)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+                MESSAGE = 'verity_import_flush: a history row references a missing case';
+        END IF;
+    END IF;
+    TRUNCATE verity_import_pending, verity_import_walk;
 END $$;
 
 
@@ -2344,126 +2484,17 @@ END $$;
 
 
 --
--- Name: verity_import_write_history(boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: verity_import_writable(text[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.verity_import_write_history(with_walk boolean) RETURNS void
-    LANGUAGE plpgsql
+CREATE FUNCTION public.verity_import_writable(p_kinds text[]) RETURNS boolean
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-DECLARE
-    extra jsonb := coalesce(verity_setting('verity.details')::jsonb, '{}'::jsonb);
-    why text := verity_setting('verity.reason');
-    checked_once boolean := (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user);
-    replication_role text := current_setting('session_replication_role');
 BEGIN
-    IF (SELECT t.tgenabled FROM pg_trigger t
-         WHERE t.tgrelid = 'case_history'::regclass AND t.tgname = 'case_history_chain') <> 'D'
-       OR EXISTS (SELECT 1 FROM case_history) THEN
-        RAISE EXCEPTION 'verity_import_write_history is only for an import into an empty desk';
-    END IF;
-    -- Three windows over the same order (one sort of all the rows), then the
-    -- order the triggers wrote them in (a second sort): in memory where it fits.
-    PERFORM set_config('work_mem', '256MB', true);
-    -- The four foreign keys of case_history, for a superuser (who may set
-    -- session_replication_role): checked once for all the rows below instead of
-    -- by four queries per row. Every value comes from a row of the table it
-    -- references (cases, reviewers) or of case_transitions, whose states are
-    -- case_states'. What the per-row checks would also do, keep the referenced
-    -- rows until commit: cases is already locked ACCESS EXCLUSIVE by the import
-    -- (bulk mode), the reviewers and states are locked FOR KEY SHARE here, before the
-    -- rows are written. After the INSERT, one anti-join per key refuses the
-    -- whole import if any value has no referenced row.
-    IF checked_once THEN
-        PERFORM 1 FROM reviewers FOR KEY SHARE;
-        PERFORM 1 FROM case_states FOR KEY SHARE;
-        PERFORM set_config('session_replication_role', 'replica', true);
-    END IF;
-    INSERT INTO case_history (case_id, seq, at, actor_id, action, from_state, to_state, reason, details, prev_hash, hash)
-    SELECT h.case_id, h.seq, h.at, h.actor_id, h.action, h.from_state, h.to_state, h.reason, h.details,
-           lag(h.hash) OVER c, h.hash
-      FROM (SELECT p.*,
-                   verity_history_chain(p.case_id, p.seq, p.at, p.actor_id, p.action, p.from_state, p.to_state,
-                                        p.reason, p.details) OVER c AS hash
-              FROM (SELECT a.*, row_number() OVER c AS seq
-                      FROM (-- cases_after_insert
-                            SELECT 1 AS phase, n.id AS ord, n.id AS case_id, n.created_at AS at, n.created_by AS actor_id,
-                                   'open'::text AS action, NULL::text AS from_state, n.state AS to_state, why AS reason,
-                                   jsonb_strip_nulls(jsonb_build_object(
-                                       'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
-                                       'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due))
-                                   || extra AS details
-                              FROM cases n
-                            UNION ALL
-                            -- case_sources_after_insert, in the order the import inserted the links
-                            SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
-                                   coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
-                                                                                 'url', s.url, 'title', s.title)),
-                                            '{}'::jsonb) || extra
-                              FROM case_sources n
-                              JOIN (SELECT c.id AS case_id, o.id AS source_id,
-                                           min(row_number) AS ord
-                                      FROM (SELECT i.case_ref, i.source_ref,
-                                                   row_number() OVER (ORDER BY i.line, i.ctid)
-                                              FROM verity_import_rows i WHERE i.kind = 'link') i
-                                      JOIN cases c ON c.ref = i.case_ref
-                                      JOIN sources o ON o.ref = i.source_ref
-                                     GROUP BY c.id, o.id) k ON k.case_id = n.case_id AND k.source_id = n.source_id
-                              LEFT JOIN sources s ON s.id = n.source_id
-                            UNION ALL
-                            -- case_assignments_after_insert, in the order the import inserted them
-                            SELECT 3, k.ord, n.case_id, n.assigned_at, n.assigned_by, 'assign', NULL, NULL, why,
-                                   jsonb_build_object('reviewer', r.handle, 'lead', n.is_lead) || extra
-                              FROM case_assignments n
-                              JOIN (SELECT c.id AS case_id, v.id AS reviewer_id, min(i.line) AS ord
-                                      FROM verity_import_rows i
-                                      JOIN cases c ON c.ref = i.case_ref
-                                      JOIN reviewers v ON v.handle = i.handle
-                                     WHERE i.kind = 'assignment'
-                                     GROUP BY c.id, v.id) k ON k.case_id = n.case_id AND k.reviewer_id = n.reviewer_id
-                              LEFT JOIN reviewers r ON r.id = n.reviewer_id
-                            UNION ALL
-                            -- evidence_notes_after_insert
-                            SELECT 4, n.id, n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
-                                   jsonb_strip_nulls(jsonb_build_object(
-                                       'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility,
-                                       'source_id', n.source_id)) || extra
-                              FROM evidence_notes n
-                            UNION ALL
-                            -- the transitions' rows, round by round
-                            SELECT 5, w.round * 10000000000 + w.line, w.case_id, w.at, w.actor_id, t.action,
-                                   w.from_state, w.to_state, verity_setting_or_null(w.reason),
-                                   CASE WHEN w.to_state = 'assessed' THEN jsonb_build_object(
-                                            'verdict', w.verdict, 'confidence', w.confidence, 'rationale', w.rationale)
-                                        WHEN w.from_state = 'assessed' THEN jsonb_build_object(
-                                            'previous_verdict', w.prev_verdict, 'previous_confidence', w.prev_confidence)
-                                        ELSE '{}'::jsonb END
-                                   || extra
-                              FROM verity_import_walk w
-                              JOIN case_transitions t ON t.from_state = w.from_state AND t.to_state = w.to_state
-                             WHERE with_walk) a
-                    WINDOW c AS (PARTITION BY a.case_id ORDER BY a.phase, a.ord)) p
-            WINDOW c AS (PARTITION BY p.case_id ORDER BY p.phase, p.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) h
-    WINDOW c AS (PARTITION BY h.case_id ORDER BY h.phase, h.ord)
-     ORDER BY h.phase, h.ord;
-    IF checked_once THEN
-        PERFORM set_config('session_replication_role', replication_role, true);
-        IF EXISTS (SELECT 1 FROM case_history h WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = h.case_id))
-           OR EXISTS (SELECT 1 FROM case_history h
-                       WHERE h.actor_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM reviewers v WHERE v.id = h.actor_id))
-           OR EXISTS (SELECT 1 FROM case_history h
-                       WHERE h.from_state IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_states s WHERE s.state = h.from_state))
-           OR EXISTS (SELECT 1 FROM case_history h
-                       WHERE h.to_state IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_states s WHERE s.state = h.to_state)) THEN
-            RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-                MESSAGE = 'verity_import_write_history: a history row references a missing case, reviewer or state';
-        END IF;
-    END IF;
-    ALTER TABLE cases ENABLE TRIGGER cases_after_insert;
-    ALTER TABLE case_sources ENABLE TRIGGER case_sources_after_insert;
-    ALTER TABLE case_assignments ENABLE TRIGGER case_assignments_after_insert;
-    ALTER TABLE evidence_notes ENABLE TRIGGER evidence_notes_after_insert;
-    ALTER TABLE case_history ENABLE TRIGGER case_history_chain;
+    RETURN NOT EXISTS (SELECT 1 FROM verity_import_rows s LEFT JOIN public.reviewers v ON v.handle = s.by_handle
+                        WHERE s.kind = ANY (p_kinds)
+                          AND (v.id IS NULL OR NOT v.active OR s.at > now() + interval '1 minute'));
 END $$;
 
 
@@ -2925,9 +2956,9 @@ END $_$;
 --
 
 CREATE FUNCTION public.verity_setting(name text) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$ SELECT nullif(btrim(current_setting(name, true)), '') $$;
+    AS $$ BEGIN RETURN nullif(btrim(current_setting(name, true)), ''); END $$;
 
 
 --
@@ -2935,9 +2966,9 @@ CREATE FUNCTION public.verity_setting(name text) RETURNS text
 --
 
 CREATE FUNCTION public.verity_setting_or_null(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$ SELECT nullif(btrim(value), '') $$;
+    AS $$ BEGIN RETURN nullif(btrim(value), ''); END $$;
 
 
 --
@@ -3002,10 +3033,10 @@ END $$;
 
 
 --
--- Name: verity_history_chain(bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb); Type: AGGREGATE; Schema: public; Owner: -
+-- Name: verity_history_chain(bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb, text); Type: AGGREGATE; Schema: public; Owner: -
 --
 
-CREATE AGGREGATE public.verity_history_chain(bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb) (
+CREATE AGGREGATE public.verity_history_chain(bigint, bigint, timestamp with time zone, bigint, text, text, text, text, jsonb, text) (
     SFUNC = public.verity_history_chain_step,
     STYPE = text
 );
@@ -3856,7 +3887,7 @@ CREATE UNIQUE INDEX verdict_proposals_one_pending ON public.verdict_proposals US
 -- Name: case_assignments case_assignments_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_assignments_after_insert AFTER INSERT ON public.case_assignments REFERENCING NEW TABLE AS verity_new_assignments FOR EACH STATEMENT EXECUTE FUNCTION public.case_assignments_after_insert();
+CREATE TRIGGER case_assignments_after_insert AFTER INSERT ON public.case_assignments REFERENCING NEW TABLE AS verity_new_assignments FOR EACH STATEMENT WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.case_assignments_after_insert();
 
 
 --
@@ -3870,7 +3901,7 @@ CREATE TRIGGER case_assignments_after_write AFTER DELETE OR UPDATE ON public.cas
 -- Name: case_assignments case_assignments_before_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_assignments_before_write BEFORE INSERT OR UPDATE ON public.case_assignments FOR EACH ROW EXECUTE FUNCTION public.case_assignments_before_write();
+CREATE TRIGGER case_assignments_before_write BEFORE INSERT OR UPDATE ON public.case_assignments FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.case_assignments_before_write();
 
 
 --
@@ -3884,7 +3915,7 @@ CREATE TRIGGER case_history_append_only BEFORE DELETE OR UPDATE ON public.case_h
 -- Name: case_history case_history_chain; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_history_chain BEFORE INSERT ON public.case_history FOR EACH ROW EXECUTE FUNCTION public.case_history_chain();
+CREATE TRIGGER case_history_chain BEFORE INSERT ON public.case_history FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.case_history_chain();
 
 
 --
@@ -3926,14 +3957,14 @@ CREATE TRIGGER case_links_no_delete BEFORE DELETE ON public.case_links FOR EACH 
 -- Name: case_sources case_sources_aa_visible_source; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_sources_aa_visible_source BEFORE INSERT ON public.case_sources FOR EACH ROW WHEN ((new.source_id IS NOT NULL)) EXECUTE FUNCTION public.verity_require_visible_source();
+CREATE TRIGGER case_sources_aa_visible_source BEFORE INSERT ON public.case_sources FOR EACH ROW WHEN (((new.source_id IS NOT NULL) AND ((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text))))) EXECUTE FUNCTION public.verity_require_visible_source();
 
 
 --
 -- Name: case_sources case_sources_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_sources_after_insert AFTER INSERT ON public.case_sources REFERENCING NEW TABLE AS verity_new_links FOR EACH STATEMENT EXECUTE FUNCTION public.case_sources_after_insert();
+CREATE TRIGGER case_sources_after_insert AFTER INSERT ON public.case_sources REFERENCING NEW TABLE AS verity_new_links FOR EACH STATEMENT WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.case_sources_after_insert();
 
 
 --
@@ -3947,14 +3978,14 @@ CREATE TRIGGER case_sources_append_only BEFORE DELETE OR UPDATE ON public.case_s
 -- Name: case_sources case_sources_before_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_sources_before_insert BEFORE INSERT ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.case_sources_before_insert();
+CREATE TRIGGER case_sources_before_insert BEFORE INSERT ON public.case_sources FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.case_sources_before_insert();
 
 
 --
 -- Name: cases cases_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cases_after_insert AFTER INSERT ON public.cases REFERENCING NEW TABLE AS verity_new_cases FOR EACH STATEMENT EXECUTE FUNCTION public.cases_after_insert();
+CREATE TRIGGER cases_after_insert AFTER INSERT ON public.cases REFERENCING NEW TABLE AS verity_new_cases FOR EACH STATEMENT WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.cases_after_insert();
 
 
 --
@@ -3975,21 +4006,21 @@ CREATE TRIGGER cases_after_restrict AFTER UPDATE OF restricted ON public.cases F
 -- Name: cases cases_after_update_proposals; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cases_after_update_proposals AFTER UPDATE OF state ON public.cases FOR EACH ROW EXECUTE FUNCTION public.cases_after_update_proposals();
+CREATE TRIGGER cases_after_update_proposals AFTER UPDATE OF state ON public.cases FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.cases_after_update_proposals();
 
 
 --
 -- Name: cases cases_before_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cases_before_insert BEFORE INSERT ON public.cases FOR EACH ROW EXECUTE FUNCTION public.cases_before_insert();
+CREATE TRIGGER cases_before_insert BEFORE INSERT ON public.cases FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.cases_before_insert();
 
 
 --
 -- Name: cases cases_before_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cases_before_update BEFORE UPDATE ON public.cases FOR EACH ROW EXECUTE FUNCTION public.cases_before_update();
+CREATE TRIGGER cases_before_update BEFORE UPDATE ON public.cases FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.cases_before_update();
 
 
 --
@@ -4003,7 +4034,7 @@ CREATE TRIGGER cases_no_delete BEFORE DELETE ON public.cases FOR EACH ROW EXECUT
 -- Name: cases cases_zz_record_history; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cases_zz_record_history BEFORE UPDATE ON public.cases FOR EACH ROW EXECUTE FUNCTION public.cases_record_update();
+CREATE TRIGGER cases_zz_record_history BEFORE UPDATE ON public.cases FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.cases_record_update();
 
 
 --
@@ -4031,14 +4062,14 @@ CREATE TRIGGER desk_settings_history_no_truncate BEFORE TRUNCATE ON public.desk_
 -- Name: evidence_notes evidence_notes_aa_visible_source; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER evidence_notes_aa_visible_source BEFORE INSERT OR UPDATE OF source_id ON public.evidence_notes FOR EACH ROW WHEN ((new.source_id IS NOT NULL)) EXECUTE FUNCTION public.verity_require_visible_source();
+CREATE TRIGGER evidence_notes_aa_visible_source BEFORE INSERT OR UPDATE OF source_id ON public.evidence_notes FOR EACH ROW WHEN (((new.source_id IS NOT NULL) AND ((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text))))) EXECUTE FUNCTION public.verity_require_visible_source();
 
 
 --
 -- Name: evidence_notes evidence_notes_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER evidence_notes_after_insert AFTER INSERT ON public.evidence_notes REFERENCING NEW TABLE AS verity_new_notes FOR EACH STATEMENT EXECUTE FUNCTION public.evidence_notes_after_insert();
+CREATE TRIGGER evidence_notes_after_insert AFTER INSERT ON public.evidence_notes REFERENCING NEW TABLE AS verity_new_notes FOR EACH STATEMENT WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.evidence_notes_after_insert();
 
 
 --
@@ -4052,7 +4083,7 @@ CREATE TRIGGER evidence_notes_after_write AFTER UPDATE ON public.evidence_notes 
 -- Name: evidence_notes evidence_notes_before_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER evidence_notes_before_insert BEFORE INSERT ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.evidence_notes_before_insert();
+CREATE TRIGGER evidence_notes_before_insert BEFORE INSERT ON public.evidence_notes FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.evidence_notes_before_insert();
 
 
 --
@@ -4632,13 +4663,6 @@ REVOKE ALL ON FUNCTION public.verity_create_login(p_login text, p_verifier text,
 --
 
 REVOKE ALL ON FUNCTION public.verity_disable_login(p_login text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION verity_import_write_history(with_walk boolean); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.verity_import_write_history(with_walk boolean) FROM PUBLIC;
 
 
 --
