@@ -468,6 +468,18 @@ BEGIN
                 'previous_verdict', OLD.verdict, 'previous_confidence', OLD.confidence)
             ELSE '{}'::jsonb END);
     END IF;
+    -- What was claimed, by whom and when is what the verdict is about: changing it needs a
+    -- reason in the history, as a dispute does.
+    IF (NEW.claim, NEW.claimant, NEW.claimed_at) IS DISTINCT FROM (OLD.claim, OLD.claimant, OLD.claimed_at)
+       AND verity_setting('verity.reason') IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR002',
+            MESSAGE = format('changing the %s of case %s needs a reason',
+                             concat_ws(', ', CASE WHEN NEW.claim IS DISTINCT FROM OLD.claim THEN 'claim' END,
+                                       CASE WHEN NEW.claimant IS DISTINCT FROM OLD.claimant THEN 'claimant' END,
+                                       CASE WHEN NEW.claimed_at IS DISTINCT FROM OLD.claimed_at THEN 'claim time' END),
+                             coalesce(NEW.ref, NEW.id::text)),
+            HINT = 'say why with --reason (e.g. "the quote was mistranscribed"); it is recorded in the history';
+    END IF;
     IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due)
        IS DISTINCT FROM (OLD.ref, OLD.claim, OLD.claimant, OLD.claimed_at, OLD.location, OLD.tags, OLD.priority, OLD.due) THEN
         IF NEW.ref IS DISTINCT FROM OLD.ref THEN
@@ -1042,6 +1054,7 @@ DECLARE
     collected_hash text;
     collected_at timestamptz;
     holder text;
+    mismatch_seq bigint;
     new_id bigint;
 BEGIN
     IF NOT public.verity_source_visible_to(session_user, p_source_id) THEN
@@ -1130,6 +1143,23 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
                 MESSAGE = format('source %s''s file is already held by %s; a hand-over goes to someone else', p_source_id, holder),
                 HINT = 'name the new holder with --to';
+        END IF;
+        -- A file whose last check found it is not the collected one is handed over only
+        -- with a reason (verity.reason, `--despite-mismatch`), kept in the event's note.
+        SELECT e.seq INTO mismatch_seq FROM (
+            SELECT x.seq, x.event, x.outcome FROM public.source_custody_events x
+             WHERE x.source_id = p_source_id AND x.event IN ('verified', 'corrected')
+             ORDER BY x.seq DESC LIMIT 1) e
+         WHERE e.event = 'verified' AND e.outcome = 'mismatch';
+        IF mismatch_seq IS NOT NULL THEN
+            IF public.verity_setting('verity.reason') IS NULL THEN
+                RAISE EXCEPTION USING ERRCODE = 'VR002',
+                    MESSAGE = format('source %s''s file failed its last verification (event %s: MISMATCH, the file checked is not the collected one); handing it over needs a reason',
+                                     p_source_id, mismatch_seq),
+                    HINT = 'verify a good copy first (`verity source verify ID --file PATH`), or hand it over with --despite-mismatch "why"; the reason is kept in the chain';
+            END IF;
+            p_note := format('handed over despite the mismatch of event %s: %s', mismatch_seq, public.verity_setting('verity.reason'))
+                      || coalesce('; ' || nullif(btrim(p_note), ''), '');
         END IF;
     END IF;
     INSERT INTO public.source_custody_events (source_id, event, at, actor_id, tool, sha256, copy_kind, file_name, file_size,
@@ -1556,7 +1586,7 @@ BEGIN
             CONTINUE;
         END IF;
         PERFORM set_config('verity.actor', r.by_handle, true),
-                set_config('verity.reason', '', true),
+                set_config('verity.reason', format('changed by an import (line %s)', r.line), true),
                 set_config('verity.details', '', true),
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
@@ -2204,6 +2234,39 @@ BEGIN
     ) problems;
     GET DIAGNOSTICS found = ROW_COUNT;
     RETURN found;
+END $$;
+
+
+--
+-- Name: verity_import_dry_run(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_import_dry_run() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    seq record;
+BEGIN
+    -- The import lock of verity_import_check, key 33329966010561140 ("vimport"), held
+    -- by this session: a bigint key is kept as its high and low 32 bits, objsubid 1.
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_locks l
+         WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+           AND l.classid::bigint = (33329966010561140 >> 32) AND l.objid::bigint = (33329966010561140 & 4294967295)
+           AND l.objsubid = 1)
+    THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'verity_import_dry_run() runs only inside an import, after verity_import_check()';
+    END IF;
+    FOR seq IN
+        SELECT c.oid::regclass AS name, s.seqcache
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+         WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace
+         ORDER BY c.oid
+    LOOP
+        EXECUTE format('ALTER SEQUENCE %s CACHE %s', seq.name, seq.seqcache);
+    END LOOP;
 END $$;
 
 

@@ -110,7 +110,7 @@ struct CaseCommandTests {
         #expect(verity(["case", "open", "c", "--claimant", "x", "--ref", "U-1", "--tag", "old"], environment: env).status == 0)
         let updated = verity([
             "case", "update", "U-1", "--priority", "urgent", "--due", "2030-01-31", "--tag", "new", "--untag", "old",
-            "--claim", "corrected wording", "--format", "json",
+            "--claim", "corrected wording", "--reason", "mistranscribed", "--format", "json",
         ], environment: env)
         #expect(updated.status == 0, "\(updated.stderr)")
         let object = try json(updated)
