@@ -20,6 +20,20 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: unaccent; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION unaccent; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
+
+
+--
 -- Name: case_assignments_after_insert(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -226,12 +240,15 @@ DECLARE
     under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
     why text := public.verity_setting('verity.reason');
 BEGIN
+    -- A subquery per link rather than a join, so that the history follows the order the
+    -- links were inserted in, whatever plan the planner's statistics of sources suggest.
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
-           under || coalesce(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                                 'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
+           under || coalesce((SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title))
+                                FROM public.sources s WHERE s.id = n.source_id),
                              '{}'::jsonb) || over
-      FROM verity_new_links n LEFT JOIN public.sources s ON s.id = n.source_id;
+      FROM verity_new_links n;
     RETURN NULL;
 END $$;
 
@@ -1219,7 +1236,12 @@ CREATE TABLE public.source_custody_events (
     CONSTRAINT custody_sha256_hex CHECK (((length(sha256) = 64) AND (sha256 !~ '[^0-9a-f]'::text))),
     CONSTRAINT custody_to_holder_present CHECK ((btrim(to_holder) <> ''::text)),
     CONSTRAINT custody_tool_present CHECK ((btrim(tool) <> ''::text)),
-    CONSTRAINT custody_verified_has_outcome CHECK (((event = 'verified'::text) = (outcome IS NOT NULL)))
+    CONSTRAINT custody_verified_has_outcome CHECK (((event = 'verified'::text) = (outcome IS NOT NULL))),
+    CONSTRAINT source_custody_events_file_name_length CHECK ((char_length(file_name) <= 1000)),
+    CONSTRAINT source_custody_events_from_holder_length CHECK ((char_length(from_holder) <= 200)),
+    CONSTRAINT source_custody_events_note_length CHECK ((char_length(note) <= 20000)),
+    CONSTRAINT source_custody_events_to_holder_length CHECK ((char_length(to_holder) <= 200)),
+    CONSTRAINT source_custody_events_tool_length CHECK ((char_length(tool) <= 200))
 );
 
 
@@ -2849,7 +2871,9 @@ CREATE TABLE public.verdict_proposals (
     CONSTRAINT proposal_decision_complete CHECK ((((state = 'pending'::text) = (decided_at IS NULL)) AND ((state <> 'rejected'::text) OR ((decided_by IS NOT NULL) AND (btrim(reason) <> ''::text))) AND ((state <> 'signed-off'::text) OR (decided_by IS NOT NULL)))),
     CONSTRAINT proposal_rationale_present CHECK ((btrim(rationale) <> ''::text)),
     CONSTRAINT proposal_state_known CHECK ((state = ANY (ARRAY['pending'::text, 'signed-off'::text, 'rejected'::text, 'withdrawn'::text]))),
-    CONSTRAINT proposal_verdict_known CHECK ((verdict = ANY (ARRAY['true'::text, 'mostly-true'::text, 'mixed'::text, 'mostly-false'::text, 'false'::text, 'unverifiable'::text])))
+    CONSTRAINT proposal_verdict_known CHECK ((verdict = ANY (ARRAY['true'::text, 'mostly-true'::text, 'mixed'::text, 'mostly-false'::text, 'false'::text, 'unverifiable'::text]))),
+    CONSTRAINT verdict_proposals_rationale_length CHECK ((char_length(rationale) <= 20000)),
+    CONSTRAINT verdict_proposals_reason_length CHECK ((char_length(reason) <= 4000))
 );
 
 
@@ -2908,6 +2932,27 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+
+
+--
+-- Name: verity_search_query(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_search_query(p_text text) RETURNS tsquery
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    words text := pg_catalog.translate(p_text, '«»„“”‚‘’‹›—–…', pg_catalog.repeat(' ', 13));
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') THEN
+        EXECUTE 'SELECT pg_catalog.lower($1 COLLATE "und-x-icu")' INTO words USING words;
+    ELSE
+        words := pg_catalog.lower(words);
+    END IF;
+    RETURN pg_catalog.websearch_to_tsquery('english'::regconfig, words)
+        || pg_catalog.websearch_to_tsquery('public.verity_words'::regconfig, words);
+END $_$;
 
 
 --
@@ -3063,6 +3108,71 @@ CREATE AGGREGATE public.verity_history_chain(bigint, bigint, timestamp with time
 
 
 --
+-- Name: verity_words; Type: TEXT SEARCH CONFIGURATION; Schema: public; Owner: -
+--
+
+CREATE TEXT SEARCH CONFIGURATION public.verity_words (
+    PARSER = pg_catalog."default" );
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR asciiword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR word WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR numword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR email WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR url WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR host WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR sfloat WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR version WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword_numpart WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword_part WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword_asciipart WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR numhword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR asciihword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR url_path WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR file WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR "float" WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR "int" WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR uint WITH simple;
+
+
+--
 -- Name: case_assignments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3092,6 +3202,7 @@ CREATE TABLE public.case_history (
     seq bigint NOT NULL,
     prev_hash text,
     hash text NOT NULL,
+    CONSTRAINT case_history_reason_length CHECK ((char_length(reason) <= 4000)),
     CONSTRAINT history_action_known CHECK ((action = ANY (ARRAY['open'::text, 'update'::text, 'dispute'::text, 'move'::text, 'assess'::text, 'reopen'::text, 'assign'::text, 'unassign'::text, 'link-source'::text, 'add-evidence'::text, 'retract-evidence'::text, 'restrict'::text, 'unrestrict'::text, 'propose-verdict'::text, 'sign-off'::text, 'reject-verdict'::text, 'link-case'::text, 'unlink-case'::text, 'withdraw-verdict'::text]))),
     CONSTRAINT history_chain_start CHECK (((seq = 1) = (prev_hash IS NULL))),
     CONSTRAINT history_hash_hex CHECK (((length(hash) = 64) AND (hash !~ '[^0-9a-f]'::text))),
@@ -3132,7 +3243,9 @@ CREATE TABLE public.case_links (
     CONSTRAINT case_link_kind_known CHECK ((kind = ANY (ARRAY['duplicate-of'::text, 'related'::text, 'contradicts'::text, 'supersedes'::text]))),
     CONSTRAINT case_link_not_self CHECK ((case_id <> other_id)),
     CONSTRAINT case_link_reason_present CHECK ((btrim(reason) <> ''::text)),
-    CONSTRAINT case_link_unlink_complete CHECK ((((unlinked_at IS NULL) AND (unlinked_by IS NULL) AND (unlink_reason IS NULL)) OR ((unlinked_at IS NOT NULL) AND (unlinked_by IS NOT NULL) AND (btrim(unlink_reason) <> ''::text))))
+    CONSTRAINT case_link_unlink_complete CHECK ((((unlinked_at IS NULL) AND (unlinked_by IS NULL) AND (unlink_reason IS NULL)) OR ((unlinked_at IS NOT NULL) AND (unlinked_by IS NOT NULL) AND (btrim(unlink_reason) <> ''::text)))),
+    CONSTRAINT case_links_reason_length CHECK ((char_length(reason) <= 4000)),
+    CONSTRAINT case_links_unlink_reason_length CHECK ((char_length(unlink_reason) <= 4000))
 );
 
 
@@ -3210,8 +3323,8 @@ CREATE TABLE public.cases (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((((claim || ' '::text) || claimant) || ' '::text) || COALESCE(location, ''::text)))) STORED,
     restricted boolean DEFAULT false NOT NULL,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, lower((translate((((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))) || to_tsvector('public.verity_words'::regconfig, lower((translate((((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))))) STORED,
     CONSTRAINT case_claim_present CHECK ((btrim(claim) <> ''::text)),
     CONSTRAINT case_claimant_present CHECK ((btrim(claimant) <> ''::text)),
     CONSTRAINT case_confidence_range CHECK (((confidence >= 1) AND (confidence <= 6))),
@@ -3219,7 +3332,12 @@ CREATE TABLE public.cases (
     CONSTRAINT case_ref_format CHECK (((length(ref) <= 64) AND (ref ~ '^[A-Za-z0-9][A-Za-z0-9._:/-]*$'::text))),
     CONSTRAINT case_tags_clean CHECK ((array_position(tags, NULL::text) IS NULL)),
     CONSTRAINT case_verdict_known CHECK ((verdict = ANY (ARRAY['true'::text, 'mostly-true'::text, 'mixed'::text, 'mostly-false'::text, 'false'::text, 'unverifiable'::text]))),
-    CONSTRAINT case_verdict_when_assessed CHECK ((((state = 'assessed'::text) = (verdict IS NOT NULL)) AND ((verdict IS NULL) OR ((confidence IS NOT NULL) AND (rationale IS NOT NULL) AND (btrim(rationale) <> ''::text)))))
+    CONSTRAINT case_verdict_when_assessed CHECK ((((state = 'assessed'::text) = (verdict IS NOT NULL)) AND ((verdict IS NULL) OR ((confidence IS NOT NULL) AND (rationale IS NOT NULL) AND (btrim(rationale) <> ''::text))))),
+    CONSTRAINT cases_claim_length CHECK ((char_length(claim) <= 4000)),
+    CONSTRAINT cases_claimant_length CHECK ((char_length(claimant) <= 500)),
+    CONSTRAINT cases_location_length CHECK ((char_length(location) <= 500)),
+    CONSTRAINT cases_rationale_length CHECK ((char_length(rationale) <= 20000)),
+    CONSTRAINT cases_tags_defined CHECK (((cardinality(tags) = 0) OR ((cardinality(string_to_array(array_to_string(tags, ''::text), ''::text)) = cardinality(tags)) AND (((''::text || array_to_string(tags, ''::text)) || ''::text) !~ '|\s|\s|;|[-]|[^]{65}'::text) AND (array_to_string(tags, ''::text) = lower((array_to_string(tags, ''::text) COLLATE "und-x-icu"))))))
 );
 
 
@@ -3262,7 +3380,8 @@ CREATE TABLE public.desk_settings_history (
     new_value text NOT NULL,
     changed_by bigint NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
-    reason text
+    reason text,
+    CONSTRAINT desk_settings_history_reason_length CHECK ((char_length(reason) <= 4000))
 );
 
 
@@ -3296,9 +3415,11 @@ CREATE TABLE public.evidence_notes (
     retracted_at timestamp with time zone,
     retracted_by bigint,
     retraction_reason text,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, note)) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, lower((translate("left"(note, 20000), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))) || to_tsvector('public.verity_words'::regconfig, lower((translate("left"(note, 20000), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))))) STORED,
     CONSTRAINT evidence_credibility_range CHECK (((credibility >= 1) AND (credibility <= 6))),
     CONSTRAINT evidence_note_present CHECK ((btrim(note) <> ''::text)),
+    CONSTRAINT evidence_notes_note_length CHECK ((char_length(note) <= 20000)),
+    CONSTRAINT evidence_notes_retraction_reason_length CHECK ((char_length(retraction_reason) <= 4000)),
     CONSTRAINT evidence_retraction_complete CHECK ((((retracted_at IS NULL) AND (retracted_by IS NULL) AND (retraction_reason IS NULL)) OR ((retracted_at IS NOT NULL) AND (retracted_by IS NOT NULL) AND (btrim(retraction_reason) <> ''::text)))),
     CONSTRAINT evidence_stance_known CHECK ((stance = ANY (ARRAY['supports'::text, 'refutes'::text, 'context'::text])))
 );
@@ -3440,7 +3561,9 @@ CREATE TABLE public.reviewers (
     CONSTRAINT reviewer_handle_format CHECK ((handle ~ '^[a-z0-9._-]{1,64}$'::text)),
     CONSTRAINT reviewer_login_format CHECK (((login ~ '^[a-z0-9._-]{1,63}$'::text) AND (login !~ '^pg_'::text))),
     CONSTRAINT reviewer_name_present CHECK ((btrim(name) <> ''::text)),
-    CONSTRAINT reviewer_role_known CHECK ((role = ANY (ARRAY['reviewer'::text, 'editor'::text, 'admin'::text])))
+    CONSTRAINT reviewer_role_known CHECK ((role = ANY (ARRAY['reviewer'::text, 'editor'::text, 'admin'::text]))),
+    CONSTRAINT reviewers_email_length CHECK ((char_length(email) <= 320)),
+    CONSTRAINT reviewers_name_length CHECK ((char_length(name) <= 200))
 );
 
 
@@ -3492,7 +3615,7 @@ CREATE TABLE public.sources (
     archive_url text,
     added_by bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((((title || ' '::text) || publisher) || ' '::text) || COALESCE(author, ''::text)))) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, lower((translate((((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))) || to_tsvector('public.verity_words'::regconfig, lower((translate((((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))))) STORED,
     CONSTRAINT source_archive_url_format CHECK ((archive_url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text)),
     CONSTRAINT source_file_has_hash CHECK (((file_name IS NULL) OR (file_sha256 IS NOT NULL))),
     CONSTRAINT source_file_size_positive CHECK ((file_size >= 0)),
@@ -3502,7 +3625,13 @@ CREATE TABLE public.sources (
     CONSTRAINT source_reliability_grade CHECK ((reliability = ANY (ARRAY['A'::bpchar, 'B'::bpchar, 'C'::bpchar, 'D'::bpchar, 'E'::bpchar, 'F'::bpchar]))),
     CONSTRAINT source_sha256_hex CHECK (((length(file_sha256) = 64) AND (file_sha256 !~ '[^0-9a-f]'::text))),
     CONSTRAINT source_title_present CHECK ((btrim(title) <> ''::text)),
-    CONSTRAINT source_url_format CHECK ((url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text))
+    CONSTRAINT source_url_format CHECK ((url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text)),
+    CONSTRAINT sources_archive_url_length CHECK ((char_length(archive_url) <= 2048)),
+    CONSTRAINT sources_author_length CHECK ((char_length(author) <= 500)),
+    CONSTRAINT sources_file_name_length CHECK ((char_length(file_name) <= 1000)),
+    CONSTRAINT sources_publisher_length CHECK ((char_length(publisher) <= 500)),
+    CONSTRAINT sources_title_length CHECK ((char_length(title) <= 1000)),
+    CONSTRAINT sources_url_length CHECK ((char_length(url) <= 2048))
 );
 
 

@@ -13,12 +13,15 @@ DECLARE
     under jsonb := CASE WHEN trusted THEN '{}'::jsonb ELSE extra END;
     why text := public.verity_setting('verity.reason');
 BEGIN
+    -- A subquery per link rather than a join, so that the history follows the order the
+    -- links were inserted in, whatever plan the planner's statistics of sources suggest.
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
-           under || coalesce(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                                 'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title)),
+           under || coalesce((SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title))
+                                FROM public.sources s WHERE s.id = n.source_id),
                              '{}'::jsonb) || over
-      FROM verity_new_links n LEFT JOIN public.sources s ON s.id = n.source_id;
+      FROM verity_new_links n;
     RETURN NULL;
 END $$;
 
