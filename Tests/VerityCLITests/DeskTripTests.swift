@@ -200,3 +200,54 @@ struct FieldLimitTests {
         #expect(try json(verity(["case", "show", "T-2", "--format", "json"], environment: env))["tags"] as? [String] == ["bucha", "izium"])
     }
 }
+
+@Suite("tables fit the width: COLUMNS, the terminal, or --wide")
+struct TableWidthTests {
+    static func widest(_ text: String) -> Int {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { DisplayWidthProbe.of(String($0)) }.max() ?? 0
+    }
+
+    @Test("case show and source list at COLUMNS=80 are at most 80 columns; a cut flag stays whole; --wide shows everything")
+    func fitsEighty() throws {
+        var env = try deskEnvironment()
+        let claim = "Russian troops 🇷🇺🇷🇺🇷🇺 left mass graves near Izium, says the governor of Kharkiv oblast in a long statement "
+            + String(repeating: "with many details ", count: 12)
+        #expect(verity(["case", "open", claim, "--claimant", "Oleh Syniehubov, head of the Kharkiv regional military administration",
+                        "--ref", "IZY-001", "--location", "Izium, Kharkiv oblast"], environment: env).status == 0)
+        #expect(verity(["source", "add", "https://www.example.org/news/2022/09/16/izium-mass-graves-found-after-the-counteroffensive-" + String(repeating: "x", count: 120),
+                        "--title", "Mass graves 🇷🇺🇺🇦 found near Izium after the counteroffensive, officials say, in a report with a very long title",
+                        "--publisher", "Example News Agency International", "--ref", "SRC-IZY", "--case", "IZY-001"], environment: env).status == 0)
+        #expect(verity(["evidence", "add", "IZY-001", "--stance", "supports", "--credibility", "2", "--source", "SRC-IZY",
+                        "--note", "Satellite imagery 🇺🇦 shows fresh earthworks at the cemetery " + String(repeating: "and more ", count: 30)],
+                       environment: env).status == 0)
+        env["COLUMNS"] = "80"
+        for command in [["case", "show", "IZY-001"], ["source", "list"], ["case", "list"], ["case", "history", "IZY-001"], ["search", "izium"]] {
+            let shown = verity(command, environment: env)
+            #expect(shown.status == 0, "\(command): \(shown.stderr)")
+            #expect(Self.widest(shown.stdout) <= 80, "\(command):\n\(shown.stdout)")
+            #expect(!shown.stdout.contains("\u{FFFD}"), "\(command): a cut character")
+            #expect(shown.stdout.unicodeScalars.allSatisfy { !(0x1F1E6...0x1F1FF).contains($0.value) }
+                    || shown.stdout.unicodeScalars.filter { (0x1F1E6...0x1F1FF).contains($0.value) }.count % 2 == 0,
+                    "\(command): half a flag")
+        }
+        let list = verity(["source", "list"], environment: env).stdout
+        #expect(list.contains("…"))
+        let wide = verity(["source", "list", "--wide"], environment: env)
+        #expect(wide.status == 0, "\(wide.stderr)")
+        #expect(wide.stdout.contains("in a report with a very long title") && Self.widest(wide.stdout) > 80)
+        env["COLUMNS"] = nil
+        #expect(Self.widest(verity(["source", "list"], environment: env).stdout) > 80, "piped without COLUMNS: unlimited")
+    }
+}
+
+/// Display width as a terminal counts it, for the test's own measuring (wide characters and emoji 2).
+enum DisplayWidthProbe {
+    static func of(_ text: String) -> Int {
+        text.reduce(0) { total, character in
+            let scalars = character.unicodeScalars
+            if scalars.contains(where: { $0.properties.isEmojiPresentation || (0x1F1E6...0x1F1FF).contains($0.value) }) { return total + 2 }
+            if let first = scalars.first, [.nonspacingMark, .enclosingMark, .format].contains(first.properties.generalCategory) { return total }
+            return total + 1
+        }
+    }
+}
