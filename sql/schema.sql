@@ -2945,7 +2945,10 @@ CREATE FUNCTION public.verity_search_query(p_text text) RETURNS tsquery
 DECLARE
     words text := pg_catalog.translate(p_text, '«»„“”‚‘’‹›—–…', pg_catalog.repeat(' ', 13));
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+                    WHERE d.datname = pg_catalog.current_database() AND d.datctype IN ('C', 'POSIX')) THEN
+        words := p_text;
+    ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') THEN
         EXECUTE 'SELECT pg_catalog.lower($1 COLLATE "und-x-icu")' INTO words USING words;
     ELSE
         words := pg_catalog.lower(words);
@@ -3324,7 +3327,7 @@ CREATE TABLE public.cases (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
     restricted boolean DEFAULT false NOT NULL,
-    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, lower((translate((((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))) || to_tsvector('public.verity_words'::regconfig, lower((translate((((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))))) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))) || to_tsvector('public.verity_words'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))))) STORED,
     CONSTRAINT case_claim_present CHECK ((btrim(claim) <> ''::text)),
     CONSTRAINT case_claimant_present CHECK ((btrim(claimant) <> ''::text)),
     CONSTRAINT case_confidence_range CHECK (((confidence >= 1) AND (confidence <= 6))),
@@ -3415,7 +3418,7 @@ CREATE TABLE public.evidence_notes (
     retracted_at timestamp with time zone,
     retracted_by bigint,
     retraction_reason text,
-    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, lower((translate("left"(note, 20000), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))) || to_tsvector('public.verity_words'::regconfig, lower((translate("left"(note, 20000), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))))) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, "left"(note, 20000)) || to_tsvector('public.verity_words'::regconfig, "left"(note, 20000)))) STORED,
     CONSTRAINT evidence_credibility_range CHECK (((credibility >= 1) AND (credibility <= 6))),
     CONSTRAINT evidence_note_present CHECK ((btrim(note) <> ''::text)),
     CONSTRAINT evidence_notes_note_length CHECK ((char_length(note) <= 20000)),
@@ -3615,7 +3618,7 @@ CREATE TABLE public.sources (
     archive_url text,
     added_by bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, lower((translate((((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))) || to_tsvector('public.verity_words'::regconfig, lower((translate((((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500)), '«»„“”‚‘’‹›—–…'::text, '             '::text) COLLATE "und-x-icu"))))) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, (((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500))) || to_tsvector('public.verity_words'::regconfig, (((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500))))) STORED,
     CONSTRAINT source_archive_url_format CHECK ((archive_url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text)),
     CONSTRAINT source_file_has_hash CHECK (((file_name IS NULL) OR (file_sha256 IS NOT NULL))),
     CONSTRAINT source_file_size_positive CHECK ((file_size >= 0)),

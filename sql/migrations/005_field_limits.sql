@@ -9,12 +9,14 @@
 --   separator), no control characters, at most 64 characters each.
 -- * The search vectors tokenise every script: each is the `english` vector
 --   (stems, for ranking English) and the `verity_words` vector (`simple` words,
---   accents removed by `unaccent`) of the same normalised text: lower-cased
---   with the ICU root collation when the server has it, and typographic quotes
---   and dashes (« » „ “ ” ‚ ‘ ’ ‹ › — – …) turned into spaces, so that a
---   database whose LC_CTYPE is C (where PostgreSQL's parser takes every
---   non-ASCII character for a letter and lower() leaves Cyrillic alone) still
---   finds "детей" in «Для детей». The query side is verity_search_query()
+--   accents removed by `unaccent`) of the same text. On a database whose
+--   LC_CTYPE is C, PostgreSQL's parser takes every non-ASCII character for a
+--   letter (so «Для is one word) and lower() leaves Cyrillic alone; there the
+--   text is normalised first: lower-cased with the ICU root collation when the
+--   server has it, typographic quotes and dashes (« » „ “ ” ‚ ‘ ’ ‹ › — – …)
+--   turned into spaces, so that "детей" still finds «Для детей». (Elsewhere the
+--   parser does this itself, and the normalisation, which costs about as much as
+--   a vector, is left out.) The query side is verity_search_query()
 --   (../definitions/80_search.sql), which normalises the same way. Each vector
 --   reads at most its fields' limits, so it never exceeds tsvector's 1 MB.
 --
@@ -46,6 +48,8 @@ DECLARE
         ['reviewers', 'name', '200'], ['reviewers', 'email', '320'],
         ['desk_settings_history', 'reason', '4000']];
     i int;
+    c_ctype CONSTANT boolean := (SELECT d.datctype IN ('C', 'POSIX') FROM pg_catalog.pg_database d
+                                  WHERE d.datname = pg_catalog.current_database());
     lower_words text;
     words text;
     quotes CONSTANT text := '«»„“”‚‘’‹›—–…';
@@ -64,7 +68,8 @@ BEGIN
         CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') THEN ' COLLATE "und-x-icu"' ELSE '' END);
 
     -- The search vectors, anew (their GIN indexes keep their names: the bulk import drops and rebuilds them).
-    lower_words := CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu')
+    lower_words := CASE WHEN NOT c_ctype THEN '%s'
+                        WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu')
                         THEN 'lower(translate(%s, %L, %L) COLLATE "und-x-icu")' ELSE 'lower(translate(%s, %L, %L))' END;
     ALTER TABLE public.cases DROP COLUMN search;
     words := format(lower_words, $w$left(claim, 4000) || ' ' || left(claimant, 500) || ' ' || left(coalesce(location, ''), 500)$w$, quotes, spaces);
