@@ -489,7 +489,7 @@ BEGIN
     -- reason in the history, as a dispute does.
     IF (NEW.claim, NEW.claimant, NEW.claimed_at) IS DISTINCT FROM (OLD.claim, OLD.claimant, OLD.claimed_at)
        AND verity_setting('verity.reason') IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'VR002',
+        RAISE EXCEPTION USING ERRCODE = 'VR005',
             MESSAGE = format('changing the %s of case %s needs a reason',
                              concat_ws(', ', CASE WHEN NEW.claim IS DISTINCT FROM OLD.claim THEN 'claim' END,
                                        CASE WHEN NEW.claimant IS DISTINCT FROM OLD.claimant THEN 'claimant' END,
@@ -1170,7 +1170,8 @@ BEGIN
          WHERE e.event = 'verified' AND e.outcome = 'mismatch';
         IF mismatch_seq IS NOT NULL THEN
             IF public.verity_setting('verity.reason') IS NULL THEN
-                RAISE EXCEPTION USING ERRCODE = 'VR002',
+                -- VR005: input the command must be given (exit 64), as a missing reason is.
+                RAISE EXCEPTION USING ERRCODE = 'VR005',
                     MESSAGE = format('source %s''s file failed its last verification (event %s: MISMATCH, the file checked is not the collected one); handing it over needs a reason',
                                      p_source_id, mismatch_seq),
                     HINT = 'verify a good copy first (`verity source verify ID --file PATH`), or hand it over with --despite-mismatch "why"; the reason is kept in the chain';

@@ -226,7 +226,7 @@ BEGIN
     -- reason in the history, as a dispute does.
     IF (NEW.claim, NEW.claimant, NEW.claimed_at) IS DISTINCT FROM (OLD.claim, OLD.claimant, OLD.claimed_at)
        AND verity_setting('verity.reason') IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'VR002',
+        RAISE EXCEPTION USING ERRCODE = 'VR005',
             MESSAGE = format('changing the %s of case %s needs a reason',
                              concat_ws(', ', CASE WHEN NEW.claim IS DISTINCT FROM OLD.claim THEN 'claim' END,
                                        CASE WHEN NEW.claimant IS DISTINCT FROM OLD.claimant THEN 'claimant' END,

@@ -144,7 +144,8 @@ BEGIN
          WHERE e.event = 'verified' AND e.outcome = 'mismatch';
         IF mismatch_seq IS NOT NULL THEN
             IF public.verity_setting('verity.reason') IS NULL THEN
-                RAISE EXCEPTION USING ERRCODE = 'VR002',
+                -- VR005: input the command must be given (exit 64), as a missing reason is.
+                RAISE EXCEPTION USING ERRCODE = 'VR005',
                     MESSAGE = format('source %s''s file failed its last verification (event %s: MISMATCH, the file checked is not the collected one); handing it over needs a reason',
                                      p_source_id, mismatch_seq),
                     HINT = 'verify a good copy first (`verity source verify ID --file PATH`), or hand it over with --despite-mismatch "why"; the reason is kept in the chain';

@@ -127,7 +127,7 @@ enum SourceCustodyView {
                 empty: "No custody events: the source has no collected file.")
             return
         }
-        // Hashes are shown whole (64 characters): they are there to be compared.
+        // Hashes are shown whole (64 characters) when the width allows, and always with --wide: they are there to be compared.
         Console.current.print(TableOutput.render(header: header, rows: events.map(row), maxWidth: 64))
     }
 }
