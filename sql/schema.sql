@@ -20,6 +20,20 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: unaccent; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION unaccent; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
+
+
+--
 -- Name: case_assignments_after_insert(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -474,6 +488,18 @@ BEGIN
             WHEN OLD.state = 'assessed' THEN jsonb_build_object(
                 'previous_verdict', OLD.verdict, 'previous_confidence', OLD.confidence)
             ELSE '{}'::jsonb END);
+    END IF;
+    -- What was claimed, by whom and when is what the verdict is about: changing it needs a
+    -- reason in the history, as a dispute does.
+    IF (NEW.claim, NEW.claimant, NEW.claimed_at) IS DISTINCT FROM (OLD.claim, OLD.claimant, OLD.claimed_at)
+       AND verity_setting('verity.reason') IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR005',
+            MESSAGE = format('changing the %s of case %s needs a reason',
+                             concat_ws(', ', CASE WHEN NEW.claim IS DISTINCT FROM OLD.claim THEN 'claim' END,
+                                       CASE WHEN NEW.claimant IS DISTINCT FROM OLD.claimant THEN 'claimant' END,
+                                       CASE WHEN NEW.claimed_at IS DISTINCT FROM OLD.claimed_at THEN 'claim time' END),
+                             coalesce(NEW.ref, NEW.id::text)),
+            HINT = 'say why with --reason (e.g. "the quote was mistranscribed"); it is recorded in the history';
     END IF;
     IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due)
        IS DISTINCT FROM (OLD.ref, OLD.claim, OLD.claimant, OLD.claimed_at, OLD.location, OLD.tags, OLD.priority, OLD.due) THEN
@@ -1044,6 +1070,7 @@ DECLARE
     collected_hash text;
     collected_at timestamptz;
     holder text;
+    mismatch_seq bigint;
     new_id bigint;
 BEGIN
     IF NOT public.verity_source_visible_to(session_user, p_source_id) THEN
@@ -1133,6 +1160,24 @@ BEGIN
                 MESSAGE = format('source %s''s file is already held by %s; a hand-over goes to someone else', p_source_id, holder),
                 HINT = 'name the new holder with --to';
         END IF;
+        -- A file whose last check found it is not the collected one is handed over only
+        -- with a reason (verity.reason, `--despite-mismatch`), kept in the event's note.
+        SELECT e.seq INTO mismatch_seq FROM (
+            SELECT x.seq, x.event, x.outcome FROM public.source_custody_events x
+             WHERE x.source_id = p_source_id AND x.event IN ('verified', 'corrected')
+             ORDER BY x.seq DESC LIMIT 1) e
+         WHERE e.event = 'verified' AND e.outcome = 'mismatch';
+        IF mismatch_seq IS NOT NULL THEN
+            IF public.verity_setting('verity.reason') IS NULL THEN
+                -- VR005: input the command must be given (exit 64), as a missing reason is.
+                RAISE EXCEPTION USING ERRCODE = 'VR005',
+                    MESSAGE = format('source %s''s file failed its last verification (event %s: MISMATCH, the file checked is not the collected one); handing it over needs a reason',
+                                     p_source_id, mismatch_seq),
+                    HINT = 'verify a good copy first (`verity source verify ID --file PATH`), or hand it over with --despite-mismatch "why"; the reason is kept in the chain';
+            END IF;
+            p_note := format('handed over despite the mismatch of event %s: %s', mismatch_seq, public.verity_setting('verity.reason'))
+                      || coalesce('; ' || nullif(btrim(p_note), ''), '');
+        END IF;
     END IF;
     INSERT INTO public.source_custody_events (source_id, event, at, actor_id, tool, sha256, copy_kind, file_name, file_size,
                                               from_holder, to_holder, note, outcome)
@@ -1191,7 +1236,12 @@ CREATE TABLE public.source_custody_events (
     CONSTRAINT custody_sha256_hex CHECK (((length(sha256) = 64) AND (sha256 !~ '[^0-9a-f]'::text))),
     CONSTRAINT custody_to_holder_present CHECK ((btrim(to_holder) <> ''::text)),
     CONSTRAINT custody_tool_present CHECK ((btrim(tool) <> ''::text)),
-    CONSTRAINT custody_verified_has_outcome CHECK (((event = 'verified'::text) = (outcome IS NOT NULL)))
+    CONSTRAINT custody_verified_has_outcome CHECK (((event = 'verified'::text) = (outcome IS NOT NULL))),
+    CONSTRAINT source_custody_events_file_name_length CHECK ((char_length(file_name) <= 1000)),
+    CONSTRAINT source_custody_events_from_holder_length CHECK ((char_length(from_holder) <= 200)),
+    CONSTRAINT source_custody_events_note_length CHECK ((char_length(note) <= 20000)),
+    CONSTRAINT source_custody_events_to_holder_length CHECK ((char_length(to_holder) <= 200)),
+    CONSTRAINT source_custody_events_tool_length CHECK ((char_length(tool) <= 200))
 );
 
 
@@ -1584,7 +1634,7 @@ BEGIN
             CONTINUE;
         END IF;
         PERFORM set_config('verity.actor', r.by_handle, true),
-                set_config('verity.reason', '', true),
+                set_config('verity.reason', format('changed by an import (line %s)', r.line), true),
                 set_config('verity.details', '', true),
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
@@ -2276,6 +2326,39 @@ END $$;
 
 
 --
+-- Name: verity_import_dry_run(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_import_dry_run() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    seq record;
+BEGIN
+    -- The import lock of verity_import_check, key 33329966010561140 ("vimport"), held
+    -- by this session: a bigint key is kept as its high and low 32 bits, objsubid 1.
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_locks l
+         WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+           AND l.classid::bigint = (33329966010561140 >> 32) AND l.objid::bigint = (33329966010561140 & 4294967295)
+           AND l.objsubid = 1)
+    THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'verity_import_dry_run() runs only inside an import, after verity_import_check()';
+    END IF;
+    FOR seq IN
+        SELECT c.oid::regclass AS name, s.seqcache
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+         WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace
+         ORDER BY c.oid
+    LOOP
+        EXECUTE format('ALTER SEQUENCE %s CACHE %s', seq.name, seq.seqcache);
+    END LOOP;
+END $$;
+
+
+--
 -- Name: verity_import_engine(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2826,7 +2909,9 @@ CREATE TABLE public.verdict_proposals (
     CONSTRAINT proposal_decision_complete CHECK ((((state = 'pending'::text) = (decided_at IS NULL)) AND ((state <> 'rejected'::text) OR ((decided_by IS NOT NULL) AND (btrim(reason) <> ''::text))) AND ((state <> 'signed-off'::text) OR (decided_by IS NOT NULL)))),
     CONSTRAINT proposal_rationale_present CHECK ((btrim(rationale) <> ''::text)),
     CONSTRAINT proposal_state_known CHECK ((state = ANY (ARRAY['pending'::text, 'signed-off'::text, 'rejected'::text, 'withdrawn'::text]))),
-    CONSTRAINT proposal_verdict_known CHECK ((verdict = ANY (ARRAY['true'::text, 'mostly-true'::text, 'mixed'::text, 'mostly-false'::text, 'false'::text, 'unverifiable'::text])))
+    CONSTRAINT proposal_verdict_known CHECK ((verdict = ANY (ARRAY['true'::text, 'mostly-true'::text, 'mixed'::text, 'mostly-false'::text, 'false'::text, 'unverifiable'::text]))),
+    CONSTRAINT verdict_proposals_rationale_length CHECK ((char_length(rationale) <= 20000)),
+    CONSTRAINT verdict_proposals_reason_length CHECK ((char_length(reason) <= 4000))
 );
 
 
@@ -2885,6 +2970,30 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+
+
+--
+-- Name: verity_search_query(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_search_query(p_text text) RETURNS tsquery
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    words text := pg_catalog.translate(p_text, '«»„“”‚‘’‹›—–…', pg_catalog.repeat(' ', 13));
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+                    WHERE d.datname = pg_catalog.current_database() AND d.datctype IN ('C', 'POSIX')) THEN
+        words := p_text;
+    ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') THEN
+        EXECUTE 'SELECT pg_catalog.lower($1 COLLATE "und-x-icu")' INTO words USING words;
+    ELSE
+        words := pg_catalog.lower(words);
+    END IF;
+    RETURN pg_catalog.websearch_to_tsquery('english'::regconfig, words)
+        || pg_catalog.websearch_to_tsquery('public.verity_words'::regconfig, words);
+END $_$;
 
 
 --
@@ -3043,6 +3152,71 @@ CREATE AGGREGATE public.verity_history_chain(bigint, bigint, timestamp with time
 
 
 --
+-- Name: verity_words; Type: TEXT SEARCH CONFIGURATION; Schema: public; Owner: -
+--
+
+CREATE TEXT SEARCH CONFIGURATION public.verity_words (
+    PARSER = pg_catalog."default" );
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR asciiword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR word WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR numword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR email WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR url WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR host WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR sfloat WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR version WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword_numpart WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword_part WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword_asciipart WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR numhword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR asciihword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR hword WITH public.unaccent, simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR url_path WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR file WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR "float" WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR "int" WITH simple;
+
+ALTER TEXT SEARCH CONFIGURATION public.verity_words
+    ADD MAPPING FOR uint WITH simple;
+
+
+--
 -- Name: case_assignments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3072,6 +3246,7 @@ CREATE TABLE public.case_history (
     seq bigint NOT NULL,
     prev_hash text,
     hash text NOT NULL,
+    CONSTRAINT case_history_reason_length CHECK ((char_length(reason) <= 4000)),
     CONSTRAINT history_action_known CHECK ((action = ANY (ARRAY['open'::text, 'update'::text, 'dispute'::text, 'move'::text, 'assess'::text, 'reopen'::text, 'assign'::text, 'unassign'::text, 'link-source'::text, 'add-evidence'::text, 'retract-evidence'::text, 'restrict'::text, 'unrestrict'::text, 'propose-verdict'::text, 'sign-off'::text, 'reject-verdict'::text, 'link-case'::text, 'unlink-case'::text, 'withdraw-verdict'::text]))),
     CONSTRAINT history_chain_start CHECK (((seq = 1) = (prev_hash IS NULL))),
     CONSTRAINT history_hash_hex CHECK (((length(hash) = 64) AND (hash !~ '[^0-9a-f]'::text))),
@@ -3112,7 +3287,9 @@ CREATE TABLE public.case_links (
     CONSTRAINT case_link_kind_known CHECK ((kind = ANY (ARRAY['duplicate-of'::text, 'related'::text, 'contradicts'::text, 'supersedes'::text]))),
     CONSTRAINT case_link_not_self CHECK ((case_id <> other_id)),
     CONSTRAINT case_link_reason_present CHECK ((btrim(reason) <> ''::text)),
-    CONSTRAINT case_link_unlink_complete CHECK ((((unlinked_at IS NULL) AND (unlinked_by IS NULL) AND (unlink_reason IS NULL)) OR ((unlinked_at IS NOT NULL) AND (unlinked_by IS NOT NULL) AND (btrim(unlink_reason) <> ''::text))))
+    CONSTRAINT case_link_unlink_complete CHECK ((((unlinked_at IS NULL) AND (unlinked_by IS NULL) AND (unlink_reason IS NULL)) OR ((unlinked_at IS NOT NULL) AND (unlinked_by IS NOT NULL) AND (btrim(unlink_reason) <> ''::text)))),
+    CONSTRAINT case_links_reason_length CHECK ((char_length(reason) <= 4000)),
+    CONSTRAINT case_links_unlink_reason_length CHECK ((char_length(unlink_reason) <= 4000))
 );
 
 
@@ -3190,8 +3367,8 @@ CREATE TABLE public.cases (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((((claim || ' '::text) || claimant) || ' '::text) || COALESCE(location, ''::text)))) STORED,
     restricted boolean DEFAULT false NOT NULL,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))) || to_tsvector('public.verity_words'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))))) STORED,
     CONSTRAINT case_claim_present CHECK ((btrim(claim) <> ''::text)),
     CONSTRAINT case_claimant_present CHECK ((btrim(claimant) <> ''::text)),
     CONSTRAINT case_confidence_range CHECK (((confidence >= 1) AND (confidence <= 6))),
@@ -3199,7 +3376,12 @@ CREATE TABLE public.cases (
     CONSTRAINT case_ref_format CHECK (((length(ref) <= 64) AND (ref ~ '^[A-Za-z0-9][A-Za-z0-9._:/-]*$'::text))),
     CONSTRAINT case_tags_clean CHECK ((array_position(tags, NULL::text) IS NULL)),
     CONSTRAINT case_verdict_known CHECK ((verdict = ANY (ARRAY['true'::text, 'mostly-true'::text, 'mixed'::text, 'mostly-false'::text, 'false'::text, 'unverifiable'::text]))),
-    CONSTRAINT case_verdict_when_assessed CHECK ((((state = 'assessed'::text) = (verdict IS NOT NULL)) AND ((verdict IS NULL) OR ((confidence IS NOT NULL) AND (rationale IS NOT NULL) AND (btrim(rationale) <> ''::text)))))
+    CONSTRAINT case_verdict_when_assessed CHECK ((((state = 'assessed'::text) = (verdict IS NOT NULL)) AND ((verdict IS NULL) OR ((confidence IS NOT NULL) AND (rationale IS NOT NULL) AND (btrim(rationale) <> ''::text))))),
+    CONSTRAINT cases_claim_length CHECK ((char_length(claim) <= 4000)),
+    CONSTRAINT cases_claimant_length CHECK ((char_length(claimant) <= 500)),
+    CONSTRAINT cases_location_length CHECK ((char_length(location) <= 500)),
+    CONSTRAINT cases_rationale_length CHECK ((char_length(rationale) <= 20000)),
+    CONSTRAINT cases_tags_defined CHECK (((cardinality(tags) = 0) OR ((cardinality(string_to_array(array_to_string(tags, ''::text), ''::text)) = cardinality(tags)) AND (((''::text || array_to_string(tags, ''::text)) || ''::text) !~ '|\s|\s|;|[-]|[^]{65}'::text) AND (array_to_string(tags, ''::text) = lower((array_to_string(tags, ''::text) COLLATE "und-x-icu"))))))
 );
 
 
@@ -3242,7 +3424,8 @@ CREATE TABLE public.desk_settings_history (
     new_value text NOT NULL,
     changed_by bigint NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
-    reason text
+    reason text,
+    CONSTRAINT desk_settings_history_reason_length CHECK ((char_length(reason) <= 4000))
 );
 
 
@@ -3276,9 +3459,11 @@ CREATE TABLE public.evidence_notes (
     retracted_at timestamp with time zone,
     retracted_by bigint,
     retraction_reason text,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, note)) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, "left"(note, 20000)) || to_tsvector('public.verity_words'::regconfig, "left"(note, 20000)))) STORED,
     CONSTRAINT evidence_credibility_range CHECK (((credibility >= 1) AND (credibility <= 6))),
     CONSTRAINT evidence_note_present CHECK ((btrim(note) <> ''::text)),
+    CONSTRAINT evidence_notes_note_length CHECK ((char_length(note) <= 20000)),
+    CONSTRAINT evidence_notes_retraction_reason_length CHECK ((char_length(retraction_reason) <= 4000)),
     CONSTRAINT evidence_retraction_complete CHECK ((((retracted_at IS NULL) AND (retracted_by IS NULL) AND (retraction_reason IS NULL)) OR ((retracted_at IS NOT NULL) AND (retracted_by IS NOT NULL) AND (btrim(retraction_reason) <> ''::text)))),
     CONSTRAINT evidence_stance_known CHECK ((stance = ANY (ARRAY['supports'::text, 'refutes'::text, 'context'::text])))
 );
@@ -3420,7 +3605,9 @@ CREATE TABLE public.reviewers (
     CONSTRAINT reviewer_handle_format CHECK ((handle ~ '^[a-z0-9._-]{1,64}$'::text)),
     CONSTRAINT reviewer_login_format CHECK (((login ~ '^[a-z0-9._-]{1,63}$'::text) AND (login !~ '^pg_'::text))),
     CONSTRAINT reviewer_name_present CHECK ((btrim(name) <> ''::text)),
-    CONSTRAINT reviewer_role_known CHECK ((role = ANY (ARRAY['reviewer'::text, 'editor'::text, 'admin'::text])))
+    CONSTRAINT reviewer_role_known CHECK ((role = ANY (ARRAY['reviewer'::text, 'editor'::text, 'admin'::text]))),
+    CONSTRAINT reviewers_email_length CHECK ((char_length(email) <= 320)),
+    CONSTRAINT reviewers_name_length CHECK ((char_length(name) <= 200))
 );
 
 
@@ -3472,7 +3659,7 @@ CREATE TABLE public.sources (
     archive_url text,
     added_by bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((((title || ' '::text) || publisher) || ' '::text) || COALESCE(author, ''::text)))) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, (((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500))) || to_tsvector('public.verity_words'::regconfig, (((("left"(title, 1000) || ' '::text) || "left"(publisher, 500)) || ' '::text) || "left"(COALESCE(author, ''::text), 500))))) STORED,
     CONSTRAINT source_archive_url_format CHECK ((archive_url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text)),
     CONSTRAINT source_file_has_hash CHECK (((file_name IS NULL) OR (file_sha256 IS NOT NULL))),
     CONSTRAINT source_file_size_positive CHECK ((file_size >= 0)),
@@ -3482,7 +3669,13 @@ CREATE TABLE public.sources (
     CONSTRAINT source_reliability_grade CHECK ((reliability = ANY (ARRAY['A'::bpchar, 'B'::bpchar, 'C'::bpchar, 'D'::bpchar, 'E'::bpchar, 'F'::bpchar]))),
     CONSTRAINT source_sha256_hex CHECK (((length(file_sha256) = 64) AND (file_sha256 !~ '[^0-9a-f]'::text))),
     CONSTRAINT source_title_present CHECK ((btrim(title) <> ''::text)),
-    CONSTRAINT source_url_format CHECK ((url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text))
+    CONSTRAINT source_url_format CHECK ((url ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$'::text)),
+    CONSTRAINT sources_archive_url_length CHECK ((char_length(archive_url) <= 2048)),
+    CONSTRAINT sources_author_length CHECK ((char_length(author) <= 500)),
+    CONSTRAINT sources_file_name_length CHECK ((char_length(file_name) <= 1000)),
+    CONSTRAINT sources_publisher_length CHECK ((char_length(publisher) <= 500)),
+    CONSTRAINT sources_title_length CHECK ((char_length(title) <= 1000)),
+    CONSTRAINT sources_url_length CHECK ((char_length(url) <= 2048))
 );
 
 

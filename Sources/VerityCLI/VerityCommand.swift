@@ -31,7 +31,10 @@ public struct VerityCommand: ParsableCommand {
         if let warning = PasswordOnCommandLine.warning(arguments) { Console.current.error(warning) }
         switch parse(arguments) {
         case .finished(let status): return status
-        case .command(var command): return execute(&command)
+        case .command(var command):
+            // --wide (FormatOptions) reaches the one table renderer through the task, not through every command.
+            let wide = arguments.prefix { $0 != "--" }.contains("--wide")
+            return TerminalWidth.$wideRequested.withValue(wide) { execute(&command) }
         }
     }
 

@@ -88,6 +88,18 @@ public final class TestServer: Sendable {
         return url(for: name)
     }
 
+    /// A new migrated database whose LC_CTYPE and LC_COLLATE are C (as on a server
+    /// initialised without a locale), for rules that must not depend on the locale.
+    public func makeCLocaleDatabase() throws -> String {
+        let name = prefix + String(counter.next())
+        try lock.withLock {
+            let admin = try Connection(adminURL)
+            try admin.execute(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0 LC_CTYPE 'C' LC_COLLATE 'C'")
+        }
+        try Migrator(connection: Connection(url(for: name))).migrate()
+        return url(for: name)
+    }
+
     /// A connection to a new migrated database.
     public func connect(migrated: Bool = true) throws -> Connection {
         try Connection(makeDatabase(migrated: migrated))

@@ -81,6 +81,28 @@ struct ImportCommandTests {
         #expect((try list.json() as? [Any])?.isEmpty == true)
     }
 
+    @Test("a dry run leaves no trace: the real import after it numbers cases, sources and notes from 1")
+    func dryRunDrawsNoIds() throws {
+        let url = try TestServer.shared.makeDatabase()
+        for _ in 0..<2 {
+            let dry = verity(["import", Self.seeds, "--dry-run", "--database-url", url])
+            #expect(dry.status == 0, "\(dry.stderr)")
+        }
+        let real = verity(["import", Self.seeds, "--database-url", url])
+        #expect(real.status == 0, "\(real.stderr)")
+        let list = verity(["case", "list", "--database-url", url, "--format", "json"])
+        let cases = try #require(try list.json() as? [[String: Any]])
+        #expect(cases.compactMap { $0["id"] as? Int }.sorted() == Array(1...5))
+        let db = try Connection(url)
+        let firsts = try db.query(
+            "SELECT (SELECT min(id) FROM sources) AS s, (SELECT min(id) FROM evidence_notes) AS e, (SELECT min(id) FROM case_history) AS h")[0]
+        #expect(try firsts.decode("s", as: Int.self) == 1)
+        #expect(try firsts.decode("e", as: Int.self) == 1)
+        #expect(try firsts.decode("h", as: Int.self) == 1)
+        // Only an import may make the sequences transactional (it blocks other writers' ids).
+        #expect(throws: PostgresError.self) { try db.query("SELECT verity_import_dry_run()") }
+    }
+
     @Test("CSV import by file extension; assessed is refused with its line")
     func csv() throws {
         let url = try TestServer.shared.makeDatabase()

@@ -225,6 +225,18 @@ BEGIN
                 'previous_verdict', OLD.verdict, 'previous_confidence', OLD.confidence)
             ELSE '{}'::jsonb END);
     END IF;
+    -- What was claimed, by whom and when is what the verdict is about: changing it needs a
+    -- reason in the history, as a dispute does.
+    IF (NEW.claim, NEW.claimant, NEW.claimed_at) IS DISTINCT FROM (OLD.claim, OLD.claimant, OLD.claimed_at)
+       AND verity_setting('verity.reason') IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR005',
+            MESSAGE = format('changing the %s of case %s needs a reason',
+                             concat_ws(', ', CASE WHEN NEW.claim IS DISTINCT FROM OLD.claim THEN 'claim' END,
+                                       CASE WHEN NEW.claimant IS DISTINCT FROM OLD.claimant THEN 'claimant' END,
+                                       CASE WHEN NEW.claimed_at IS DISTINCT FROM OLD.claimed_at THEN 'claim time' END),
+                             coalesce(NEW.ref, NEW.id::text)),
+            HINT = 'say why with --reason (e.g. "the quote was mistranscribed"); it is recorded in the history';
+    END IF;
     IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due)
        IS DISTINCT FROM (OLD.ref, OLD.claim, OLD.claimant, OLD.claimed_at, OLD.location, OLD.tags, OLD.priority, OLD.due) THEN
         IF NEW.ref IS DISTINCT FROM OLD.ref THEN

@@ -45,6 +45,7 @@ DECLARE
     collected_hash text;
     collected_at timestamptz;
     holder text;
+    mismatch_seq bigint;
     new_id bigint;
 BEGIN
     IF NOT public.verity_source_visible_to(session_user, p_source_id) THEN
@@ -133,6 +134,24 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = 'VR002',
                 MESSAGE = format('source %s''s file is already held by %s; a hand-over goes to someone else', p_source_id, holder),
                 HINT = 'name the new holder with --to';
+        END IF;
+        -- A file whose last check found it is not the collected one is handed over only
+        -- with a reason (verity.reason, `--despite-mismatch`), kept in the event's note.
+        SELECT e.seq INTO mismatch_seq FROM (
+            SELECT x.seq, x.event, x.outcome FROM public.source_custody_events x
+             WHERE x.source_id = p_source_id AND x.event IN ('verified', 'corrected')
+             ORDER BY x.seq DESC LIMIT 1) e
+         WHERE e.event = 'verified' AND e.outcome = 'mismatch';
+        IF mismatch_seq IS NOT NULL THEN
+            IF public.verity_setting('verity.reason') IS NULL THEN
+                -- VR005: input the command must be given (exit 64), as a missing reason is.
+                RAISE EXCEPTION USING ERRCODE = 'VR005',
+                    MESSAGE = format('source %s''s file failed its last verification (event %s: MISMATCH, the file checked is not the collected one); handing it over needs a reason',
+                                     p_source_id, mismatch_seq),
+                    HINT = 'verify a good copy first (`verity source verify ID --file PATH`), or hand it over with --despite-mismatch "why"; the reason is kept in the chain';
+            END IF;
+            p_note := format('handed over despite the mismatch of event %s: %s', mismatch_seq, public.verity_setting('verity.reason'))
+                      || coalesce('; ' || nullif(btrim(p_note), ''), '');
         END IF;
     END IF;
     INSERT INTO public.source_custody_events (source_id, event, at, actor_id, tool, sha256, copy_kind, file_name, file_size,

@@ -207,7 +207,7 @@ BEGIN
             CONTINUE;
         END IF;
         PERFORM set_config('verity.actor', r.by_handle, true),
-                set_config('verity.reason', '', true),
+                set_config('verity.reason', format('changed by an import (line %s)', r.line), true),
                 set_config('verity.details', '', true),
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,

@@ -94,7 +94,10 @@ struct BatchCommand: ParsableCommand {
                     console.error("error: \(refusal)")
                     return ExitStatus.usage.rawValue
                 }
-                let status = SharedConnection.$current.withValue(session) { VerityCommand.execute(&command) }
+                let wide = words.prefix { $0 != "--" }.contains("--wide")
+                let status = SharedConnection.$current.withValue(session) {
+                    TerminalWidth.$wideRequested.withValue(wide) { VerityCommand.execute(&command) }
+                }
                 // Each line is its own transaction; never let one line's leftovers reach the next.
                 if session.connection.isConnected, session.connection.isInTransaction {
                     try? session.connection.execute(unsafeSQL: "ROLLBACK")

@@ -161,8 +161,10 @@ struct CaseUpdate: ParsableCommand {
         discussion: Help.paragraphs("""
             --restrict hides the case (graphic or personal material) from everyone but
             its assigned reviewers, editors and admins; --unrestrict lifts that. Both
-            need --reason and are recorded in the history.
+            need --reason and are recorded in the history. So does a change of what was
+            claimed (--claim, --claimant, --claimed-at): the verdict is about it.
             Example: verity case update IZY-001 --restrict --reason "identifiable victims"
+            Example: verity case update IZY-001 --claim "As of today, 440 bodies" --reason "mistranscribed"
 
             Bulk: select cases with --where-state, --where-tag or --where-reviewer instead
             of an id; --dry-run lists what would change.
@@ -182,7 +184,7 @@ struct CaseUpdate: ParsableCommand {
     @Flag(help: "Restrict the case to its assigned reviewers, editors and admins (connected with their own logins; see case open --help).")
     var restrict = false
     @Flag(help: "Lift the case's restriction.") var unrestrict = false
-    @Option(help: "Why the restriction changes (required with --restrict or --unrestrict).") var reason: String?
+    @Option(help: "Why the claim or the restriction changes (required with --claim, --claimant, --claimed-at, --restrict or --unrestrict).") var reason: String?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 

@@ -15,6 +15,8 @@ struct ActorOptions: ParsableArguments {
 struct FormatOptions: ParsableArguments {
     @Option(help: "Output format: table for people, json or csv for programs.")
     var format: OutputFormat = .table
+    @Flag(help: "Tables: show every cell whole, however wide (by default they fit COLUMNS or the terminal).")
+    var wide = false
 }
 
 /// Options of every command that works on the desk.

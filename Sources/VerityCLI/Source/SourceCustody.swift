@@ -44,6 +44,8 @@ struct SourceCustody: ParsableCommand {
                   --tool rsync --note "working copy for translation"
               verity source custody 3 --event handed-over --to icc-liaison --note "encrypted USB, sealed bag 118"
               verity source custody 3 --event corrected --file /cases/izium/rt-article.html --note "hashed the wrong file"
+            After a verification that said MISMATCH, a hand-over is refused unless --despite-mismatch
+            says why (the database keeps this rule and the reason).
             A copy given with --file is hashed and must equal the collected file bit for bit. The collected
             file's hash never changes otherwise: a correction (--event corrected, the correct --file and a
             --note saying why) is an event of the chain too.
@@ -59,6 +61,12 @@ struct SourceCustody: ParsableCommand {
     @Option(help: "What the copy is (copied).") var copy: CopyKind?
     @Option(help: ArgumentHelp("The tool used, e.g. rsync or FTK Imager.", valueName: "name")) var tool: String?
     @Option(help: "Anything the next holder should know.") var note: String?
+    @Option(
+        name: .customLong("despite-mismatch"),
+        help: ArgumentHelp(
+            "Hand over a file whose last verification was a MISMATCH, saying why (kept in the event's note).",
+            valueName: "reason"))
+    var despiteMismatch: String?
     @Option(help: ArgumentHelp("When it happened, if earlier than now: 2022-09-20T09:00:00Z.", valueName: "timestamp"))
     var at: String?
     @OptionGroup var actor: ActorOptions
@@ -68,7 +76,7 @@ struct SourceCustody: ParsableCommand {
         let desk = try options.openDesk()
         let sourceID = try desk.sourceID(named: source)
         guard let event else {
-            if to != nil || file != nil || copy != nil || tool != nil || note != nil || at != nil {
+            if to != nil || file != nil || copy != nil || tool != nil || note != nil || at != nil || despiteMismatch != nil {
                 throw VerityError.usage(
                     "--to, --file, --copy, --tool, --note and --at describe a new event, but no --event was given",
                     hint: "add --event copied or --event handed-over, or leave them out to list the chain")
@@ -89,7 +97,13 @@ struct SourceCustody: ParsableCommand {
         }
         let recorded = try desk.recordCustody(
             source: sourceID, event: event, to: to, filePath: file, copy: copy, tool: tool, note: note,
-            at: try at.map { try ReportInstant.parse($0, option: "--at") }, as: actor.actor)
+            at: try at.map { try ReportInstant.parse($0, option: "--at") }, despiteMismatch: despiteMismatch,
+            as: actor.actor)
+        if let text = recorded.note, text.hasPrefix("handed over despite the mismatch") {
+            Console.current.error(
+                "warning: source \(sourceID)'s file failed its last verification (MISMATCH): it was handed over anyway, "
+                    + "with the reason kept in the chain of custody; the recipient should verify their copy before relying on it")
+        }
         switch options.format {
         case .json: Console.current.print(JSONOutput.encode(recorded))
         case .csv, .table: SourceCustodyView.print([recorded], format: options.format)
@@ -113,7 +127,7 @@ enum SourceCustodyView {
                 empty: "No custody events: the source has no collected file.")
             return
         }
-        // Hashes are shown whole (64 characters): they are there to be compared.
+        // Hashes are shown whole (64 characters) when the width allows, and always with --wide: they are there to be compared.
         Console.current.print(TableOutput.render(header: header, rows: events.map(row), maxWidth: 64))
     }
 }

@@ -95,7 +95,7 @@ enum ModelViews {
             fields.append(("rationale", c.rationale ?? ""))
         }
         for (name, value) in fields {
-            console.print(name.padding(toLength: 11, withPad: " ", startingAt: 0) + TableOutput.visible(value))
+            console.print(TableOutput.field(name, value))
         }
     }
 

@@ -251,7 +251,7 @@ extension Desk {
     @discardableResult
     public func recordCustody(
         source sourceID: Int, event: CustodyEventKind, to holder: String?, filePath: String?, copy: CopyKind?,
-        tool: String?, note: String?, at: Date?, as actor: String?
+        tool: String?, note: String?, at: Date?, despiteMismatch: String? = nil, as actor: String?
     ) throws -> CustodyEvent {
         let source = try source(sourceID)
         switch event {
@@ -299,7 +299,11 @@ extension Desk {
             }
             file = ((filePath as NSString).lastPathComponent, digest.hex, digest.size)
         }
-        let id: Int = try change(as: actor) { db in
+        if despiteMismatch != nil, event != .handedOver {
+            throw VerityError.usage("--despite-mismatch is for --event handed-over")
+        }
+        // The database asks for the reason only when the file's last verification was a mismatch.
+        let id: Int = try change(as: actor, reason: despiteMismatch) { db in
             try db.query(
                 """
                 SELECT verity_custody_event(\(sourceID), \(event.rawValue), p_at => \(at), p_tool => \(tool),

@@ -38,7 +38,9 @@ public struct BulkSelection: Sendable, Encodable {
     var condition: Query {
         var conditions: [Query] = ["true"]
         if let state { conditions.append("c.state = \(state.rawValue)") }
-        if let tag { conditions.append("\(tag) = ANY (c.tags)") }
+        if let tag = tag.map(Tag.matching) {
+            conditions.append("\(tag) = ANY (c.tags)")
+        }
         if let reviewer {
             conditions.append(
                 """
@@ -261,7 +263,7 @@ extension Desk {
         as actor: String?
     ) throws -> BulkOutcome {
         let adding = try Self.normalized(tags: addTags)
-        let removing = Set(removeTags)
+        let removing = Set(removeTags.map(Tag.matching))
         let clash = adding.filter { removing.contains($0) }
         guard clash.isEmpty else {
             throw VerityError.usage(

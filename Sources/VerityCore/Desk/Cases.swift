@@ -123,7 +123,9 @@ extension Desk {
                 END = \(state.rawValue)
                 """)
         }
-        if let tag = filter.tag { conditions.append("\(tag) = ANY (c.tags)") }
+        if let tag = filter.tag.map(Tag.matching) {
+            conditions.append("\(tag) = ANY (c.tags)")
+        }
         if let reviewer = filter.reviewer {
             conditions.append(
                 """
@@ -228,8 +230,9 @@ extension Desk {
 
     @discardableResult
     public func openCase(_ draft: CaseDraft, as actor: String?) throws -> CaseSummary {
-        try Self.validate(text: draft.claim, field: "claim")
-        try Self.validate(text: draft.claimant, field: "--claimant")
+        try Self.validate(text: draft.claim, field: "claim", limit: .limit("cases", "claim"))
+        try Self.validate(text: draft.claimant, field: "--claimant", limit: .limit("cases", "claimant"))
+        try FieldLimit.limit("cases", "location").check(draft.location, as: "--location")
         if let ref = draft.ref { try Self.validate(ref: ref) }
         let tags = try Self.normalized(tags: draft.tags)
         let id: Int
@@ -269,12 +272,15 @@ extension Desk {
                 "nothing to update",
                 hint: "give at least one of --claim, --claimant, --priority, --due, --tag, --untag, --restrict, --unrestrict")
         }
-        if let claim = changes.claim { try Self.validate(text: claim, field: "--claim") }
-        if let claimant = changes.claimant { try Self.validate(text: claimant, field: "--claimant") }
+        if let claim = changes.claim { try Self.validate(text: claim, field: "--claim", limit: .limit("cases", "claim")) }
+        if let claimant = changes.claimant {
+            try Self.validate(text: claimant, field: "--claimant", limit: .limit("cases", "claimant"))
+        }
+        try FieldLimit.limit("cases", "location").check(changes.location, as: "--location")
         let current = try findCase(key)
         var tags = current.tags
         for tag in try Self.normalized(tags: changes.addTags) where !tags.contains(tag) { tags.append(tag) }
-        let removing = Set(changes.removeTags)
+        let removing = Set(changes.removeTags.map(Tag.matching))
         tags.removeAll { removing.contains($0) }
         if let restricted = changes.restricted { try requireRestrictable(current, restricted, reason: reason, by: actor) }
         return try change(as: actor, reason: reason) { db in
@@ -371,7 +377,7 @@ extension Desk {
         guard Credibility.range.contains(assessment.confidence) else {
             throw VerityError.usage("--confidence must be 1 to 6, not \(assessment.confidence)")
         }
-        try Self.validate(text: assessment.rationale, field: "--rationale")
+        try Self.validate(text: assessment.rationale, field: "--rationale", limit: .limit("cases", "rationale"))
         try requireAssessable(current, by: actor)
     }
 
@@ -476,8 +482,9 @@ extension Desk {
 
     /// Whether any case carries `tag` now or carried it at some time (its opening or an
     /// update in the history), so that a report filtered by it can only be empty on purpose.
-    public func tagIsKnown(_ tag: String) throws -> Bool {
-        try db.query(
+    public func tagIsKnown(_ given: String) throws -> Bool {
+        let tag = Tag.matching(given)
+        return try db.query(
             """
             SELECT EXISTS (SELECT 1 FROM cases WHERE \(tag) = ANY (tags))
                 OR EXISTS (SELECT 1 FROM case_history
@@ -488,10 +495,11 @@ extension Desk {
 
     // MARK: validation and decoding
 
-    static func validate(text: String, field: String) throws {
+    static func validate(text: String, field: String, limit: FieldLimit? = nil) throws {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw VerityError.usage("\(field) must not be empty")
         }
+        try limit?.check(text, as: field)
     }
 
     static func validate(ref: String) throws {
@@ -511,9 +519,8 @@ extension Desk {
     static func normalized(tags: [String]) throws -> [String] {
         var result: [String] = []
         for tag in tags {
-            let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else { throw VerityError.usage("a --tag must not be empty") }
-            if !result.contains(trimmed) { result.append(trimmed) }
+            let normalized = try Tag.normalized(tag)
+            if !result.contains(normalized) { result.append(normalized) }
         }
         return result
     }

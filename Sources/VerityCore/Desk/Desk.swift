@@ -21,6 +21,7 @@ public struct Desk {
                 "who is acting? every change records its reviewer",
                 hint: "pass --as HANDLE or set VERITY_REVIEWER")
         }
+        try FieldLimit.limit("case_history", "reason").check(reason?.trimmingCharacters(in: .whitespacesAndNewlines), as: "--reason")
         // What the database reports about this change, and nothing older (a batch shares the connection).
         _ = db.takeNotices()
         return try db.transaction { db in

@@ -21,7 +21,7 @@ extension Desk {
                 "--credibility must be 1 to 6, not \(credibility)",
                 hint: "1 confirmed by other sources, 2 probably true, 3 possibly true, 4 doubtful, 5 improbable, 6 cannot be judged")
         }
-        try Self.validate(text: note, field: "--note")
+        try Self.validate(text: note, field: "--note", limit: .limit("evidence_notes", "note"))
         let target = try findCase(key)
         if let sourceID { _ = try source(sourceID) }
         let id: Int = try change(as: actor) { db in

@@ -8,7 +8,7 @@ extension Desk {
     static let matchStart = "\u{1}", matchStop = "\u{2}"
 
     /// Full-text search over claims, claimants, source titles and evidence
-    /// notes (PostgreSQL's english configuration, GIN-indexed), best first.
+    /// notes (English stems and every script's words, GIN-indexed), best first.
     /// The query uses web-search syntax: words, "quoted phrases", -excluded, or.
     /// Each hit names its case or source by reference: a case hit's title is its claim,
     /// a source hit's its title, a note hit's the case it is about.
@@ -18,7 +18,7 @@ extension Desk {
         let options = "StartSel=\(Self.matchStart), StopSel=\(Self.matchStop), MaxWords=25, MinWords=10"
         return try db.query(
             """
-            WITH q AS (SELECT websearch_to_tsquery('english', \(trimmed)) AS q),
+            WITH q AS (SELECT verity_search_query(\(trimmed)) AS q),
             hits AS (
                 SELECT 'case' AS kind, c.id, c.id AS case_id, c.ref, ts_rank(c.search, q.q) AS rank,
                        c.claim AS title, c.claimant || ': ' || c.claim || coalesce(' (' || c.location || ')', '') AS body, q.q

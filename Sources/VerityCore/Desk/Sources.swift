@@ -45,8 +45,11 @@ extension Desk {
                     "\(field) \"\(value)\" is not a URL", hint: "give a full address such as https://example.org/page")
             }
         }
-        try Self.validate(text: draft.title, field: "--title")
-        try Self.validate(text: draft.publisher, field: "--publisher")
+        try Self.validate(text: draft.title, field: "--title", limit: .limit("sources", "title"))
+        try Self.validate(text: draft.publisher, field: "--publisher", limit: .limit("sources", "publisher"))
+        try FieldLimit.limit("sources", "url").check(draft.url, as: "the URL")
+        try FieldLimit.limit("sources", "archive_url").check(draft.archiveURL, as: "--archive-url")
+        try FieldLimit.limit("sources", "author").check(draft.author, as: "--author")
         if let ref = draft.ref { try Self.validate(ref: ref) }
         var file: (name: String, hash: String, size: Int)?
         if let path = draft.filePath {

@@ -215,7 +215,7 @@ extension Desk {
         func counted(_ notDuplicate: Query) -> Query { duplicatesOnly ? "NOT " + notDuplicate : notDuplicate }
         if request.asOf == nil {
             var conditions: [Query] = ["true", counted(Self.notDuplicate("c.id"))]
-            if let tag = request.tag { conditions.append("\(tag) = ANY (c.tags)") }
+            if let tag = request.tag.map(Tag.matching) { conditions.append("\(tag) = ANY (c.tags)") }
             if let reviewer = request.reviewer {
                 conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = c.id AND a.reviewer = \(reviewer))")
             }
@@ -232,7 +232,7 @@ extension Desk {
                 """
         }
         var conditions: [Query] = ["true", counted(Self.notDuplicate("t.case_id", at: at))]
-        if let tag = request.tag { conditions.append("coalesce(f.fields -> 'tags', '[]'::jsonb) ? \(tag)") }
+        if let tag = request.tag.map(Tag.matching) { conditions.append("coalesce(f.fields -> 'tags', '[]'::jsonb) ? \(tag)") }
         if let reviewer = request.reviewer {
             conditions.append("EXISTS (SELECT 1 FROM report_assignments a WHERE a.case_id = t.case_id AND a.reviewer = \(reviewer))")
         }

@@ -28,6 +28,18 @@ public enum VerityErrorTranslation {
             if state == SQLState("VR005") { return .usage(error.message, hint: error.hint) }
             return .ruleViolated(error.message, hint: error.hint)
         }
+        // A field limit (sql/migrations/005_field_limits.sql): the field and its limit, not the
+        // failing row (which would repeat the whole over-long value).
+        if state == .checkViolation, let name = error.constraint, let limit = FieldLimit.named(constraint: name) {
+            return .usage(
+                FieldLimit.message(limit.field, limit: limit.limit, length: nil) + " (the database refused the \(limit.table) row)",
+                hint: "shorten it; a longer text belongs in an attached source or evidence notes")
+        }
+        if state == .checkViolation, error.constraint == "cases_tags_defined" {
+            return .usage(
+                "a tag is lower-case, trimmed, not empty, at most \(FieldLimit.tagLimit) characters, without ';' or control characters",
+                hint: "e.g. --tag mass-graves")
+        }
         switch state {
         case .serializationFailure, .deadlockDetected, .lockNotAvailable:
             return .conflict(error.message, hint: "another change to the same record won; run the command again")

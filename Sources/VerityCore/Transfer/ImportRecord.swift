@@ -129,6 +129,19 @@ struct RecordValidator {
         var members: [String: JSONField] = [:]
         var issues: [ImportIssue] = []
 
+        /// The limits of the record fields that are free text (FieldLimit: the database's).
+        static let limits: [String: Int] = [
+            "claim": FieldLimit.limit("cases", "claim").limit, "claimant": FieldLimit.limit("cases", "claimant").limit,
+            "location": FieldLimit.limit("cases", "location").limit, "rationale": FieldLimit.limit("cases", "rationale").limit,
+            "reason": FieldLimit.limit("case_history", "reason").limit,
+            "restriction_reason": FieldLimit.limit("case_history", "reason").limit,
+            "retraction_reason": FieldLimit.limit("evidence_notes", "retraction_reason").limit,
+            "note": FieldLimit.limit("evidence_notes", "note").limit, "url": FieldLimit.limit("sources", "url").limit,
+            "archive_url": FieldLimit.limit("sources", "archive_url").limit, "title": FieldLimit.limit("sources", "title").limit,
+            "publisher": FieldLimit.limit("sources", "publisher").limit, "author": FieldLimit.limit("sources", "author").limit,
+            "file_name": FieldLimit.limit("sources", "file_name").limit, "name": FieldLimit.limit("reviewers", "name").limit,
+        ]
+
         mutating func problem(_ field: String, _ text: String) {
             issues.append(ImportIssue(line: line, field: field, problem: text))
         }
@@ -145,6 +158,10 @@ struct RecordValidator {
                 }
                 if value.utf8.contains(0) {
                     problem(name, "contains a NUL character, which cannot be stored")
+                    return nil
+                }
+                if let limit = Self.limits[name], value.unicodeScalars.count > limit {
+                    problem(name, "is too long: \(FieldLimit.grouped(value.unicodeScalars.count)) characters; the limit is \(FieldLimit.grouped(limit)) characters")
                     return nil
                 }
                 return value
@@ -367,9 +384,9 @@ struct RecordValidator {
                     fields.problem("tags", "must be an array of strings")
                     return []
                 }
-                let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !trimmed.isEmpty, !trimmed.utf8.contains(0) else {
-                    fields.problem("tags", "a tag must not be empty")
+                let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+                if let problem = Tag.problem(trimmed) {
+                    fields.problem("tags", "\"\(Importer.visible(String(tag.prefix(80))))\": \(problem)")
                     return []
                 }
                 if !result.contains(trimmed) { result.append(trimmed) }
@@ -449,7 +466,7 @@ struct RecordValidator {
             if value.isEmpty { continue }
             switch name {
             case "tags":
-                json.append((name, .array(value.split(separator: ";").map { .string(String($0)) })))
+                json.append((name, .array(value.split(separator: ";", omittingEmptySubsequences: false).map { .string(String($0)) })))
             case "state":
                 state = value
             default:

@@ -151,6 +151,9 @@ public struct Importer {
                 // import is applied, so that the rules' refusals are about real records. The
                 // check first takes the lock under which one import at a time checks and applies.
                 let unresolved: Int = try db.query("SELECT verity_import_check() AS n")[0].decode("n")
+                // A dry run's rollback also gives back the ids its inserts drew
+                // (sql/definitions/75_import_dry_run.sql says why this is safe).
+                if dryRun { try db.query("SELECT verity_import_dry_run()") }
                 let counts = unresolved == 0 ? try apply(db) : []
                 let found = try db.query(
                     """
