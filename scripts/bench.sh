@@ -239,6 +239,51 @@ EOF
 }
 calc() { python3 -c "print($1)"; }
 
+# copy_all_prepare URL PREFIX [CONDITION...]: writes PREFIX.load.sql, a script that \copy's the
+# rows of every table an import stores (each table's rows, or those of its CONDITION "TABLE:WHERE
+# ..." when given) into bench_copy_TABLE, a table LIKE it INCLUDING ALL with its foreign keys
+# pointing at the other copies, all in one transaction; sets COPY_ALL and COPY_ALL_PREPARE (the
+# TRUNCATE that empties the copies) for bench_one, and writes the row count to PREFIX.rows.
+copy_all_prepare() {
+  local url=$1 prefix=$2; shift 2
+  local tables=(reviewers sources cases case_sources case_assignments evidence_notes case_history record_history)
+  local table cols where file rows=0 n
+  : > "$prefix.load.sql"
+  for table in "${tables[@]}"; do
+    where=""
+    for n in "$@"; do [ "${n%%:*}" = "$table" ] && where=" ${n#*:}"; done
+    cols=$("${PSQL[@]}" "$url" -At -v t="$table" <<<"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = format('public.%I', :'t')::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''")
+    file="'${prefix//\'/\'\'}.$table.tsv'"
+    "${PSQL[@]}" "$url" -c "DROP TABLE IF EXISTS bench_copy_$table CASCADE" \
+      -c "CREATE TABLE bench_copy_$table (LIKE public.$table INCLUDING ALL)" \
+      -c "\\copy (SELECT $cols FROM public.$table$where) TO $file" >/dev/null
+    n=$(wc -l < "${prefix}.$table.tsv"); rows=$((rows + n))
+    printf '\\copy bench_copy_%s (%s) FROM %s\n' "$table" "$cols" "$file" >> "$prefix.load.sql"
+  done
+  # The foreign keys among the copies (and to the tables nothing copies, such as case_states).
+  "${PSQL[@]}" "$url" -At <<'SQL' > "$prefix.fk.sql"
+SELECT format('ALTER TABLE bench_copy_%s ADD %s;', c.conrelid::regclass,
+              regexp_replace(pg_get_constraintdef(c.oid),
+                             'REFERENCES (public\.)?(reviewers|sources|cases|case_sources|case_assignments|evidence_notes|case_history|record_history)\(',
+                             'REFERENCES bench_copy_\2('))
+  FROM pg_constraint c
+ WHERE c.contype = 'f'
+   AND c.conrelid::regclass::text IN ('reviewers', 'sources', 'cases', 'case_sources', 'case_assignments',
+                                      'evidence_notes', 'case_history', 'record_history')
+SQL
+  "${PSQL[@]}" "$url" -f "$prefix.fk.sql" >/dev/null
+  echo "$rows" > "$prefix.rows"
+  # (read by name by bench_one, which shellcheck cannot see)
+  # shellcheck disable=SC2034
+  COPY_ALL=("$PSQL_BIN" -X -q -1 -v ON_ERROR_STOP=1 -f "$prefix.load.sql" "$url")
+  # shellcheck disable=SC2034
+  COPY_ALL_PREPARE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 "$url" -c "TRUNCATE $(printf 'bench_copy_%s, ' "${tables[@]}" | sed 's/, $//')")
+}
+# copy_all_drop URL: drops the copies of copy_all_prepare.
+copy_all_drop() {
+  "${PSQL[@]}" "$1" -c "DROP TABLE IF EXISTS bench_copy_reviewers, bench_copy_sources, bench_copy_cases, bench_copy_case_sources, bench_copy_case_assignments, bench_copy_evidence_notes, bench_copy_case_history, bench_copy_record_history CASCADE" >/dev/null
+}
+
 # ------------------------------------------------------------------ data
 say "generating $SMALL cases"
 "$verity_bin" generate --cases "$SMALL" --seed 1 --output "$work/small.jsonl" >/dev/null
@@ -260,6 +305,10 @@ timed "$work/import-big" "$verity_bin" import "$work/big.jsonl" --database-url "
 wal_mb=$("${PSQL[@]}" "$BIGURL" -At -v before="$wal_before" <<<"SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), :'before') / 1048576)")
 phase "import-$BIG"
 "${PSQL[@]}" "$BIGURL" -At -F $'\t' -c "SELECT funcname, calls, round(total_time::numeric / 1000, 2), round(self_time::numeric / 1000, 2) FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 8" > "$work/functions.tsv"
+# copy-all, the reference of import-$BIG: every row the import stored, \copy'd in one
+# transaction into tables with the same columns, indexes and constraints.
+copy_all_prepare "$BIGURL" "$work/copy-all"
+RUNS=1 WARMUP=0 bench_one copy-all COPY_ALL COPY_ALL_PREPARE
 # The file's name inside psql's own quotes (a quote in it doubled), for \copy.
 cases_tsv="'${work//\'/\'\'}/cases.tsv'"
 "${PSQL[@]}" "$BIGURL" -c "CREATE TABLE bench_bare_cases (ref text, claim text, claimant text, claimed_at date, location text, tags text[], priority text, due date)" \
@@ -269,10 +318,11 @@ REFERENCE=("$PSQL_BIN" -X -q "$BIGURL" -c "\\copy bench_bare_cases FROM $cases_t
 PREPARE=("$PSQL_BIN" -X -q "$BIGURL" -c "TRUNCATE bench_bare_cases")
 # The copy takes seconds at full size: the slow workloads' run counts.
 RUNS=$SLOW_RUNS WARMUP=$SLOW_WARMUP bench_one copy-ref REFERENCE PREPARE
-vi=$(cat "$work/import-big.s"); ri=$(cat "$work/hf/copy-ref.r")
-ratio=$(calc "$vi / $ri")
-record "import-$BIG" "$vi" "$ri" "$ratio" "<= 2.0" "$(calc "str($ratio <= 2.0).lower()")" \
-  "{\"records\": $records_big, \"cases\": $CASES, \"verity_cases_per_s\": $(calc "round($CASES / $vi)"), \"reference_rows_per_s\": $(calc "round($cases_rows / $ri)"), \"import_${LITTLE}_s\": $(cat "$work/import-small.s"), \"wal_mb\": $wal_mb}"
+vi=$(cat "$work/import-big.s"); ri=$(cat "$work/hf/copy-ref.r"); ra=$(cat "$work/hf/copy-all.r")
+ratio=$(calc "$vi / $ra")
+record "import-$BIG" "$vi" "$ra" "$ratio" "<= 3.0" "$(calc "str($ratio <= 3.0).lower()")" \
+  "{\"reference\": \"copy-all\", \"copy_all_rows\": $(cat "$work/copy-all.rows"), \"bare_cases_reference_s\": $ri, \"bare_cases_ratio\": $(calc "round($vi / $ri, 3)"), \"records\": $records_big, \"cases\": $CASES, \"verity_cases_per_s\": $(calc "round($CASES / $vi)"), \"reference_rows_per_s\": $(calc "round($cases_rows / $ri)"), \"import_${LITTLE}_s\": $(cat "$work/import-small.s"), \"wal_mb\": $wal_mb}"
+copy_all_drop "$BIGURL"
 "${PSQL[@]}" "$BIGURL" -c "DROP TABLE bench_bare_cases" -c "VACUUM ANALYZE" >/dev/null
 "${PSQL[@]}" "$SMALLURL" -c "VACUUM ANALYZE" >/dev/null
 phase "\\copy reference, VACUUM ANALYZE"
@@ -404,10 +454,61 @@ record concurrent-moves-processes "" "" "$(calc "$p_tps / $r_tps")" "none (for c
   "{\"verity_tps\": $p_tps, \"reference_tps\": $r_tps, \"streams\": $STREAMS, \"seconds\": $STREAM_SECONDS, \"client\": \"verity case move\"}"
 phase "concurrent moves"
 
+# ------------------------------------------------------------------ imports into a desk in use
+# Last, because they add to the big desk. The small file under other references is new
+# cases for it; the same file into an empty database is the reference (run now, with
+# nothing else running, unlike import-$LITTLE above).
+say "import-$LITTLE-into-$BIG"
+sed -e 's/"GEN-/"NEW-/g' "$work/small.jsonl" > "$work/small-new.jsonl"
+SMALL2URL="$(url_for verity_small_new)"
+"${PSQL[@]}" "$URL" -c "CREATE DATABASE verity_small_new" >/dev/null
+"$verity_bin" db migrate --database-url "$SMALL2URL" >/dev/null
+timed "$work/import-small-empty" "$verity_bin" import "$work/small-new.jsonl" --database-url "$SMALL2URL"
+timed "$work/import-small-busy" "$verity_bin" import "$work/small-new.jsonl" --database-url "$BIGURL"
+ve=$(cat "$work/import-small-empty.s"); vb=$(cat "$work/import-small-busy.s"); ratio=$(calc "$vb / $ve")
+record "import-$LITTLE-into-$BIG" "$vb" "$ve" "$ratio" "<= 1.3" "$(calc "str($ratio <= 1.3).lower()")" \
+  "{\"reference\": \"import-$LITTLE into an empty desk\", \"cases\": $SMALL, \"desk_cases\": $CASES}"
+phase "import-$LITTLE-into-$BIG"
+
+# A file that changes existing cases: for each of UPDATES cases of the big desk that are
+# claimed or wait for evidence, a new note and a move to evidence-pending or an assessment.
+UPDATES=$((SMALL / 10)); UPD=$(label "$UPDATES")
+say "import-update-$UPD"
+"${PSQL[@]}" "$BIGURL" -At -v n="$UPDATES" > "$work/update.jsonl" <<'SQL'
+SELECT concat_ws(E'\n',
+         json_build_object('type', 'evidence', 'case', c.ref, 'stance', 'refutes', 'credibility', 3,
+                           'note', 'bench update of ' || c.ref, 'by', 'editor', 'at', t.noted)::text,
+         CASE WHEN c.state = 'claimed'
+              THEN json_build_object('type', 'transition', 'case', c.ref, 'to', 'evidence-pending',
+                                     'by', 'editor', 'at', t.moved)::text
+              ELSE json_build_object('type', 'assessment', 'case', c.ref, 'verdict', 'false', 'confidence', 2,
+                                     'rationale', 'bench update', 'by', 'editor', 'at', t.moved)::text END)
+  FROM cases c,
+       (SELECT to_char(now() AT TIME ZONE 'UTC' - interval '2 hours', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS noted,
+               to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS moved) t
+ WHERE c.state IN ('claimed', 'evidence-pending') AND c.ref LIKE 'GEN-%'
+ ORDER BY c.id LIMIT :n
+SQL
+marks=$("${PSQL[@]}" "$BIGURL" -At -F ' ' -c "SELECT (SELECT coalesce(max(id), 0) FROM case_history), (SELECT coalesce(max(id), 0) FROM evidence_notes)")
+hmark=${marks% *}; nmark=${marks#* }
+timed "$work/import-update" "$verity_bin" import "$work/update.jsonl" --database-url "$BIGURL"
+# The reference: the rows it wrote (its notes, history rows and the cases it changed) \copy'd
+# into the copies, with the reviewers their keys need.
+copy_all_prepare "$BIGURL" "$work/copy-update" "sources:WHERE false" "case_sources:WHERE false" \
+  "case_assignments:WHERE false" "record_history:WHERE false" "evidence_notes:WHERE id > $nmark" \
+  "case_history:WHERE id > $hmark" "cases:WHERE id IN (SELECT case_id FROM case_history WHERE id > $hmark)"
+RUNS=$SLOW_RUNS WARMUP=$SLOW_WARMUP bench_one copy-update COPY_ALL COPY_ALL_PREPARE
+copy_all_drop "$BIGURL"
+vu=$(cat "$work/import-update.s"); ru=$(cat "$work/hf/copy-update.r"); ratio=$(calc "$vu / $ru")
+record "import-update-$UPD" "$vu" "$ru" "$ratio" "<= 3.0" "$(calc "str($ratio <= 3.0).lower()")" \
+  "{\"reference\": \"copy-all of the rows it writes\", \"cases_changed\": $(grep -c 'bench update of' "$work/update.jsonl" || true), \"copy_rows\": $(cat "$work/copy-update.rows")}"
+phase "import-update-$UPD"
+
 # ------------------------------------------------------------------ memory
-mi=$(cat "$work/import-big.mb"); mr=$(cat "$work/report-big.mb"); peak=$(calc "max($mi, $mr)")
+mi=$(cat "$work/import-big.mb"); mr=$(cat "$work/report-big.mb")
+mb=$(cat "$work/import-small-busy.mb"); mu=$(cat "$work/import-update.mb"); peak=$(calc "max($mi, $mr, $mb, $mu)")
 record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
-  "{\"import_${BIG}_mb\": $mi, \"report_${BIG}_mb\": $mr}"
+  "{\"import_${BIG}_mb\": $mi, \"report_${BIG}_mb\": $mr, \"import_${LITTLE}_into_${BIG}_mb\": $mb, \"import_update_${UPD}_mb\": $mu}"
 
 # ------------------------------------------------------------------ write
 elapsed=$(( $(date +%s) - started ))
@@ -444,9 +545,12 @@ for r in rows:
         ref = f"{r['reference_tps']:.1f} transitions/s (pgbench)"
     elif n == "memory":
         v, ref = " / ".join(f"{k[:-3]}: {val} MB" for k, val in r.items() if k.endswith("_mb")), ""
-    elif n.startswith("import-"):
+    elif n.startswith("import-") and "records" in r:
         v = f"{r['verity_s']:.2f} s ({r['verity_cases_per_s']:,} cases/s, {r['records']:,} records, {r['wal_mb']:,} MB of WAL)"
-        ref = f"{r['reference_s']:.3f} s (\\copy, {r['reference_rows_per_s']:,} rows/s)"
+        ref = (f"{r['reference_s']:.3f} s (copy-all: \\copy of its {r['copy_all_rows']:,} rows; bare cases "
+               f"\\copy {r['bare_cases_reference_s']:.3f} s, {r['bare_cases_ratio']:.1f}x)")
+    elif n.startswith("import-"):
+        v, ref = f"{r['verity_s']:.2f} s", f"{r['reference_s']:.3f} s ({r['reference']})"
     elif "-vs-" in n:
         v, ref = f"{r['verity_s']:.3f} s (big)", f"{r['reference_s']:.3f} s (small)"
     else:
@@ -469,7 +573,9 @@ for l in open(sys.argv[4]):
     if len(p) == 4: lines.append(f"| `{p[0]}` | {int(p[1]):,} | {p[2]} | {p[3]} |")
 lines += ["", "## Commands", "",
   "Each workload, as `scripts/bench.sh` runs it (`$V` is the verity binary, `$URL` the throwaway cluster's database):", "",
-  "- `import`: `/usr/bin/time -v $V import big.jsonl` into an empty database, one run (a second run would find everything there); reference `hyperfine -N --prepare 'psql -c \"TRUNCATE bench_bare_cases\"' \"psql -X -q -c '\\copy bench_bare_cases FROM cases.tsv'\"` (the imported cases' rows, copied out with `\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases)`, into a bare table of those columns). The smaller import (`import_SMALL_s` in results.json) runs while `verity generate` writes the big file on the other core, so its time is for the record only.",
+  "- `import`: `/usr/bin/time -v $V import big.jsonl` into an empty database, one run (a second run would find everything there); reference `copy-all`: every row the import stored (reviewers, sources, cases, links, assignments, notes, history with its hashes, record history), `\\copy`'d out and then into tables `LIKE` them `INCLUDING ALL` with their foreign keys among the copies, in one transaction (`psql -1 -f`), one run; the bare-cases `\\copy` (the imported cases' rows into a bare table of their columns) stays beside it. The smaller import (`import_SMALL_s` in results.json) runs while `verity generate` writes the big file on the other core, so its time is for the record only.",
+  "- `import-SMALL-into-BIG`: the small file under other references (`NEW-`), imported into the big desk after every other workload; reference: the same file into a new empty database just before it.",
+  "- `import-update-N`: a file of N changes to existing cases of the big desk (a note and a move to evidence-pending, or a note and an assessment, each); reference: the rows it wrote (its notes and history rows, the cases it changed, the reviewers their keys need) `\\copy`'d into the copies in one transaction.",
   "- `report`: `hyperfine -N '$V report status --format json'` vs `psql -X -q -o /dev/null -f report-status.sql`, where report-status.sql is every statement the report sent, taken from the server log (log_min_duration_statement = 0) with its parameters written in (`scripts/bench-log-to-sql.py`; a copy is left next to results.json).",
   "- `report-SMALL-vs-BIG`: the same Verity command on the small database; ratio = big ÷ small.",
   "- `case-show`: `hyperfine -N '$V case show ID --format json'` vs `psql -X -At -f show.sql` (one SELECT building the same case, sources, evidence and history as JSON).",
