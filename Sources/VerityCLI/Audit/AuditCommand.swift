@@ -60,6 +60,11 @@ struct AuditVerify: ParsableCommand {
                 "head hash     \(report.headHash)",
             ]
             if let expectHead { lines.append("expected head \(expectHead.lowercased())") }
+            if report.notesWithoutDigest > 0 {
+                lines.append(
+                    "note text     the text of \(report.notesWithoutDigest) evidence note(s) predates the digest the history keeps, "
+                        + "so it is not compared (their stance, credibility, source and retraction are)")
+            }
             if report.rowsHidden > 0 {
                 lines.append(
                     "not checked   \(report.rowsHidden) row(s) this login may not see (links to restricted cases); "
