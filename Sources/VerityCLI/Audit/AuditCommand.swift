@@ -10,8 +10,10 @@ struct AuditCommand: ParsableCommand {
         discussion: Help.paragraphs("""
             Every history row carries the SHA-256 of its content and of the previous row's hash
             in the same case, computed by the database for every writer. `verify` recomputes every
-            chain; `head` prints the database's head hash, which a desk publishes or stores outside
-            the database so that a later `verify --expect-head HASH` detects a rebuilt history.
+            chain (cases, sources and reviewers, chains of custody) and compares every case, note,
+            link, assignment and proposal with its history; `head` prints the database's head hash,
+            which a desk publishes or stores outside the database so that a later
+            `verify --expect-head HASH` detects a rebuilt history or a deleted tail.
             """),
         subcommands: [AuditVerify.self, AuditHead.self])
 }
