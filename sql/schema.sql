@@ -91,6 +91,12 @@ CREATE FUNCTION public.case_assignments_before_write() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND (NEW.case_id, NEW.reviewer_id) IS DISTINCT FROM (OLD.case_id, OLD.reviewer_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = format('the assignment of reviewer %s to case %s keeps its case and reviewer',
+                             (SELECT handle FROM reviewers WHERE id = OLD.reviewer_id), OLD.case_id),
+            HINT = 'unassign and assign again; both stay in the record';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM reviewers WHERE id = NEW.reviewer_id AND active) THEN
         RAISE EXCEPTION USING ERRCODE = 'VR003',
             MESSAGE = format('reviewer %s is deactivated and cannot be assigned',
@@ -586,7 +592,8 @@ BEGIN
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
            under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || over
+               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id,
+               'note_sha256', public.verity_note_digest(n.note))) || over
       FROM verity_new_notes n;
     RETURN NULL;
 END $$;
@@ -603,7 +610,8 @@ CREATE FUNCTION public.evidence_notes_after_write() RETURNS trigger
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM verity_record(NEW.case_id, 'add-evidence', NULL, NULL, jsonb_strip_nulls(jsonb_build_object(
-            'note_id', NEW.id, 'stance', NEW.stance, 'credibility', NEW.credibility, 'source_id', NEW.source_id)));
+            'note_id', NEW.id, 'stance', NEW.stance, 'credibility', NEW.credibility, 'source_id', NEW.source_id,
+            'note_sha256', public.verity_note_digest(NEW.note))));
     ELSE
         PERFORM set_config('verity.reason', NEW.retraction_reason, true);
         PERFORM verity_record(NEW.case_id, 'retract-evidence', NULL, NULL, jsonb_build_object('note_id', NEW.id));
@@ -796,8 +804,12 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM verity_record(NEW.case_id, 'propose-verdict', NULL, NULL, proposal);
     ELSIF NEW.state = 'signed-off' THEN
+        -- The history row's reason is the proposal's (as for every decision), which `audit verify` compares.
+        saved_reason := verity_setting('verity.reason');
+        PERFORM set_config('verity.reason', coalesce(NEW.reason, ''), true);
         PERFORM verity_record(NEW.case_id, 'sign-off', NULL, NULL,
             proposal || jsonb_build_object('proposed_by', (SELECT handle FROM reviewers WHERE id = NEW.proposed_by)));
+        PERFORM set_config('verity.reason', coalesce(saved_reason, ''), true);
     ELSIF NEW.state = 'rejected' THEN
         PERFORM set_config('verity.reason', NEW.reason, true);
         PERFORM verity_record(NEW.case_id, 'reject-verdict', NULL, NULL,
@@ -1404,7 +1416,11 @@ CREATE FUNCTION public.verity_history_head() RETURNS text
         || coalesce((SELECT pg_catalog.string_agg(r.table_name || '/' || r.row_id || ':' || r.hash || E'\n', ''
                                                   ORDER BY r.table_name COLLATE "C", r.row_id)
                        FROM (SELECT DISTINCT ON (x.table_name, x.row_id) x.table_name, x.row_id, x.hash
-                               FROM public.record_history x ORDER BY x.table_name, x.row_id, x.seq DESC) r), ''),
+                               FROM public.record_history x ORDER BY x.table_name, x.row_id, x.seq DESC) r), '')
+        || coalesce((SELECT pg_catalog.string_agg('source_custody_events/' || e.source_id || ':' || e.hash || E'\n', ''
+                                                  ORDER BY e.source_id)
+                       FROM (SELECT DISTINCT ON (y.source_id) y.source_id, y.hash
+                               FROM public.source_custody_events y ORDER BY y.source_id, y.seq DESC) e), ''),
         'UTF8')), 'hex')
 $$;
 
@@ -2465,7 +2481,7 @@ BEGIN
                             SELECT 4, k.ord, n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility,
-                                       'source_id', n.source_id)) || extra
+                                       'source_id', n.source_id, 'note_sha256', verity_note_digest(n.note))) || extra
                               FROM verity_import_pending k JOIN evidence_notes n ON n.id = k.item_id
                              WHERE k.phase = 4
                             UNION ALL
@@ -2676,6 +2692,18 @@ CREATE FUNCTION public.verity_missing_evidence(p_case_id bigint, p_label text) R
                     p_label, count(*))
     END
       FROM public.evidence_notes n WHERE n.case_id = p_case_id
+$$;
+
+
+--
+-- Name: verity_note_digest(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_note_digest(p_note text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_note, 'UTF8')), 'hex')
 $$;
 
 

@@ -33,6 +33,28 @@ struct AuditCommandTests {
         #expect(table.stdout.contains("intact") && table.stdout.contains(hash))
     }
 
+    @Test("notes added before the history kept a digest of their text are counted, not reported: the desk is intact")
+    func notesWithoutDigest() throws {
+        // A note written by the old release (its add-evidence row has no note_sha256), then the upgrade.
+        let url = try LegacyDesk.make()
+        let db = try Connection(url)
+        try db.execute(unsafeSQL: """
+            BEGIN;
+            SELECT set_config('verity.actor', 'desk-editor', true);
+            INSERT INTO reviewers (handle, name, role) VALUES ('desk-editor', 'Desk editor', 'editor');
+            INSERT INTO cases (ref, claim, claimant) VALUES ('OLD-1', 'A claim made before the upgrade', 'Someone');
+            INSERT INTO evidence_notes (case_id, stance, credibility, note, author_id) VALUES (1, 'refutes', 4, 'Footage', 1);
+            COMMIT;
+            """)
+        _ = try Migrator(connection: db).migrate()
+        let table = verity(["audit", "verify", "--database-url", url])
+        #expect(table.status == 0, "\(table.stdout)\(table.stderr)")
+        #expect(table.stdout.contains("note text     the text of 1 evidence note(s) predates the digest"), "\(table.stdout)")
+        let json = try #require(try verity(["audit", "verify", "--database-url", url, "--format", "json"]).json() as? [String: Any])
+        #expect(json["notes_without_digest"] as? Int == 1)
+        #expect(json["intact"] as? Bool == true)
+    }
+
     @Test("an altered row exits 65 and is named by case, seq and history id; a stale --expect-head exits 65")
     func tampered() throws {
         let url = try TestServer.shared.makeDatabase()

@@ -70,11 +70,18 @@ struct SchemaLayoutTests {
         #expect(try SchemaDump.of(url: old) == SchemaDump.of(url: fresh))
         // The same rows, but for the record chains: the old desk's start with its records as they
         // stood at the upgrade ('existing'), the fresh desk's with their inserts.
-        #expect(try Self.withoutRecordChains(Self.comparableRows(old)) == Self.withoutRecordChains(Self.comparableRows(fresh)))
+        // And but for the digest of a note's text, which the old release's add-evidence rows do not have.
+        func withoutNoteDigests(_ rows: String) -> String {
+            rows.replacingOccurrences(of: #", \"note_sha256\": \"[0-9a-f]{64}\""#, with: "", options: .regularExpression)
+        }
+        #expect(try withoutNoteDigests(Self.withoutRecordChains(Self.comparableRows(old)))
+            == withoutNoteDigests(Self.withoutRecordChains(Self.comparableRows(fresh))))
         #expect(try Connection(old).query(
             "SELECT count(*)::bigint AS n FROM record_history WHERE action = 'existing'")[0].decode("n", as: Int.self) == 2)
         let report = try Desk(connection: oldDB).verifyHistory()
         #expect(report.intact, "\(report.problems)")
+        // The old release's note is counted as predating the digest, not reported.
+        #expect(report.notesWithoutDigest == 1)
     }
 
     @Test("a desk from the development branch (016 and 017_access) is taken as at 002")

@@ -42,12 +42,19 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Checks an assignment (a deactivated reviewer cannot be assigned) and fills who assigned and when.
+-- Checks an assignment (a deactivated reviewer cannot be assigned; an assignment keeps
+-- its case and reviewer, so that its history says who it is) and fills who assigned and when.
 CREATE OR REPLACE FUNCTION public.case_assignments_before_write() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND (NEW.case_id, NEW.reviewer_id) IS DISTINCT FROM (OLD.case_id, OLD.reviewer_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = format('the assignment of reviewer %s to case %s keeps its case and reviewer',
+                             (SELECT handle FROM reviewers WHERE id = OLD.reviewer_id), OLD.case_id),
+            HINT = 'unassign and assign again; both stay in the record';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM reviewers WHERE id = NEW.reviewer_id AND active) THEN
         RAISE EXCEPTION USING ERRCODE = 'VR003',
             MESSAGE = format('reviewer %s is deactivated and cannot be assigned',

@@ -141,8 +141,9 @@ END $$;
 -- The database's head hash, over the last row of every chain: SHA-256 over
 -- "case_id:hash\n" for every case with history, ordered by case id, then
 -- "table/row_id:hash\n" for every record chain, ordered by table (bytewise)
--- and row id (the empty string's SHA-256 for none). A desk without record
--- chains has the head of its case chains alone.
+-- and row id, then "source_custody_events/source_id:hash\n" for every source's
+-- chain of custody, ordered by source id (the empty string's SHA-256 for none).
+-- A desk without record chains has the head of its case chains alone.
 CREATE OR REPLACE FUNCTION public.verity_history_head() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
@@ -152,7 +153,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
         || coalesce((SELECT pg_catalog.string_agg(r.table_name || '/' || r.row_id || ':' || r.hash || E'\n', ''
                                                   ORDER BY r.table_name COLLATE "C", r.row_id)
                        FROM (SELECT DISTINCT ON (x.table_name, x.row_id) x.table_name, x.row_id, x.hash
-                               FROM public.record_history x ORDER BY x.table_name, x.row_id, x.seq DESC) r), ''),
+                               FROM public.record_history x ORDER BY x.table_name, x.row_id, x.seq DESC) r), '')
+        || coalesce((SELECT pg_catalog.string_agg('source_custody_events/' || e.source_id || ':' || e.hash || E'\n', ''
+                                                  ORDER BY e.source_id)
+                       FROM (SELECT DISTINCT ON (y.source_id) y.source_id, y.hash
+                               FROM public.source_custody_events y ORDER BY y.source_id, y.seq DESC) e), ''),
         'UTF8')), 'hex')
 $$;
 

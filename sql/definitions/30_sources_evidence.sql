@@ -52,6 +52,14 @@ CREATE OR REPLACE FUNCTION public.verity_missing_evidence(p_case_id bigint, p_la
       FROM public.evidence_notes n WHERE n.case_id = p_case_id
 $$;
 
+-- What an add-evidence history row keeps of a note's text: its SHA-256 (lower-case
+-- hex, of the UTF-8 text), so that `audit verify` proves the text unchanged without
+-- the history repeating the text.
+CREATE OR REPLACE FUNCTION public.verity_note_digest(p_note text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_note, 'UTF8')), 'hex')
+$$;
+
 CREATE OR REPLACE FUNCTION public.evidence_notes_after_insert() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -64,7 +72,8 @@ BEGIN
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
            under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id)) || over
+               'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility, 'source_id', n.source_id,
+               'note_sha256', public.verity_note_digest(n.note))) || over
       FROM verity_new_notes n;
     RETURN NULL;
 END $$;
@@ -77,7 +86,8 @@ CREATE OR REPLACE FUNCTION public.evidence_notes_after_write() RETURNS trigger
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM verity_record(NEW.case_id, 'add-evidence', NULL, NULL, jsonb_strip_nulls(jsonb_build_object(
-            'note_id', NEW.id, 'stance', NEW.stance, 'credibility', NEW.credibility, 'source_id', NEW.source_id)));
+            'note_id', NEW.id, 'stance', NEW.stance, 'credibility', NEW.credibility, 'source_id', NEW.source_id,
+            'note_sha256', public.verity_note_digest(NEW.note))));
     ELSE
         PERFORM set_config('verity.reason', NEW.retraction_reason, true);
         PERFORM verity_record(NEW.case_id, 'retract-evidence', NULL, NULL, jsonb_build_object('note_id', NEW.id));

@@ -132,8 +132,12 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM verity_record(NEW.case_id, 'propose-verdict', NULL, NULL, proposal);
     ELSIF NEW.state = 'signed-off' THEN
+        -- The history row's reason is the proposal's (as for every decision), which `audit verify` compares.
+        saved_reason := verity_setting('verity.reason');
+        PERFORM set_config('verity.reason', coalesce(NEW.reason, ''), true);
         PERFORM verity_record(NEW.case_id, 'sign-off', NULL, NULL,
             proposal || jsonb_build_object('proposed_by', (SELECT handle FROM reviewers WHERE id = NEW.proposed_by)));
+        PERFORM set_config('verity.reason', coalesce(saved_reason, ''), true);
     ELSIF NEW.state = 'rejected' THEN
         PERFORM set_config('verity.reason', NEW.reason, true);
         PERFORM verity_record(NEW.case_id, 'reject-verdict', NULL, NULL,

@@ -1101,7 +1101,7 @@ BEGIN
                             SELECT 4, k.ord, n.case_id, n.created_at, n.author_id, 'add-evidence', NULL, NULL, why,
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'note_id', n.id, 'stance', n.stance, 'credibility', n.credibility,
-                                       'source_id', n.source_id)) || extra
+                                       'source_id', n.source_id, 'note_sha256', verity_note_digest(n.note))) || extra
                               FROM verity_import_pending k JOIN evidence_notes n ON n.id = k.item_id
                              WHERE k.phase = 4
                             UNION ALL

@@ -10,8 +10,10 @@ struct AuditCommand: ParsableCommand {
         discussion: Help.paragraphs("""
             Every history row carries the SHA-256 of its content and of the previous row's hash
             in the same case, computed by the database for every writer. `verify` recomputes every
-            chain; `head` prints the database's head hash, which a desk publishes or stores outside
-            the database so that a later `verify --expect-head HASH` detects a rebuilt history.
+            chain (cases, sources and reviewers, chains of custody) and compares every case, note,
+            link, assignment and proposal with its history; `head` prints the database's head hash,
+            which a desk publishes or stores outside the database so that a later
+            `verify --expect-head HASH` detects a rebuilt history or a deleted tail.
             """),
         subcommands: [AuditVerify.self, AuditHead.self])
 }
@@ -60,6 +62,11 @@ struct AuditVerify: ParsableCommand {
                 "head hash     \(report.headHash)",
             ]
             if let expectHead { lines.append("expected head \(expectHead.lowercased())") }
+            if report.notesWithoutDigest > 0 {
+                lines.append(
+                    "note text     the text of \(report.notesWithoutDigest) evidence note(s) predates the digest the history keeps, "
+                        + "so it is not compared (their stance, credibility, source and retraction are)")
+            }
             if report.rowsHidden > 0 {
                 lines.append(
                     "not checked   \(report.rowsHidden) row(s) this login may not see (links to restricted cases); "

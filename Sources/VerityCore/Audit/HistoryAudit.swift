@@ -95,9 +95,15 @@ public struct HistoryAuditReport: Sendable, Encodable {
     public var rowsHidden = 0
     /// Rows of the record chains (sources, reviewers) checked.
     public var recordRowsChecked = 0
+    /// Custody events (every source's chain of custody) checked.
+    public var custodyEventsChecked = 0
+    /// Evidence notes added before the history kept the SHA-256 of a note's text: their text
+    /// cannot be compared with the history (not a problem; docs/guarantees.md).
+    public var notesWithoutDigest = 0
 
     enum CodingKeys: String, CodingKey {
         case intact, rowsChecked, cases, headHash, expectedHead, problemCount, problems, rowsHidden, recordRowsChecked
+        case custodyEventsChecked, notesWithoutDigest
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -111,6 +117,8 @@ public struct HistoryAuditReport: Sendable, Encodable {
         try container.encode(problems, forKey: .problems)
         try container.encode(rowsHidden, forKey: .rowsHidden)
         try container.encode(recordRowsChecked, forKey: .recordRowsChecked)
+        try container.encode(custodyEventsChecked, forKey: .custodyEventsChecked)
+        try container.encode(notesWithoutDigest, forKey: .notesWithoutDigest)
     }
 }
 
@@ -120,7 +128,8 @@ public enum HistoryAudit {
 
 extension Desk {
     /// The database's head hash from the stored chain heads (fast; no rows are
-    /// rehashed): SHA-256 over "case_id:head_hash\n" lines ordered by case id.
+    /// rehashed): SHA-256 over "case_id:head_hash\n" lines ordered by case id, then the
+    /// record chains' and the chains of custody's lines (as `verity_history_head()`).
     public func historyHead() throws -> String {
         try db.transaction(.repeatableRead) { db in
             var head = HistoryChain.HeadHasher()
@@ -156,6 +165,21 @@ extension Desk {
                     let table = chunk.text(row: index, column: 0) ?? ""
                     let rowID = chunk.text(row: index, column: 1) ?? ""
                     head.addLine("\(table)/\(rowID):\(chunk.text(row: index, column: 2) ?? "")\n")
+                }
+            }
+            // Then the last event of every source's chain of custody, by source id.
+            try db.execute(
+                unsafeSQL: """
+                    DECLARE verity_audit_custody_heads NO SCROLL CURSOR FOR
+                        SELECT DISTINCT ON (source_id) source_id, hash FROM public.source_custody_events
+                         ORDER BY source_id, seq DESC
+                    """)
+            while true {
+                let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_custody_heads")
+                if chunk.rowCount == 0 { break }
+                for index in 0..<chunk.rowCount {
+                    let sourceID = chunk.text(row: index, column: 0) ?? ""
+                    head.addLine("source_custody_events/\(sourceID):\(chunk.text(row: index, column: 1) ?? "")\n")
                 }
             }
             return head.finalize()
@@ -239,6 +263,7 @@ extension Desk {
             verifier.closeCases()
             if records {
                 try verifyRecords(db, into: &verifier, chunkSize: chunkSize)
+                try verifyCustody(db, into: &verifier, chunkSize: chunkSize)
                 try verifyCaseRows(db, into: &verifier)
             }
             return verifier.finish(expectedHead: expectedHead)
@@ -342,6 +367,9 @@ struct ChainVerifier {
 
     private(set) var recordRows = 0
     mutating func countRecordRow() { recordRows += 1 }
+    private(set) var custodyEvents = 0
+    mutating func countCustodyEvent() { custodyEvents += 1 }
+    var notesWithoutDigest = 0
 
     /// A problem found outside the case chains (a record chain, a replay).
     mutating func add(_ problem: HistoryProblem) {
@@ -358,6 +386,8 @@ struct ChainVerifier {
             problems: problems, problemCount: problemCount)
         report.rowsHidden = hiddenRows
         report.recordRowsChecked = recordRows
+        report.custodyEventsChecked = custodyEvents
+        report.notesWithoutDigest = notesWithoutDigest
         if let expectedHead, expectedHead.lowercased() != headHash {
             report.problemCount += 1
             report.problems.append(

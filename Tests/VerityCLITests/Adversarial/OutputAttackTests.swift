@@ -171,6 +171,30 @@ struct OutputAttackTests {
         #expect(!verity(["case", "show", "ESC-1", "--format", "json"], environment: env).stdout.contains("\u{1b}"))
     }
 
+    /// "Trojan Source": a right-to-left override makes the rest of the line read backwards,
+    /// so a claimant could make a table row appear to say another verdict or reference.
+    static let bidi = "Ministry \u{202E}eurt\u{202C} said \u{2066}x\u{2069} \u{202A}\u{202B}\u{202D}\u{2067}\u{2068}"
+
+    @Test("bidi overrides and isolates in a claim are shown, not obeyed, in tables, Markdown and CSV; JSON keeps them exact")
+    func testBidiControlsAreShownNotObeyed() throws {
+        let env = try deskEnvironment()
+        let opened = verity(["case", "open", Self.bidi, "--claimant", "Press\u{202E}office", "--ref", "BIDI-1"], environment: env)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let bidiScalars: [Unicode.Scalar] = (0x202A...0x202E).compactMap(Unicode.Scalar.init) + (0x2066...0x2069).compactMap(Unicode.Scalar.init)
+        for command in [
+            ["case", "show", "BIDI-1"], ["case", "list"], ["case", "history", "BIDI-1"],
+            ["case", "list", "--format", "csv"], ["report", "case", "BIDI-1"], ["report", "status"],
+        ] {
+            let result = verity(command, environment: env)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            let text = result.stdout + result.stderr
+            #expect(!text.unicodeScalars.contains { bidiScalars.contains($0) }, "\(command) wrote a raw bidi control: \(text.debugDescription)")
+        }
+        #expect(verity(["case", "show", "BIDI-1"], environment: env).stdout.contains("Ministry \\u{202e}eurt\\u{202c} said"))
+        let shown = try json(verity(["case", "show", "BIDI-1", "--format", "json"], environment: env))
+        #expect((shown["claim"] as? String) == Self.bidi)
+    }
+
     @Test("hole 11: an error message that quotes an imported file's text shows its control characters")
     func testHole11_errorMessagesShowControlCharacters() throws {
         let env = try deskEnvironment()
