@@ -63,7 +63,7 @@ struct BenchSmokeTests {
         let data = try Data(contentsOf: out.appendingPathComponent("results.json"))
         let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         let names = rows.compactMap { $0["name"] as? String }
-        #expect(names == ["import-600", "report-600", "report-60-vs-600", "case-show", "case-move", "concurrent-moves", "concurrent-moves-processes", "memory"])
+        #expect(names == ["import-600", "report-600", "report-60-vs-600", "case-show", "case-move", "concurrent-moves", "concurrent-moves-processes", "import-60-into-600", "import-update-6", "memory"])
         for row in rows {
             for key in ["name", "verity_s", "reference_s", "ratio", "target", "met"] {
                 #expect(row.keys.contains(key), "\(row["name"] ?? "?") has no \(key)")
@@ -71,7 +71,13 @@ struct BenchSmokeTests {
             #expect(row["target"] is String)
             if let ratio = row["ratio"] as? Double { #expect(ratio > 0, "\(row["name"] ?? "?") ratio \(ratio)") }
         }
-        for name in ["import-600", "report-600", "case-show", "case-move"] {
+        let big = try #require(rows.first { $0["name"] as? String == "import-600" })
+        #expect(big["reference"] as? String == "copy-all", "\(big)")
+        #expect((big["copy_all_rows"] as? Int ?? 0) > 600, "\(big)")
+        #expect((big["bare_cases_reference_s"] as? Double ?? 0) > 0, "\(big)")
+        let update = try #require(rows.first { $0["name"] as? String == "import-update-6" })
+        #expect(update["cases_changed"] as? Int == 6, "\(update)")
+        for name in ["import-600", "report-600", "case-show", "case-move", "import-60-into-600", "import-update-6"] {
             let row = try #require(rows.first { $0["name"] as? String == name })
             #expect((row["verity_s"] as? Double ?? 0) > 0 && (row["reference_s"] as? Double ?? 0) > 0, "\(name): \(row)")
         }
