@@ -5,6 +5,12 @@ import VerityCore
 /// JSON for scripts: snake_case keys, sorted, ISO dates.
 enum JSONOutput {
     static func encode<Value: Encodable>(_ value: Value) -> String {
+        // The same text without JSONEncoder's start-up cost, when JSONText can write it exactly.
+        if let text = JSONText.encode(value) { return text }
+        return encodeWithFoundation(value)
+    }
+
+    static func encodeWithFoundation<Value: Encodable>(_ value: Value) -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
