@@ -11,32 +11,38 @@ public enum Database {
     /// connection instead: it was opened and checked once for the whole batch.
     public static func open(_ location: DatabaseLocation, migrate: Bool = true) throws -> Connection {
         if let shared = SharedConnection.current { return shared.connection }
+        // The migration record is read in the connection's own first round trip.
+        let asking: [Query] = migrate ? [Migrator.appliedQuery] : []
         switch location {
         case .url(let url, _):
-            let connection = try connect(url)
-            if migrate { try Migrator(connection: connection).requireCurrent() }
+            let connection = try connect(url, alsoAsking: asking)
+            if migrate {
+                let applied = try Migrator.applied(from: connection.takeSetUpAnswers()[0])
+                try Migrator(connection: connection).requireCurrent(given: applied)
+            }
             return connection
         case .embedded(let home):
             let cluster = try EmbeddedCluster.forHome(home)
             let connection: Connection
-            if let ready = try? Connection(cluster.connectionString()) {
+            if let ready = try? Connection(cluster.connectionString(), alsoAsking: asking) {
                 connection = ready
             } else {
                 try cluster.ensureRunning()
-                connection = try connect(cluster.connectionString())
+                connection = try connect(cluster.connectionString(), alsoAsking: asking)
             }
             if migrate {
                 let migrator = Migrator(connection: connection)
-                if try !migrator.pending().isEmpty { try migrator.migrate() }
+                let applied = try Migrator.applied(from: connection.takeSetUpAnswers()[0])
+                if try !migrator.pending(given: applied).isEmpty { try migrator.migrate() }
             }
             return connection
         }
     }
 
     /// Connects, turning libpq's failure into an "unavailable" error for users.
-    public static func connect(_ connectionString: String) throws -> Connection {
+    public static func connect(_ connectionString: String, alsoAsking extra: [Query] = []) throws -> Connection {
         do {
-            return try Connection(connectionString)
+            return try Connection(connectionString, alsoAsking: extra)
         } catch let error as PostgresError {
             throw VerityError.unavailable(error.message, hint: error.hint)
         }
