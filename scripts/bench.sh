@@ -434,7 +434,7 @@ short_case_list() { # case list --limit 50 (a table) against psql printing the s
   "$verity_bin" case list --limit 50 --database-url "$BIGURL" >/dev/null
   "${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity RESET log_min_duration_statement" >/dev/null
   tail -c +"$((mark + 1))" "$LOG" | python3 "$here/scripts/bench-log-to-sql.py" \
-    | python3 -c 'import sys; s = sys.stdin.read().split(";\n"); print(";\n".join(x for x in s if x.strip() and not x.lstrip().startswith(("SET ", "ALTER ")) and "verity_schema_migrations" not in x and "verity_schema_version" not in x) + ";")' \
+    | python3 -c 'import sys; s = sys.stdin.read().split(";\n"); print(";\n".join(x for x in s if x.strip() and not x.lstrip().startswith(("SET ", "ALTER ")) and not any(w in x for w in ("verity_schema_migrations", "set_config(\x27DateStyle\x27", "client_connection_check_interval"))) + ";")' \
     > "$work/list.sql"
   # shellcheck disable=SC2034
   local verity=("$verity_bin" case list --limit 50 --database-url "$BIGURL")
