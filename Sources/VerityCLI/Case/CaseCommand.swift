@@ -116,7 +116,12 @@ struct CaseList: ParsableCommand {
         filter.overdueOnly = overdue
         filter.unassignedOnly = unassigned
         filter.limit = limit
-        ModelViews.printCases(try options.openDesk().cases(filter), format: options.format)
+        try Self.list(filter, format: options.format, location: options.connection.location)
+    }
+
+    /// The command's work, for `run` and for FastPath.
+    static func list(_ filter: CaseFilter, format: OutputFormat, location: DatabaseLocation) throws {
+        ModelViews.printCases(try Desk(connection: Database.open(location)).cases(filter), format: format)
     }
 }
 
@@ -128,9 +133,14 @@ struct CaseShow: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let detail = try options.openDesk().showCase(CaseKey(id))
+        try Self.show(id, format: options.format, location: options.connection.location)
+    }
+
+    /// The command's work, for `run` and for FastPath.
+    static func show(_ id: String, format: OutputFormat, location: DatabaseLocation) throws {
+        let detail = try Desk(connection: Database.open(location)).showCase(CaseKey(id))
         let console = Console.current
-        switch options.format {
+        switch format {
         case .json: console.print(JSONOutput.encode(detail))
         case .csv: console.print(CSVOutput.render(header: ModelViews.caseCSVHeader, rows: [ModelViews.caseCSVRow(detail.summary)]))
         case .table:
