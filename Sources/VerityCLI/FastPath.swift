@@ -1,13 +1,13 @@
 import VerityCore
 
-/// `case show` and `case list` in their plain forms, parsed without argument-parser.
+/// `case show`, `case list` and `case move` in their plain forms, parsed without argument-parser.
 ///
 /// argument-parser builds a command's arguments by reflection: a `Mirror` of the command and
 /// the generic metadata of each property wrapper (`Option<String?>`, `OptionGroup<...>`), whose
 /// generic requirements the Swift runtime checks by walking every protocol conformance record
 /// of the binary (6,300 in the static release) the first time each is asked. For `case show`
 /// that was 15.9 M of 37.4 M instructions (callgrind), more than the rest of the command's own
-/// work. These two commands, the commonest in scripts, are read here when their words are
+/// work. These three commands, the commonest in scripts, are read here when their words are
 /// exactly of the forms below; anything else (another option, a flag, `--help`, a repeated or
 /// missing value, a value that starts with `-`, `--`) answers nil and the whole line goes to
 /// argument-parser, so every message and exit code stays its own. `FastPathTests` compares
@@ -15,10 +15,12 @@ import VerityCore
 ///
 ///   case show ID [--format F] [--database-url URL]       (options before or after ID, `--x=v` too)
 ///   case list [--limit N] [--format F] [--database-url URL]
+///   case move ID --to STATE [--reason R] [--as HANDLE] [--format F] [--database-url URL]
 enum FastPath {
     enum Command: Equatable {
         case caseShow(id: String, format: OutputFormat, databaseURL: String?)
         case caseList(limit: Int?, format: OutputFormat, databaseURL: String?)
+        case caseMove(id: String, to: CaseState, reason: String?, handle: String?, format: OutputFormat, databaseURL: String?)
     }
 
     static func match(_ arguments: [String]) -> Command? {
@@ -40,6 +42,16 @@ enum FastPath {
                 limit = value
             }
             return .caseList(limit: limit, format: format, databaseURL: values["database-url"])
+        case "move":
+            guard
+                let (positionals, values) = words(
+                    arguments.dropFirst(2), options: ["to", "reason", "as", "format", "database-url"]),
+                positionals.count == 1, let format = format(values["format"]),
+                let to = values["to"].flatMap(CaseState.init(argument:))
+            else { return nil }
+            return .caseMove(
+                id: positionals[0], to: to, reason: values["reason"], handle: values["as"], format: format,
+                databaseURL: values["database-url"])
         default:
             return nil
         }
@@ -54,12 +66,16 @@ enum FastPath {
             filter.mineHandle = ActorOptions.acting(nil)
             filter.limit = limit
             try CaseList.list(filter, format: format, location: DatabaseLocation.resolve(flag: url))
+        case .caseMove(let id, let to, let reason, let handle, let format, let url):
+            try CaseMove.moveOne(
+                id, to: to, reason: reason, as: ActorOptions.acting(handle), format: format,
+                location: DatabaseLocation.resolve(flag: url))
         }
     }
 
     private static func format(_ text: String?) -> OutputFormat? {
         guard let text else { return .table }
-        return OutputFormat(rawValue: text)
+        return OutputFormat(argument: text)
     }
 
     /// Positional words and `--name value` / `--name=value` options of the given names, each at

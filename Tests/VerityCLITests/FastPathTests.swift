@@ -36,6 +36,26 @@ struct FastPathTests {
         }
     }
 
+    @Test("every case move line FastPath takes, argument-parser reads the same, with no bulk selection")
+    func moveSameAsArgumentParser() throws {
+        let lines: [[String]] = [
+            ["12", "--to", "disputed", "--reason", "new footage", "--as", "analyst"], ["--to=evidence-pending", "IZY-001"],
+            ["12", "--to", "assessed"], ["12", "--to", "claimed", "--format", "json", "--database-url", "postgresql:///v"],
+            ["12", "--reason", "", "--to", "disputed"],
+        ]
+        for words in lines {
+            let fast = try #require(FastPath.match(["case", "move"] + words), "\(words)")
+            let move = try #require(try CaseMove.parseAsRoot(words) as? CaseMove)
+            let id = try #require(move.id)
+            #expect(
+                fast
+                    == .caseMove(
+                        id: id, to: move.to, reason: move.reason, handle: move.actor.handle, format: move.options.format,
+                        databaseURL: move.options.connection.databaseURL), "\(words)")
+            #expect(try move.selection.single(move.id, command: "move") == id)
+        }
+    }
+
     @Test("anything else is left to argument-parser (its messages and exit codes)")
     func leavesTheRest() {
         let lines: [[String]] = [
@@ -45,7 +65,9 @@ struct FastPathTests {
             ["case", "show", "1", "--database-url", "-x"], ["case", "show", "1", "--format="], ["case", "show", "--database-url=", "3"], ["cases", "show", "1"],
             ["case", "shows", "1"], ["case", "list", "--limit", "0"], ["case", "list", "--limit", "x"], ["case", "list", "--mine"],
             ["case", "list", "--state", "open"], ["case", "list", "1"], ["case", "list", "--as", "editor"], ["case"], [],
-            ["case", "move", "1", "--to", "disputed"],
+            ["case", "move", "1"], ["case", "move", "--to", "disputed"], ["case", "move", "1", "--to", "nowhere"],
+            ["case", "move", "1", "--to", "disputed", "--where-tag", "x"], ["case", "move", "1", "--to", "disputed", "--dry-run"],
+            ["case", "move", "1", "2", "--to", "disputed"], ["case", "move", "1", "--to", "disputed", "--reason", "-x"],
         ]
         for words in lines { #expect(FastPath.match(words) == nil, "\(words)") }
     }

@@ -254,15 +254,22 @@ struct CaseMove: ParsableCommand {
 
     func run() throws {
         guard let id = try selection.single(id, command: "move") else { return try runBulk() }
+        try Self.moveOne(id, to: to, reason: reason, as: actor.actor, format: options.format, location: options.connection.location)
+    }
+
+    /// One case's move, for `run` and for FastPath.
+    static func moveOne(
+        _ id: String, to: CaseState, reason: String?, as actor: String?, format: OutputFormat, location: DatabaseLocation
+    ) throws {
         if to == .assessed {
             throw VerityError.usage(
                 "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
         }
-        let desk = try options.openDesk()
+        let desk = Desk(connection: try Database.open(location))
         let current = try desk.findCase(CaseKey(id))
-        let moved = try desk.move(current, to: to, reason: reason, as: actor.actor)
+        let moved = try desk.move(current, to: to, reason: reason, as: actor)
         ModelViews.printCase(
-            moved, format: options.format,
+            moved, format: format,
             sentence: "Case \(moved.label) is now \(moved.state.rawValue)." + withdrawnSentence(desk, of: moved))
     }
 }
