@@ -336,8 +336,8 @@ fi
 # case-show, case-list, case-move: Verity, psql and a bare C libpq program (bench/floor.c, the
 # floor of a one-query command) side by side; then case show's peak RSS and verity batch's cost
 # per line. Each in its own function below; run by `short_workloads`.
-SHORT_RUNS="${BENCH_SHORT_RUNS:-$([ "$smoke" = 1 ] && echo 2 || echo 30)}"
-SHORT_ROUNDS="${BENCH_SHORT_ROUNDS:-$([ "$smoke" = 1 ] && echo 1 || echo 6)}"
+SHORT_RUNS="${BENCH_SHORT_RUNS:-$([ "$smoke" = 1 ] && echo 2 || echo 40)}"
+SHORT_ROUNDS="${BENCH_SHORT_ROUNDS:-$SHORT_RUNS}"
 BATCH_LINES="${BENCH_BATCH_LINES:-$([ "$smoke" = 1 ] && echo 20 || echo 200)}"
 run_named() { local -n run_cmd_of=$1; "${run_cmd_of[@]}"; } # run_named ARRAY_NAME: runs the command in that array
 timed_named() { local -n timed_cmd_of=$2; timed "$1" "${timed_cmd_of[@]}"; } # timed_named OUTPREFIX ARRAY_NAME
@@ -346,20 +346,21 @@ floor_build() { # compiles bench/floor.c into $work/floor (cc, libpq's headers f
   cc -O2 -I"$(pg_config --includedir)" -o "$work/floor" "$here/bench/floor.c" -lpq >&2
   FLOOR_BIN="$work/floor"
 }
-# bench_three NAME VERITY REFERENCE FLOOR [PREPARE]: the three commands in SHORT_ROUNDS rounds of
-# SHORT_RUNS/SHORT_ROUNDS runs each (one warm-up run each per round), the rounds alternating
-# between them, so that what else the shared machine does falls on all three alike. Writes
-# $work/hf/NAME.stats (JSON: mean, median, stddev and runs of verity, reference, floor).
+# bench_three NAME VERITY REFERENCE FLOOR [PREPARE]: one warm-up round, then SHORT_ROUNDS rounds of
+# SHORT_RUNS/SHORT_ROUNDS runs of each command (by default one: the runs alternate verity,
+# psql, floor, verity, ...), so that what else a shared machine does falls on all three alike.
+# Writes $work/hf/NAME.stats (JSON: mean, median, stddev and runs of verity, reference, floor).
 bench_three() {
   local name=$1 prepare_name=${5:-} round per=$(( (SHORT_RUNS + SHORT_ROUNDS - 1) / SHORT_ROUNDS ))
   local cmds=("$2" "$3" "$4") labels=(verity reference floor) i
   : > "$work/hf/$name.times"
-  for ((round = 0; round < SHORT_ROUNDS; round++)); do
+  for ((round = -1; round < SHORT_ROUNDS; round++)); do
     if [ "$have_hyperfine" = 1 ]; then
-      local args=(-N --warmup 1 --runs "$per" --export-json "$work/hf/$name.$round.json" --style none)
+      local args=(-N --runs "$per" --export-json "$work/hf/$name.$round.json" --style none)
       [ -n "$prepare_name" ] && args+=(--prepare "$(hyperfine_words "$prepare_name")")
       for i in 0 1 2; do args+=(-n "${labels[$i]}" "$(hyperfine_words "${cmds[$i]}")"); done
       hyperfine "${args[@]}" >&2
+      if [ "$round" -lt 0 ]; then continue; fi # (the warm-up round)
       python3 - "$work/hf/$name.$round.json" >> "$work/hf/$name.times" <<'EOF'
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
@@ -367,12 +368,12 @@ for r in json.load(open(sys.argv[1]))["results"]:
 EOF
     else
       local j t0
-      for ((j = 0; j < per + 1; j++)); do
+      for ((j = 0; j < per; j++)); do
         for i in 0 1 2; do
           if [ -n "$prepare_name" ]; then run_named "$prepare_name" </dev/null >/dev/null; fi
           t0=${EPOCHREALTIME/./}
           run_named "${cmds[$i]}" </dev/null >/dev/null
-          if [ "$j" -gt 0 ]; then echo "${labels[$i]} $(calc "(${EPOCHREALTIME/./} - $t0) / 1e6")" >> "$work/hf/$name.times"; fi
+          if [ "$round" -ge 0 ]; then echo "${labels[$i]} $(calc "(${EPOCHREALTIME/./} - $t0) / 1e6")" >> "$work/hf/$name.times"; fi
         done
       done
     fi
@@ -386,21 +387,23 @@ print(json.dumps({k: {"mean": statistics.mean(v), "median": statistics.median(v)
                       "stddev": statistics.stdev(v) if len(v) > 1 else 0.0, "runs": len(v)} for k, v in times.items()}))
 EOF
 }
-# record_three NAME TARGET LIMIT: a row of results.json from $work/hf/NAME.stats (ratio: of the means)
+# record_three NAME TARGET LIMIT: a row of results.json from $work/hf/NAME.stats. The times are
+# the medians (a run that another session's build slowed down moves a mean, not a median), the
+# ratio theirs; the means are kept beside them (mean_s).
 record_three() {
   local name=$1 target=$2 limit=$3 stats
   stats=$(cat "$work/hf/$name.stats")
   local v r
-  v=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["verity"]["mean"])' "$stats")
-  r=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["reference"]["mean"])' "$stats")
+  v=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["verity"]["median"])' "$stats")
+  r=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["reference"]["median"])' "$stats")
   local ratio; ratio=$(calc "$v / $r")
   record "$name" "$v" "$r" "$ratio" "$target" "$(calc "str($ratio <= $limit).lower()")" "$(python3 - "$stats" "$SHORT_ROUNDS" <<'EOF'
 import json, sys
 s = json.loads(sys.argv[1]); v, r, f = s["verity"], s["reference"], s["floor"]
-print(json.dumps({"floor_s": round(f["mean"], 6), "floor_ratio": round(v["mean"] / f["mean"], 6),
-                  "reference_floor_ratio": round(r["mean"] / f["mean"], 6),
-                  "median_s": {"verity": round(v["median"], 6), "reference": round(r["median"], 6), "floor": round(f["median"], 6)},
-                  "ratio_of_medians": round(v["median"] / r["median"], 6), "runs": v["runs"], "rounds": int(sys.argv[2])}))
+print(json.dumps({"floor_s": round(f["median"], 6), "floor_ratio": round(v["median"] / f["median"], 6),
+                  "reference_floor_ratio": round(r["median"] / f["median"], 6), "times": "medians",
+                  "mean_s": {"verity": round(v["mean"], 6), "reference": round(r["mean"], 6), "floor": round(f["mean"], 6)},
+                  "ratio_of_means": round(v["mean"] / r["mean"], 6), "runs": v["runs"], "rounds": int(sys.argv[2])}))
 EOF
 )"
 }
@@ -655,7 +658,7 @@ lines += ["", "## Commands", "",
   "- `report-SMALL-vs-BIG`: the same Verity command on the small database; ratio = big ÷ small.",
   "- `case-show`: `hyperfine -N '$V case show ID --format json'` vs `psql -X -At -f show.sql` (one SELECT building the same case, sources, evidence and history as JSON).",
   "- `case-list`: `$V case list --limit 50` (a table) vs `psql -X -q -P pager=off -f list.sql` printing the same rows as psql's own aligned table, list.sql being the statements the command sent after its session set-up and migration check (from the server log, as for the report).",
-  "- Short commands (`case-show`, `case-list`, `case-move`): Verity, psql and the C floor (`bench/floor.c`, compiled with `cc` and libpq: it connects with the same URL, sends the same SQL file as one simple-query message and prints every row) in alternating rounds of hyperfine runs (`BENCH_SHORT_ROUNDS` rounds of `BENCH_SHORT_RUNS`/rounds runs each, one warm-up each per round), so that what else the shared machine does falls on all three alike; `floor_s` is the C program's mean, `floor_ratio` Verity's time over it; the ratio to psql is the target. `case-show-memory`: peak RSS (`/usr/bin/time -v`, the most of 3 runs) of each.",
+  "- Short commands (`case-show`, `case-list`, `case-move`): Verity, psql and the C floor (`bench/floor.c`, compiled with `cc` and libpq: it connects with the same URL, sends the same SQL file as one simple-query message and prints every row), their runs alternating (after a warm-up round, `BENCH_SHORT_ROUNDS` hyperfine calls of `BENCH_SHORT_RUNS`/rounds runs of each: by default one, so verity, psql, floor, verity, ...) so that what else the shared machine does falls on all three alike; the times are medians (`mean_s` has the means), `floor_s` is the C program's, `floor_ratio` Verity's over it; the ratio to psql is the target. `case-show-memory`: peak RSS (`/usr/bin/time -v`, the most of 3 runs) of each.",
   "- `batch-case-show`, `batch-case-move`: `$V batch --file F` with BENCH_BATCH_LINES lines of `case show ID --format json` (or of moves there and back) against a batch of one line (two moves); the cost of one more line, next to one psql process doing the work.",
   "- `case-move`: `hyperfine -N --prepare '<dispute the case again with psql>' '$V case move ID --to evidence-pending --as editor'` vs `psql -X -f move.sql` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
   "- `concurrent-moves`: STREAMS `$V batch` processes, each reading from a pipe an endless alternation of `case move ID --to disputed --reason ...` and `case move ID --to evidence-pending` of its own case, stopped after the given seconds; transitions counted from the history rows committed in that time; vs `pgbench -n -c STREAMS -j 2 -T SECONDS -f` a script doing the same UPDATE (one transition per transaction, one case per client).",
