@@ -473,29 +473,28 @@ EOF
   bench_three case-move verity reference floor prepare
   record_three case-move "<= 1.2" 1.2
 }
-short_batch() { # verity batch: the cost of one more line, for case show and for case move
-  local n=$BATCH_LINES i
-  printf 'case show %s --format json\n' "$ID" > "$work/batch-show-1.txt"
-  for ((i = 0; i < n; i++)); do printf 'case show %s --format json\n' "$ID"; done > "$work/batch-show-n.txt"
-  printf 'case move %s --to disputed --reason "bench batch" --as editor\ncase move %s --to evidence-pending --as editor\n' "$ID" "$ID" > "$work/batch-move-1.txt"
-  for ((i = 0; i < n / 2; i++)); do cat "$work/batch-move-1.txt"; done > "$work/batch-move-n.txt"
-  local kind per=()
-  for kind in show move; do
-    # shellcheck disable=SC2034
-    local one=("$verity_bin" batch --file "$work/batch-$kind-1.txt" --database-url "$BIGURL")
-    # shellcheck disable=SC2034
-    local many=("$verity_bin" batch --file "$work/batch-$kind-n.txt" --database-url "$BIGURL")
-    bench_pair "batch-$kind" many one
-    local lines_one; lines_one=$(wc -l < "$work/batch-$kind-1.txt")
-    per+=("$(calc "($(cat "$work/hf/batch-$kind.v") - $(cat "$work/hf/batch-$kind.r")) / ($n - $lines_one)")")
-  done
-  local show_r move_r
-  show_r=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reference"]["mean"])' "$work/hf/case-show.stats")
-  move_r=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reference"]["mean"])' "$work/hf/case-move.stats")
-  record batch-case-show "${per[0]}" "$show_r" "$(calc "${per[0]} / $show_r")" "none (a line of verity batch against a psql process)" null \
-    "{\"lines\": $n, \"note\": \"verity_s: (batch of $n lines - batch of 1) / $((n - 1)); reference_s: psql's case-show\"}"
-  record batch-case-move "${per[1]}" "$move_r" "$(calc "${per[1]} / $move_r")" "none (a line of verity batch against a psql process)" null \
-    "{\"lines\": $n, \"note\": \"verity_s: (batch of $n lines - batch of 2) / $((n - 2)); reference_s: psql's case-move\"}"
+# short_batch show|move: verity batch's cost of one more line: a batch of BATCH_LINES lines
+# (case show, or moves there and back) against a batch of one (two moves), next to psql's process.
+# (The show runs before any move, on the case case-show showed: its history as long.)
+short_batch() {
+  local kind=$1 n=$BATCH_LINES i lines_one
+  if [ "$kind" = show ]; then
+    printf 'case show %s --format json\n' "$ID" > "$work/batch-show-1.txt"
+  else
+    printf 'case move %s --to disputed --reason "bench batch" --as editor\ncase move %s --to evidence-pending --as editor\n' "$ID" "$ID" > "$work/batch-move-1.txt"
+  fi
+  lines_one=$(wc -l < "$work/batch-$kind-1.txt")
+  for ((i = 0; i < n / lines_one; i++)); do cat "$work/batch-$kind-1.txt"; done > "$work/batch-$kind-n.txt"
+  # shellcheck disable=SC2034
+  local one=("$verity_bin" batch --file "$work/batch-$kind-1.txt" --database-url "$BIGURL")
+  # shellcheck disable=SC2034
+  local many=("$verity_bin" batch --file "$work/batch-$kind-n.txt" --database-url "$BIGURL")
+  bench_pair "batch-$kind" many one
+  local per r
+  per=$(calc "($(cat "$work/hf/batch-$kind.v") - $(cat "$work/hf/batch-$kind.r")) / ($n - $lines_one)")
+  r=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reference"]["median"])' "$work/hf/case-$kind.stats")
+  record "batch-case-$kind" "$per" "$r" "$(calc "$per / $r")" "none (a line of verity batch against a psql process)" null \
+    "{\"lines\": $n, \"note\": \"verity_s: (batch of $n lines - batch of $lines_one) / $((n - lines_one)), means; reference_s: psql's case-$kind (median)\"}"
 }
 short_workloads() {
   ID=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'disputed' ORDER BY id LIMIT 1")
@@ -503,8 +502,9 @@ short_workloads() {
   floor_build
   short_case_show
   short_case_list
+  short_batch show
   short_case_move
-  short_batch
+  short_batch move
 }
 if want short; then
   short_workloads

@@ -65,8 +65,8 @@ struct BenchSmokeTests {
         let names = rows.compactMap { $0["name"] as? String }
         #expect(
             names == [
-                "import-600", "report-600", "report-60-vs-600", "case-show", "case-show-memory", "case-list", "case-move",
-                "batch-case-show", "batch-case-move", "concurrent-moves", "concurrent-moves-processes", "memory",
+                "import-600", "report-600", "report-60-vs-600", "case-show", "case-show-memory", "case-list", "batch-case-show",
+                "case-move", "batch-case-move", "concurrent-moves", "concurrent-moves-processes", "memory",
             ])
         for row in rows {
             for key in ["name", "verity_s", "reference_s", "ratio", "target", "met"] {
