@@ -138,7 +138,10 @@ struct CaseShow: ParsableCommand {
 
     /// The command's work, for `run` and for FastPath.
     static func show(_ id: String, format: OutputFormat, location: DatabaseLocation) throws {
-        let detail = try Desk(connection: Database.open(location)).showCase(CaseKey(id))
+        // A case named by number is read in the connection's first round trip, with the migration check.
+        let key = CaseKey(id)
+        let (connection, answers) = try Database.open(location, asking: Desk.showQueries(key) ?? [])
+        let detail = try Desk(connection: connection).showCase(key, answers: answers)
         let console = Console.current
         switch format {
         case .json: console.print(JSONOutput.encode(detail))
