@@ -268,8 +268,11 @@ struct CaseMove: ParsableCommand {
             throw VerityError.usage(
                 "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
         }
-        let desk = Desk(connection: try Database.open(location))
-        let current = try desk.findCase(CaseKey(id))
+        // The case is read in the connection's first round trip, with the migration check.
+        let key = CaseKey(id)
+        let (connection, answers) = try Database.open(location, asking: [Desk.findQuery(key)])
+        let desk = Desk(connection: connection)
+        let current = try desk.findCase(key, answer: answers?.first)
         let moved = try desk.move(current, to: to, reason: reason, as: actor)
         ModelViews.printCase(
             moved, format: format,

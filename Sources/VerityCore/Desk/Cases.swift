@@ -103,7 +103,17 @@ extension Desk {
     // MARK: reading
 
     public func findCase(_ key: CaseKey) throws -> CaseSummary {
-        try Self.decodeFound(try db.query(Self.caseColumns + " WHERE \(key.condition)").first, key)
+        try Self.decodeFound(try db.query(Self.findQuery(key)).first, key)
+    }
+
+    /// `findCase`'s read, for a caller that sends it in the connection's first round trip
+    /// (`Database.open(_:asking:)`); `findCase(_:answer:)` decodes its answer.
+    public static func findQuery(_ key: CaseKey) -> Query { caseColumns + " WHERE \(key.condition)" }
+
+    /// `findCase`, from what `findQuery(key)` answered (nil: not sent, read it now).
+    public func findCase(_ key: CaseKey, answer: Result<ResultSet, PostgresError>?) throws -> CaseSummary {
+        guard let answer else { return try findCase(key) }
+        return try Self.decodeFound(try answer.get().first, key)
     }
 
     /// The case in `row`, or the user's "no such case" when the query found none.
