@@ -16,10 +16,12 @@
 # Environment: BENCH_CASES (default 1000000), BENCH_SMALL_CASES (100000), BENCH_STREAM_SECONDS (20),
 #   BENCH_STREAMS (16), BENCH_RUNS (hyperfine runs per command, 10), BENCH_WARMUP (3),
 #   BENCH_SLOW_RUNS (runs of the big report and of the \copy reference, 3), BENCH_SHORT_RUNS (runs of
-#   each short command, 30, in BENCH_SHORT_ROUNDS alternating rounds, 6), BENCH_BATCH_LINES (200).
+#   each short command, 40, in BENCH_SHORT_ROUNDS alternating rounds: as many, one run of each a
+#   round), BENCH_BATCH_LINES (200).
 #   BENCH_NO_HYPERFINE=1: time each run in this script even where hyperfine is installed.
-# Needs: psql, pgbench, python3, /usr/bin/time, and hyperfine except for --smoke (which times
-# the runs itself without it); scripts/ensure-deps.sh installs them (--bench for hyperfine).
+# Needs: psql, pgbench, python3, /usr/bin/time, cc and libpq's headers (the short commands' C floor,
+# bench/floor.c), and hyperfine except for --smoke (which times the runs itself without it);
+# scripts/ensure-deps.sh installs them (--bench for hyperfine).
 set -euo pipefail
 
 # A parent may hand this script a blocked signal mask or an ignored SIGPIPE (a test runner
@@ -44,7 +46,7 @@ while [ $# -gt 0 ]; do
     --verity) verity_bin="$2"; shift ;;
     --out) out="$2"; shift ;;
     --only) BENCH_WORKLOADS="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
