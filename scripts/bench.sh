@@ -10,12 +10,18 @@
 #   --smoke            small sizes, few runs, results into a temporary directory (or --out)
 #   --verity PATH      use this verity binary instead of building the release one
 #   --out DIR          where results.json and BENCHMARKS.md go (default: bench/ and the repository root)
+#   --only LIST        only these workload groups, comma-separated: import, report, short, concurrent
+#                      (default: all; $BENCH_WORKLOADS too). Without import the cases are imported
+#                      untimed, e.g. BENCH_CASES=1000 scripts/bench.sh --only short --out /tmp/b
 # Environment: BENCH_CASES (default 1000000), BENCH_SMALL_CASES (100000), BENCH_STREAM_SECONDS (20),
 #   BENCH_STREAMS (16), BENCH_RUNS (hyperfine runs per command, 10), BENCH_WARMUP (3),
-#   BENCH_SLOW_RUNS (runs of the big report and of the \copy reference, 3).
+#   BENCH_SLOW_RUNS (runs of the big report and of the \copy reference, 3), BENCH_SHORT_RUNS (runs of
+#   each short command, 40, in BENCH_SHORT_ROUNDS alternating rounds: as many, one run of each a
+#   round), BENCH_BATCH_LINES (200).
 #   BENCH_NO_HYPERFINE=1: time each run in this script even where hyperfine is installed.
-# Needs: psql, pgbench, python3, /usr/bin/time, and hyperfine except for --smoke (which times
-# the runs itself without it); scripts/ensure-deps.sh installs them (--bench for hyperfine).
+# Needs: psql, pgbench, python3, /usr/bin/time, cc and libpq's headers (the short commands' C floor,
+# bench/floor.c), and hyperfine except for --smoke (which times the runs itself without it);
+# scripts/ensure-deps.sh installs them (--bench for hyperfine).
 set -euo pipefail
 
 # A parent may hand this script a blocked signal mask or an ignored SIGPIPE (a test runner
@@ -39,7 +45,8 @@ while [ $# -gt 0 ]; do
     --smoke) smoke=1 ;;
     --verity) verity_bin="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --only) BENCH_WORKLOADS="$2"; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -55,6 +62,11 @@ else
   RUNS="${BENCH_RUNS:-10}"; WARMUP="${BENCH_WARMUP:-3}"; SLOW_RUNS="${BENCH_SLOW_RUNS:-3}"; SLOW_WARMUP=1
 fi
 
+WORKLOADS=",${BENCH_WORKLOADS:-import,report,short,concurrent},"
+for w in ${WORKLOADS//,/ }; do
+  case "$w" in import|report|short|concurrent) ;; *) echo "bench.sh: unknown workload group $w (import, report, short, concurrent)" >&2; exit 64 ;; esac
+done
+want() { [[ "$WORKLOADS" == *",$1,"* ]]; } # want GROUP: whether this run measures that group
 say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 label() { # 1000000 -> 1m, 100000 -> 100k, 2000 -> 2k, 200 -> 200
   local n=$1
@@ -289,7 +301,20 @@ say "generating $SMALL cases"
 "$verity_bin" generate --cases "$SMALL" --seed 1 --output "$work/small.jsonl" >/dev/null
 phase "data generation ($SMALL cases)"
 
+# Without the import workloads (--only), the same cases are imported without timing them.
+load_untimed() {
+  say "importing $CASES cases (untimed: the import workloads are not selected)"
+  "$verity_bin" generate --cases "$CASES" --seed 1 --output "$work/big.jsonl" >/dev/null
+  "$verity_bin" import "$work/big.jsonl" --database-url "$BIGURL" >/dev/null
+  if want report; then "$verity_bin" import "$work/small.jsonl" --database-url "$SMALLURL" >/dev/null; fi
+  "${PSQL[@]}" "$BIGURL" -c "VACUUM ANALYZE" >/dev/null
+  "${PSQL[@]}" "$SMALLURL" -c "VACUUM ANALYZE" >/dev/null
+  phase "untimed import ($CASES cases)"
+}
+if ! want import; then load_untimed; fi
+
 # ------------------------------------------------------------------ import
+if want import; then # (not indented: the section as it was)
 # The big file is written while the small import runs: the generator is one
 # client thread, and import-$LITTLE has no target (its time is for the record).
 say "import-$LITTLE (into verity_small), generating $CASES cases meanwhile"
@@ -315,6 +340,7 @@ cases_tsv="'${work//\'/\'\'}/cases.tsv'"
   -c "\\copy (SELECT ref, claim, claimant, claimed_at, location, tags, priority, due FROM cases ORDER BY id) TO $cases_tsv"
 cases_rows=$(wc -l < "$work/cases.tsv")
 REFERENCE=("$PSQL_BIN" -X -q "$BIGURL" -c "\\copy bench_bare_cases FROM $cases_tsv")
+# shellcheck disable=SC2034 # (bench_pair and bench_one read these arrays by name)
 PREPARE=("$PSQL_BIN" -X -q "$BIGURL" -c "TRUNCATE bench_bare_cases")
 # The copy takes seconds at full size: the slow workloads' run counts.
 RUNS=$SLOW_RUNS WARMUP=$SLOW_WARMUP bench_one copy-ref REFERENCE PREPARE
@@ -326,8 +352,10 @@ copy_all_drop "$BIGURL"
 "${PSQL[@]}" "$BIGURL" -c "DROP TABLE bench_bare_cases" -c "VACUUM ANALYZE" >/dev/null
 "${PSQL[@]}" "$SMALLURL" -c "VACUUM ANALYZE" >/dev/null
 phase "\\copy reference, VACUUM ANALYZE"
+fi
 
 # ------------------------------------------------------------------ report
+if want report; then
 say "report-$BIG"
 mark=$(stat -c %s "$LOG")
 "${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity SET log_min_duration_statement = 0" >/dev/null
@@ -340,56 +368,203 @@ timed "$work/report-big" "$verity_bin" report status --format json --database-ur
 # A report on the big database takes seconds: fewer runs (BENCH_SLOW_RUNS, 3), and no
 # warm-up of its own: the logged run and the memory run above have just read the same
 # pages with the same statements, for both sides.
+# shellcheck disable=SC2034
 VERITY=("$verity_bin" report status --format json --database-url "$BIGURL")
 REFERENCE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$work/report.sql" "$BIGURL")
 PAIR_RUNS=$SLOW_RUNS PAIR_WARMUP=0 bench_pair "report-$BIG" VERITY REFERENCE
 v=$(cat "$work/hf/report-$BIG.v"); r=$(cat "$work/hf/report-$BIG.r"); ratio=$(calc "$v / $r")
 record "report-$BIG" "$v" "$r" "$ratio" "<= 1.2" "$(calc "str($ratio <= 1.2).lower()")" \
   "{\"statements\": $(grep -c ';$' "$work/report.sql")}"
+# shellcheck disable=SC2034
 REFERENCE=("$verity_bin" report status --format json --database-url "$SMALLURL")
 bench_one "report-$LITTLE" REFERENCE
 vs=$(cat "$work/hf/report-$LITTLE.r"); ratio=$(calc "$v / $vs")
 record "report-$LITTLE-vs-$BIG" "$v" "$vs" "$ratio" "<= 10 (linear: $(calc "round($CASES / $SMALL, 2)"))" \
   "$(calc "str($ratio <= 10).lower()")" "{\"note\": \"verity_s is the report on $BIG cases, reference_s on $LITTLE\"}"
 phase "reports"
+fi
 
-# ------------------------------------------------------------------ case show / move
-ID=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'disputed' ORDER BY id LIMIT 1")
-say "case-show / case-move on case $ID"
-show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
-printf '%s\n' "$show_sql" > "$work/show.sql"
-VERITY=("$verity_bin" case show "$ID" --format json --database-url "$BIGURL")
-REFERENCE=("$PSQL_BIN" -X -At -v ON_ERROR_STOP=1 -f "$work/show.sql" "$BIGURL")
-bench_pair case-show VERITY REFERENCE
-v=$(cat "$work/hf/case-show.v"); r=$(cat "$work/hf/case-show.r"); ratio=$(calc "$v / $r")
-record case-show "$v" "$r" "$ratio" "<= 0.5" "$(calc "str($ratio <= 0.5).lower()")"
-
-cat > "$work/dispute.sql" <<EOF
+# ------------------------------------------------------------------ short commands (issue 20)
+# case-show, case-list, case-move: Verity, psql and a bare C libpq program (bench/floor.c, the
+# floor of a one-query command) side by side; then case show's peak RSS and verity batch's cost
+# per line. Each in its own function below; run by `short_workloads`.
+SHORT_RUNS="${BENCH_SHORT_RUNS:-$([ "$smoke" = 1 ] && echo 2 || echo 40)}"
+SHORT_ROUNDS="${BENCH_SHORT_ROUNDS:-$SHORT_RUNS}"
+BATCH_LINES="${BENCH_BATCH_LINES:-$([ "$smoke" = 1 ] && echo 20 || echo 200)}"
+run_named() { local -n run_cmd_of=$1; "${run_cmd_of[@]}"; } # run_named ARRAY_NAME: runs the command in that array
+timed_named() { local -n timed_cmd_of=$2; timed "$1" "${timed_cmd_of[@]}"; } # timed_named OUTPREFIX ARRAY_NAME
+floor_build() { # compiles bench/floor.c into $work/floor (cc, libpq's headers from pg_config)
+  command -v cc >/dev/null || { echo "bench.sh needs cc for the C floor (apt-get install -y gcc libpq-dev)" >&2; exit 69; }
+  cc -O2 -I"$(pg_config --includedir)" -o "$work/floor" "$here/bench/floor.c" -lpq >&2
+  FLOOR_BIN="$work/floor"
+}
+# bench_three NAME VERITY REFERENCE FLOOR [PREPARE]: one warm-up round, then SHORT_ROUNDS rounds of
+# SHORT_RUNS/SHORT_ROUNDS runs of each command (by default one: the runs alternate verity,
+# psql, floor, verity, ...), so that what else a shared machine does falls on all three alike.
+# Writes $work/hf/NAME.stats (JSON: mean, median, stddev and runs of verity, reference, floor).
+bench_three() {
+  local name=$1 prepare_name=${5:-} round per=$(( (SHORT_RUNS + SHORT_ROUNDS - 1) / SHORT_ROUNDS ))
+  local cmds=("$2" "$3" "$4") labels=(verity reference floor) i
+  : > "$work/hf/$name.times"
+  for ((round = -1; round < SHORT_ROUNDS; round++)); do
+    if [ "$have_hyperfine" = 1 ]; then
+      local args=(-N --runs "$per" --export-json "$work/hf/$name.$round.json" --style none)
+      [ -n "$prepare_name" ] && args+=(--prepare "$(hyperfine_words "$prepare_name")")
+      for i in 0 1 2; do args+=(-n "${labels[$i]}" "$(hyperfine_words "${cmds[$i]}")"); done
+      hyperfine "${args[@]}" >&2
+      if [ "$round" -lt 0 ]; then continue; fi # (the warm-up round)
+      python3 - "$work/hf/$name.$round.json" >> "$work/hf/$name.times" <<'EOF'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    for t in r["times"]: print(r["command"], t)
+EOF
+    else
+      local j t0
+      for ((j = 0; j < per; j++)); do
+        for i in 0 1 2; do
+          if [ -n "$prepare_name" ]; then run_named "$prepare_name" </dev/null >/dev/null; fi
+          t0=${EPOCHREALTIME/./}
+          run_named "${cmds[$i]}" </dev/null >/dev/null
+          if [ "$round" -ge 0 ]; then echo "${labels[$i]} $(calc "(${EPOCHREALTIME/./} - $t0) / 1e6")" >> "$work/hf/$name.times"; fi
+        done
+      done
+    fi
+  done
+  python3 - "$work/hf/$name.times" > "$work/hf/$name.stats" <<'EOF'
+import json, statistics, sys
+times = {}
+for line in open(sys.argv[1]):
+    label, t = line.split(); times.setdefault(label, []).append(float(t))
+print(json.dumps({k: {"mean": statistics.mean(v), "median": statistics.median(v),
+                      "stddev": statistics.stdev(v) if len(v) > 1 else 0.0, "runs": len(v)} for k, v in times.items()}))
+EOF
+}
+# record_three NAME TARGET LIMIT: a row of results.json from $work/hf/NAME.stats. The times are
+# the medians (a run that another session's build slowed down moves a mean, not a median), the
+# ratio theirs; the means are kept beside them (mean_s).
+record_three() {
+  local name=$1 target=$2 limit=$3 stats
+  stats=$(cat "$work/hf/$name.stats")
+  local v r
+  v=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["verity"]["median"])' "$stats")
+  r=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["reference"]["median"])' "$stats")
+  local ratio; ratio=$(calc "$v / $r")
+  record "$name" "$v" "$r" "$ratio" "$target" "$(calc "str($ratio <= $limit).lower()")" "$(python3 - "$stats" "$SHORT_ROUNDS" <<'EOF'
+import json, sys
+s = json.loads(sys.argv[1]); v, r, f = s["verity"], s["reference"], s["floor"]
+print(json.dumps({"floor_s": round(f["median"], 6), "floor_ratio": round(v["median"] / f["median"], 6),
+                  "reference_floor_ratio": round(r["median"] / f["median"], 6), "times": "medians",
+                  "mean_s": {"verity": round(v["mean"], 6), "reference": round(r["mean"], 6), "floor": round(f["mean"], 6)},
+                  "ratio_of_means": round(v["mean"] / r["mean"], 6), "runs": v["runs"], "rounds": int(sys.argv[2])}))
+EOF
+)"
+}
+short_case_show() { # case show ID --format json against one SELECT building the same JSON
+  show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
+  printf '%s;\n' "$show_sql" > "$work/show.sql"
+  # shellcheck disable=SC2034 # read by name in bench_three
+  local verity=("$verity_bin" case show "$ID" --format json --database-url "$BIGURL")
+  # shellcheck disable=SC2034
+  local reference=("$PSQL_BIN" -X -At -v ON_ERROR_STOP=1 -f "$work/show.sql" "$BIGURL")
+  # shellcheck disable=SC2034
+  local floor=("$FLOOR_BIN" "$BIGURL" "$work/show.sql")
+  bench_three case-show verity reference floor
+  record_three case-show "<= 1.2" 1.2
+  # Peak RSS of one run of each (the most of 3 runs).
+  local mb=() who
+  for who in verity reference floor; do
+    local most=0
+    for _ in 1 2 3; do timed_named "$work/rss-$who" "$who"; most=$(calc "max($most, $(cat "$work/rss-$who.mb"))"); done
+    mb+=("$most")
+  done
+  local ratio; ratio=$(calc "${mb[0]} / ${mb[1]}")
+  record case-show-memory "" "" "$ratio" "<= 1.5 (peak RSS, of psql's)" "$(calc "str($ratio <= 1.5).lower()")" \
+    "{\"verity_mb\": ${mb[0]}, \"reference_mb\": ${mb[1]}, \"floor_mb\": ${mb[2]}, \"floor_ratio\": $(calc "round(${mb[0]} / ${mb[2]}, 6)")}"
+}
+short_case_list() { # case list --limit 50 (a table) against psql printing the same query's rows as a table
+  # The statements the command sends, from the server log (as for the report), without the
+  # session set-up and the migration check every command makes first.
+  local mark; mark=$(stat -c %s "$LOG")
+  "${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity SET log_min_duration_statement = 0" >/dev/null
+  "$verity_bin" case list --limit 50 --database-url "$BIGURL" >/dev/null
+  "${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity RESET log_min_duration_statement" >/dev/null
+  tail -c +"$((mark + 1))" "$LOG" | python3 "$here/scripts/bench-log-to-sql.py" \
+    | python3 -c 'import sys; s = sys.stdin.read().split(";\n"); print(";\n".join(x for x in s if x.strip() and not x.lstrip().startswith(("SET ", "ALTER ")) and not any(w in x for w in ("verity_schema_migrations", "set_config(\x27DateStyle\x27", "client_connection_check_interval"))) + ";")' \
+    > "$work/list.sql"
+  # shellcheck disable=SC2034
+  local verity=("$verity_bin" case list --limit 50 --database-url "$BIGURL")
+  # shellcheck disable=SC2034
+  local reference=("$PSQL_BIN" -X -q -P pager=off -v ON_ERROR_STOP=1 -f "$work/list.sql" "$BIGURL")
+  # shellcheck disable=SC2034
+  local floor=("$FLOOR_BIN" "$BIGURL" "$work/list.sql")
+  bench_three case-list verity reference floor
+  record_three case-list "<= 1.3" 1.3
+}
+short_case_move() { # case move ID --to evidence-pending against the same SQL in one transaction
+  cat > "$work/dispute.sql" <<EOF
 BEGIN;
 SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', 'bench: back to disputed', true);
 UPDATE cases SET state = 'disputed' WHERE id = $ID AND state = 'evidence-pending';
 COMMIT;
 EOF
-cat > "$work/move.sql" <<EOF
+  cat > "$work/move.sql" <<EOF
 BEGIN;
 SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', '', true);
 SELECT id, state, version FROM cases WHERE id = $ID FOR UPDATE;
 UPDATE cases SET state = 'evidence-pending', verdict = NULL, confidence = NULL, rationale = NULL WHERE id = $ID RETURNING id, state, version;
 COMMIT;
 EOF
-# (shellcheck cannot see that bench_pair reads these by name; nothing later sets them again.)
-# shellcheck disable=SC2034
-VERITY=("$verity_bin" case move "$ID" --to evidence-pending --as editor --database-url "$BIGURL")
-# shellcheck disable=SC2034
-REFERENCE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$work/move.sql" "$BIGURL")
-# shellcheck disable=SC2034
-PREPARE=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -f "$work/dispute.sql" "$BIGURL")
-bench_pair case-move VERITY REFERENCE PREPARE
-v=$(cat "$work/hf/case-move.v"); r=$(cat "$work/hf/case-move.r"); ratio=$(calc "$v / $r")
-record case-move "$v" "$r" "$ratio" "<= 1.0" "$(calc "str($ratio <= 1.0).lower()")"
-phase "case-show, case-move"
+  # shellcheck disable=SC2034
+  local verity=("$verity_bin" case move "$ID" --to evidence-pending --as editor --database-url "$BIGURL")
+  # shellcheck disable=SC2034
+  local reference=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$work/move.sql" "$BIGURL")
+  # shellcheck disable=SC2034
+  local floor=("$FLOOR_BIN" "$BIGURL" "$work/move.sql")
+  # shellcheck disable=SC2034
+  local prepare=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -f "$work/dispute.sql" "$BIGURL")
+  bench_three case-move verity reference floor prepare
+  record_three case-move "<= 1.2" 1.2
+}
+# short_batch show|move: verity batch's cost of one more line: a batch of BATCH_LINES lines
+# (case show, or moves there and back) against a batch of one (two moves), next to psql's process.
+# (The show runs before any move, on the case case-show showed: its history as long.)
+short_batch() {
+  local kind=$1 n=$BATCH_LINES i lines_one
+  if [ "$kind" = show ]; then
+    printf 'case show %s --format json\n' "$ID" > "$work/batch-show-1.txt"
+  else
+    printf 'case move %s --to disputed --reason "bench batch" --as editor\ncase move %s --to evidence-pending --as editor\n' "$ID" "$ID" > "$work/batch-move-1.txt"
+  fi
+  lines_one=$(wc -l < "$work/batch-$kind-1.txt")
+  for ((i = 0; i < n / lines_one; i++)); do cat "$work/batch-$kind-1.txt"; done > "$work/batch-$kind-n.txt"
+  # shellcheck disable=SC2034
+  local one=("$verity_bin" batch --file "$work/batch-$kind-1.txt" --database-url "$BIGURL")
+  # shellcheck disable=SC2034
+  local many=("$verity_bin" batch --file "$work/batch-$kind-n.txt" --database-url "$BIGURL")
+  bench_pair "batch-$kind" many one
+  local per r
+  per=$(calc "($(cat "$work/hf/batch-$kind.v") - $(cat "$work/hf/batch-$kind.r")) / ($n - $lines_one)")
+  r=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reference"]["median"])' "$work/hf/case-$kind.stats")
+  record "batch-case-$kind" "$per" "$r" "$(calc "$per / $r")" "none (a line of verity batch against a psql process)" null \
+    "{\"lines\": $n, \"note\": \"verity_s: (batch of $n lines - batch of $lines_one) / $((n - lines_one)), means; reference_s: psql's case-$kind (median)\"}"
+}
+short_workloads() {
+  ID=$("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'disputed' ORDER BY id LIMIT 1")
+  say "short commands on case $ID: Verity, psql and the C floor ($SHORT_RUNS runs each in $SHORT_ROUNDS alternating rounds)"
+  floor_build
+  short_case_show
+  short_case_list
+  short_batch show
+  short_case_move
+  short_batch move
+}
+if want short; then
+  short_workloads
+  phase "case-show, case-list, case-move, batch"
+fi
 
 # ------------------------------------------------------------------ concurrent moves
+if want concurrent; then
 say "concurrent-moves: $STREAMS streams for $STREAM_SECONDS s, three times (verity batch, a process per move, pgbench)"
 mapfile -t stream_ids < <("${PSQL[@]}" "$BIGURL" -At -c "SELECT id FROM cases WHERE state = 'evidence-pending' ORDER BY id LIMIT $STREAMS")
 ids_csv=$(IFS=,; echo "${stream_ids[*]}")
@@ -453,8 +628,10 @@ p_tps=$(calc "$process_moves / $STREAM_SECONDS")
 record concurrent-moves-processes "" "" "$(calc "$p_tps / $r_tps")" "none (for comparison: a process per move)" null \
   "{\"verity_tps\": $p_tps, \"reference_tps\": $r_tps, \"streams\": $STREAMS, \"seconds\": $STREAM_SECONDS, \"client\": \"verity case move\"}"
 phase "concurrent moves"
+fi
 
 # ------------------------------------------------------------------ imports into a desk in use
+if want import; then
 # Last, because they add to the big desk. The small file under other references is new
 # cases for it; the same file into an empty database is the reference (run now, with
 # nothing else running, unlike import-$LITTLE above).
@@ -503,12 +680,15 @@ vu=$(cat "$work/import-update.s"); ru=$(cat "$work/hf/copy-update.r"); ratio=$(c
 record "import-update-$UPD" "$vu" "$ru" "$ratio" "<= 3.0" "$(calc "str($ratio <= 3.0).lower()")" \
   "{\"reference\": \"copy-all of the rows it writes\", \"cases_changed\": $(grep -c 'bench update of' "$work/update.jsonl" || true), \"copy_rows\": $(cat "$work/copy-update.rows")}"
 phase "import-update-$UPD"
+fi
 
 # ------------------------------------------------------------------ memory
+if want import && want report; then
 mi=$(cat "$work/import-big.mb"); mr=$(cat "$work/report-big.mb")
 mb=$(cat "$work/import-small-busy.mb"); mu=$(cat "$work/import-update.mb"); peak=$(calc "max($mi, $mr, $mb, $mu)")
 record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
   "{\"import_${BIG}_mb\": $mi, \"report_${BIG}_mb\": $mr, \"import_${LITTLE}_into_${BIG}_mb\": $mb, \"import_update_${UPD}_mb\": $mu}"
+fi
 
 # ------------------------------------------------------------------ write
 elapsed=$(( $(date +%s) - started ))
@@ -551,6 +731,14 @@ for r in rows:
                f"\\copy {r['bare_cases_reference_s']:.3f} s, {r['bare_cases_ratio']:.1f}x)")
     elif n.startswith("import-"):
         v, ref = f"{r['verity_s']:.2f} s", f"{r['reference_s']:.3f} s ({r['reference']})"
+    elif n == "case-show-memory":
+        v = f"{r['verity_mb']} MB"
+        ref = f"{r['reference_mb']} MB (psql); C floor {r['floor_mb']} MB"
+    elif "floor_s" in r:
+        v = f"{r['verity_s'] * 1000:.1f} ms"
+        ref = f"{r['reference_s'] * 1000:.1f} ms (psql); C floor {r['floor_s'] * 1000:.1f} ms, Verity {r['floor_ratio']:.2f}x of it"
+    elif n.startswith("batch-"):
+        v, ref = f"{r['verity_s'] * 1000:.2f} ms a line", f"{r['reference_s'] * 1000:.1f} ms (a psql process)"
     elif "-vs-" in n:
         v, ref = f"{r['verity_s']:.3f} s (big)", f"{r['reference_s']:.3f} s (small)"
     else:
@@ -568,7 +756,7 @@ lines += ["", "## Machine and versions", "",
   f"- timing: {sh(['hyperfine', '--version']) if timing == 'hyperfine' else 'each run timed by bench.sh (no hyperfine)'}", f"- verity: `{E['VERITY_BIN']}`", "",
   "## Where the import's apply time goes (pg_stat_user_functions, track_functions = pl)", "",
   "| function | calls | total s | self s |", "|---|---|---|---|"]
-for l in open(sys.argv[4]):
+for l in (open(sys.argv[4]) if os.path.exists(sys.argv[4]) else []):
     p = l.rstrip("\n").split("\t")
     if len(p) == 4: lines.append(f"| `{p[0]}` | {int(p[1]):,} | {p[2]} | {p[3]} |")
 lines += ["", "## Commands", "",
@@ -579,6 +767,9 @@ lines += ["", "## Commands", "",
   "- `report`: `hyperfine -N '$V report status --format json'` vs `psql -X -q -o /dev/null -f report-status.sql`, where report-status.sql is every statement the report sent, taken from the server log (log_min_duration_statement = 0) with its parameters written in (`scripts/bench-log-to-sql.py`; a copy is left next to results.json).",
   "- `report-SMALL-vs-BIG`: the same Verity command on the small database; ratio = big ÷ small.",
   "- `case-show`: `hyperfine -N '$V case show ID --format json'` vs `psql -X -At -f show.sql` (one SELECT building the same case, sources, evidence and history as JSON).",
+  "- `case-list`: `$V case list --limit 50` (a table) vs `psql -X -q -P pager=off -f list.sql` printing the same rows as psql's own aligned table, list.sql being the statements the command sent after its session set-up and migration check (from the server log, as for the report).",
+  "- Short commands (`case-show`, `case-list`, `case-move`): Verity, psql and the C floor (`bench/floor.c`, compiled with `cc` and libpq: it connects with the same URL, sends the same SQL file as one simple-query message and prints every row), their runs alternating (after a warm-up round, `BENCH_SHORT_ROUNDS` hyperfine calls of `BENCH_SHORT_RUNS`/rounds runs of each: by default one, so verity, psql, floor, verity, ...) so that what else the shared machine does falls on all three alike; the times are medians (`mean_s` has the means), `floor_s` is the C program's, `floor_ratio` Verity's over it; the ratio to psql is the target. `case-show-memory`: peak RSS (`/usr/bin/time -v`, the most of 3 runs) of each.",
+  "- `batch-case-show`, `batch-case-move`: `$V batch --file F` with BENCH_BATCH_LINES lines of `case show ID --format json` (or of moves there and back) against a batch of one line (two moves); the cost of one more line, next to one psql process doing the work.",
   "- `case-move`: `hyperfine -N --prepare '<dispute the case again with psql>' '$V case move ID --to evidence-pending --as editor'` vs `psql -X -f move.sql` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
   "- `concurrent-moves`: STREAMS `$V batch` processes, each reading from a pipe an endless alternation of `case move ID --to disputed --reason ...` and `case move ID --to evidence-pending` of its own case, stopped after the given seconds; transitions counted from the history rows committed in that time; vs `pgbench -n -c STREAMS -j 2 -T SECONDS -f` a script doing the same UPDATE (one transition per transaction, one case per client).",
   "- `concurrent-moves-processes`: the same streams as shell loops running one `$V case move` process per transition (no target: it shows what a process per command costs).",

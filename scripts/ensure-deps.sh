@@ -12,6 +12,7 @@
 #   psql, pgbench              the benchmark's references, a test's raw connection
 #   libpq and OpenSSL headers, pkg-config   the build (CLibPQ)
 #   python3, /usr/bin/time     scripts/bench.sh
+#   cc, pg_config              scripts/bench.sh's C floor (bench/floor.c)
 # Wanted (installed when it can be; without it the run goes on):
 #   hyperfine                  bench.sh times with it when present; --smoke times each run
 #                              itself without it (a measurement needs it: --bench)
@@ -54,6 +55,9 @@ have_pg_program pgbench || add needed postgresql-contrib
 # SHA-256 comes from libcrypto, libpq's own TLS library; Debian's libpq-dev pulls its headers in.
 [ -f /usr/include/openssl/evp.h ] || pkg-config --exists libcrypto 2>/dev/null || add needed libssl-dev
 have pkg-config || add needed pkg-config
+# bench.sh compiles bench/floor.c, the C floor of the short commands (cc, libpq-fe.h, pg_config).
+have cc || add needed gcc
+have pg_config || add needed libpq-dev
 have python3 || add needed python3
 [ -x /usr/bin/time ] || add needed time
 if have hyperfine; then :

@@ -22,7 +22,23 @@ public final class Connection {
 
     /// Connects with a URL (`postgresql://...`) or a `key=value` string. An empty
     /// string lets libpq use the standard `PG*` environment variables.
-    public init(_ connectionString: String) throws {
+    public convenience init(_ connectionString: String) throws {
+        try self.init(connectionString, alsoAsking: [])
+    }
+
+    /// What the statements given to `init(_:alsoAsking:)` answered, in order, each its
+    /// result or its error (taken once: the answers are released after).
+    public func takeSetUpAnswers() -> [Result<ResultSet, PostgresError>] {
+        defer { setUpAnswers = [] }
+        return setUpAnswers
+    }
+    private var setUpAnswers: [Result<ResultSet, PostgresError>] = []
+
+    /// Connects, and sends `extra` statements in the same round trip as the session's own
+    /// set-up (one pipeline, each statement its own Sync, so that one error does not cancel
+    /// the others): a short command's first question (the migration check) costs no round
+    /// trip of its own. Their answers: `takeSetUpAnswers()`.
+    public init(_ connectionString: String, alsoAsking extra: [Query]) throws {
         let redacted = ConnectionString.redact(connectionString)
         // Parse first: libpq's parse errors can quote the input, which may hold a password.
         var parseError: UnsafeMutablePointer<CChar>?
@@ -58,16 +74,27 @@ public final class Connection {
         // Notices ("relation already exists, skipping") are for DBAs, not users; only
         // the database's own reports (class VR) are kept, for the command to read.
         NoticeBuffer.install(on: handle, buffer: noticeBuffer)
-        // One round trip fixes the session's text formats that decoding relies on.
-        try execute(unsafeSQL: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
+        // One round trip: the session's text formats that decoding relies on, the caller's
+        // statements, and the check interval below.
+        var setUp: [Query] = [
+            "SELECT set_config('DateStyle', 'ISO, YMD', false), set_config('TimeZone', 'UTC', false), set_config('client_encoding', 'UTF8', false)"
+        ]
+        setUp += extra
         // A client that dies (kill -9, a dropped network) mid-statement would leave the
         // server working for it until the statement ends, minutes for a large import,
         // holding its locks. PostgreSQL 14+ can poll the socket while it runs a query
         // and cancel the work of a client that is gone. On a server platform without
-        // the needed kernel support the SET is refused; that server keeps its old behaviour.
-        if PQserverVersion(handle) >= 140000 {
-            try? execute(unsafeSQL: "SET client_connection_check_interval = '\(Self.clientConnectionCheckInterval)'")
+        // the needed kernel support the setting is refused (the error is ignored: last in
+        // the pipeline, with its own Sync); that server keeps its old behaviour.
+        let checksClient = PQserverVersion(handle) >= 140000
+        if checksClient {
+            setUp.append("SELECT set_config('client_connection_check_interval', \(Self.clientConnectionCheckInterval), false)")
         }
+        var answers = try pipelineEach(setUp)
+        if case .failure(let error) = answers[0] { throw error }
+        answers.removeFirst()
+        if checksClient { answers.removeLast() }
+        setUpAnswers = answers
     }
 
     /// What to check after a refused connection: the server answered but refused

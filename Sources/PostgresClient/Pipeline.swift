@@ -60,4 +60,49 @@ extension Connection {
         }
         return results
     }
+
+    /// Sends `queries` in one pipeline, each with its own Sync (its own implicit
+    /// transaction: an error cancels nothing else), and returns each one's result or
+    /// error, in order. Throws only when the connection itself fails.
+    func pipelineEach(_ queries: [Query]) throws -> [Result<ResultSet, PostgresError>] {
+        guard !queries.isEmpty else { return [] }
+        guard PQenterPipelineMode(handle) == 1 else { throw connectionError(sql: nil) }
+        defer { _ = PQexitPipelineMode(handle) }
+        for query in queries {
+            let sql = query.sql
+            let sent = withCStrings(query.parameters) { pointers in
+                PQsendQueryParams(
+                    handle, sql, Int32(pointers.count), query.parameterTypes.map { Oid($0.rawValue) }, pointers, nil,
+                    nil, 0)
+            }
+            guard sent == 1, PQpipelineSync(handle) == 1 else {
+                drainResults()
+                throw connectionError(sql: sql)
+            }
+        }
+        var answers: [Result<ResultSet, PostgresError>] = []
+        answers.reserveCapacity(queries.count)
+        for query in queries {
+            var answer: Result<ResultSet, PostgresError>?
+            while let result = PQgetResult(handle) {
+                do {
+                    let set = try check(result, sql: query.sql)
+                    if answer == nil { answer = .success(set) }
+                } catch let error as PostgresError {
+                    if answer == nil { answer = .failure(error) }
+                } catch {
+                    throw error
+                }
+            }
+            guard let sync = PQgetResult(handle) else { throw connectionError(sql: nil) }
+            let syncStatus = PQresultStatus(sync)
+            PQclear(sync)
+            guard syncStatus == PGRES_PIPELINE_SYNC else {
+                throw PostgresError(kind: .protocolViolation, message: "pipeline lost its Sync point")
+            }
+            guard let answer else { throw connectionError(sql: query.sql) }
+            answers.append(answer)
+        }
+        return answers
+    }
 }

@@ -29,6 +29,8 @@ public struct VerityCommand: ParsableCommand {
     /// `Console.current`, and returns the process exit code.
     public static func run(_ arguments: [String]) -> Int32 {
         if let warning = PasswordOnCommandLine.warning(arguments) { Console.current.error(warning) }
+        // `case show` and `case list` in their plain forms skip argument-parser (FastPath).
+        if let fast = FastPath.match(arguments) { return execute { try FastPath.run(fast) } }
         switch parse(arguments) {
         case .finished(let status): return status
         case .command(var command):
@@ -66,9 +68,17 @@ public struct VerityCommand: ParsableCommand {
 
     /// Runs a parsed command and maps what it throws to an exit code, printing the error.
     static func execute(_ command: inout ParsableCommand) -> Int32 {
+        execute { [command] in
+            var command = command
+            try command.run()
+        }
+    }
+
+    /// Runs `body` (a command's work) and maps what it throws to an exit code, printing the error.
+    static func execute(_ body: () throws -> Void) -> Int32 {
         let console = Console.current
         do {
-            try command.run()
+            try body()
             return ExitStatus.success.rawValue
         } catch let exit as VerityCLIExit {
             return exit.status.rawValue

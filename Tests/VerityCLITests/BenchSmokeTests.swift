@@ -63,7 +63,12 @@ struct BenchSmokeTests {
         let data = try Data(contentsOf: out.appendingPathComponent("results.json"))
         let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         let names = rows.compactMap { $0["name"] as? String }
-        #expect(names == ["import-600", "report-600", "report-60-vs-600", "case-show", "case-move", "concurrent-moves", "concurrent-moves-processes", "import-60-into-600", "import-update-6", "memory"])
+        #expect(
+            names == [
+                "import-600", "report-600", "report-60-vs-600", "case-show", "case-show-memory", "case-list", "batch-case-show",
+                "case-move", "batch-case-move", "concurrent-moves", "concurrent-moves-processes", "import-60-into-600",
+                "import-update-6", "memory",
+            ])
         for row in rows {
             for key in ["name", "verity_s", "reference_s", "ratio", "target", "met"] {
                 #expect(row.keys.contains(key), "\(row["name"] ?? "?") has no \(key)")
@@ -80,6 +85,11 @@ struct BenchSmokeTests {
         for name in ["import-600", "report-600", "case-show", "case-move", "import-60-into-600", "import-update-6"] {
             let row = try #require(rows.first { $0["name"] as? String == name })
             #expect((row["verity_s"] as? Double ?? 0) > 0 && (row["reference_s"] as? Double ?? 0) > 0, "\(name): \(row)")
+        }
+        // The short commands' C floor (bench/floor.c) beside Verity and psql.
+        for name in ["case-show", "case-list", "case-move"] {
+            let row = try #require(rows.first { $0["name"] as? String == name })
+            #expect((row["floor_s"] as? Double ?? 0) > 0 && (row["floor_ratio"] as? Double ?? 0) > 0, "\(name): \(row)")
         }
         let concurrent = try #require(rows.first { $0["name"] as? String == "concurrent-moves" })
         #expect((concurrent["verity_tps"] as? Double ?? 0) > 0, "no Verity transitions counted: \(concurrent)")

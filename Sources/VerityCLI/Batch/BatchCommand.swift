@@ -86,6 +86,17 @@ struct BatchCommand: ParsableCommand {
                 console.error("error: \(refusal)")
                 return ExitStatus.usage.rawValue
             }
+            func ran(_ status: Int32) -> Int32 {
+                // Each line is its own transaction; never let one line's leftovers reach the next.
+                if session.connection.isConnected, session.connection.isInTransaction {
+                    try? session.connection.execute(unsafeSQL: "ROLLBACK")
+                }
+                return status
+            }
+            // The plain `case show/list/move` lines skip argument-parser here too (FastPath).
+            if let fast = FastPath.match(words) {
+                return ran(SharedConnection.$current.withValue(session) { VerityCommand.execute { try FastPath.run(fast) } })
+            }
             switch VerityCommand.parse(words) {
             case .finished(let status):
                 return status
@@ -95,14 +106,9 @@ struct BatchCommand: ParsableCommand {
                     return ExitStatus.usage.rawValue
                 }
                 let wide = words.prefix { $0 != "--" }.contains("--wide")
-                let status = SharedConnection.$current.withValue(session) {
+                return ran(SharedConnection.$current.withValue(session) {
                     TerminalWidth.$wideRequested.withValue(wide) { VerityCommand.execute(&command) }
-                }
-                // Each line is its own transaction; never let one line's leftovers reach the next.
-                if session.connection.isConnected, session.connection.isInTransaction {
-                    try? session.connection.execute(unsafeSQL: "ROLLBACK")
-                }
-                return status
+                })
             }
         }
     }

@@ -116,7 +116,12 @@ struct CaseList: ParsableCommand {
         filter.overdueOnly = overdue
         filter.unassignedOnly = unassigned
         filter.limit = limit
-        ModelViews.printCases(try options.openDesk().cases(filter), format: options.format)
+        try Self.list(filter, format: options.format, location: options.connection.location)
+    }
+
+    /// The command's work, for `run` and for FastPath.
+    static func list(_ filter: CaseFilter, format: OutputFormat, location: DatabaseLocation) throws {
+        ModelViews.printCases(try Desk(connection: Database.open(location)).cases(filter), format: format)
     }
 }
 
@@ -128,9 +133,17 @@ struct CaseShow: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func run() throws {
-        let detail = try options.openDesk().showCase(CaseKey(id))
+        try Self.show(id, format: options.format, location: options.connection.location)
+    }
+
+    /// The command's work, for `run` and for FastPath.
+    static func show(_ id: String, format: OutputFormat, location: DatabaseLocation) throws {
+        // A case named by number is read in the connection's first round trip, with the migration check.
+        let key = CaseKey(id)
+        let (connection, answers) = try Database.open(location, asking: Desk.showQueries(key) ?? [])
+        let detail = try Desk(connection: connection).showCase(key, answers: answers)
         let console = Console.current
-        switch options.format {
+        switch format {
         case .json: console.print(JSONOutput.encode(detail))
         case .csv: console.print(CSVOutput.render(header: ModelViews.caseCSVHeader, rows: [ModelViews.caseCSVRow(detail.summary)]))
         case .table:
@@ -246,15 +259,25 @@ struct CaseMove: ParsableCommand {
 
     func run() throws {
         guard let id = try selection.single(id, command: "move") else { return try runBulk() }
+        try Self.moveOne(id, to: to, reason: reason, as: actor.actor, format: options.format, location: options.connection.location)
+    }
+
+    /// One case's move, for `run` and for FastPath.
+    static func moveOne(
+        _ id: String, to: CaseState, reason: String?, as actor: String?, format: OutputFormat, location: DatabaseLocation
+    ) throws {
         if to == .assessed {
             throw VerityError.usage(
                 "moving to assessed needs a verdict", hint: "use `verity case assess \(id) --verdict V --confidence N --rationale TEXT`")
         }
-        let desk = try options.openDesk()
-        let current = try desk.findCase(CaseKey(id))
-        let moved = try desk.move(current, to: to, reason: reason, as: actor.actor)
+        // The case is read in the connection's first round trip, with the migration check.
+        let key = CaseKey(id)
+        let (connection, answers) = try Database.open(location, asking: [Desk.findQuery(key)])
+        let desk = Desk(connection: connection)
+        let current = try desk.findCase(key, answer: answers?.first)
+        let moved = try desk.move(current, to: to, reason: reason, as: actor)
         ModelViews.printCase(
-            moved, format: options.format,
+            moved, format: format,
             sentence: "Case \(moved.label) is now \(moved.state.rawValue)." + withdrawnSentence(desk, of: moved))
     }
 }

@@ -8,7 +8,12 @@ struct ActorOptions: ParsableArguments {
         help: ArgumentHelp("The acting reviewer's handle. Default: $VERITY_REVIEWER.", valueName: "handle"))
     var handle: String?
 
-    var actor: String? { handle ?? ProcessEnvironment.current["VERITY_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 } }
+    var actor: String? { Self.acting(handle) }
+
+    /// The acting reviewer: `--as`, else $VERITY_REVIEWER (for FastPath too).
+    static func acting(_ handle: String?) -> String? {
+        handle ?? ProcessEnvironment.current["VERITY_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// `--format table|json|csv`.

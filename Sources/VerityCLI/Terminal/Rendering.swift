@@ -5,6 +5,12 @@ import VerityCore
 /// JSON for scripts: snake_case keys, sorted, ISO dates.
 enum JSONOutput {
     static func encode<Value: Encodable>(_ value: Value) -> String {
+        // The same text without JSONEncoder's start-up cost, when JSONText can write it exactly.
+        if let text = JSONText.encode(value) { return text }
+        return encodeWithFoundation(value)
+    }
+
+    static func encodeWithFoundation<Value: Encodable>(_ value: Value) -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -105,7 +111,8 @@ enum TableOutput {
 
     /// The text followed by spaces up to `width` display columns.
     static func pad(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(0, width - DisplayWidth.of(text)))
+        let used = DisplayWidth.of(text)
+        return used >= width ? text : text + String(repeating: " ", count: width - used)
     }
 
     /// A labelled line (`claim      ...`) for people: the value wrapped at the output's
@@ -170,7 +177,12 @@ struct TerminalWidth {
 /// Columns a text takes in a terminal: two for wide (East Asian) characters and
 /// emoji, none for combining marks and invisible format characters, one otherwise.
 enum DisplayWidth {
-    static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
+    static func of(_ text: String) -> Int {
+        // Printable ASCII (most cells) is one column a byte; only other text needs the
+        // per-grapheme walk, which is most of what a long `case list` costs otherwise.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        return text.reduce(0) { $0 + of($1) }
+    }
 
     static func of(_ character: Character) -> Int {
         let scalars = character.unicodeScalars

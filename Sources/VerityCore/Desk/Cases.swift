@@ -103,7 +103,17 @@ extension Desk {
     // MARK: reading
 
     public func findCase(_ key: CaseKey) throws -> CaseSummary {
-        try Self.decodeFound(try db.query(Self.caseColumns + " WHERE \(key.condition)").first, key)
+        try Self.decodeFound(try db.query(Self.findQuery(key)).first, key)
+    }
+
+    /// `findCase`'s read, for a caller that sends it in the connection's first round trip
+    /// (`Database.open(_:asking:)`); `findCase(_:answer:)` decodes its answer.
+    public static func findQuery(_ key: CaseKey) -> Query { caseColumns + " WHERE \(key.condition)" }
+
+    /// `findCase`, from what `findQuery(key)` answered (nil: not sent, read it now).
+    public func findCase(_ key: CaseKey, answer: Result<ResultSet, PostgresError>?) throws -> CaseSummary {
+        guard let answer else { return try findCase(key) }
+        return try Self.decodeFound(try answer.get().first, key)
     }
 
     /// The case in `row`, or the user's "no such case" when the query found none.
@@ -171,7 +181,22 @@ extension Desk {
     /// sources, history, links, proposals) go out in one pipeline: one round trip
     /// instead of six, and the server plans each while the client still sends.
     /// A case named by reference is looked up first, because the others need its id.
-    public func showCase(_ key: CaseKey) throws -> CaseDetail {
+    /// What `showCase` reads for a case named by number, for a caller that sends it in the
+    /// connection's first round trip (`Database.open(_:asking:)`); nil for a reference.
+    public static func showQueries(_ key: CaseKey) -> [Query]? {
+        guard case .id(let id) = key else { return nil }
+        return [caseColumns + " WHERE c.id = \(id)"] + showDetailQueries(caseID: id)
+    }
+
+    static func showDetailQueries(caseID: Int) -> [Query] {
+        [
+            Self.evidenceQuery(forCase: caseID), Self.sourcesQuery(forCase: caseID), Self.historyQuery(caseID: caseID),
+            Self.linksQuery(caseID: caseID), Self.proposalsQuery(caseID: caseID), TransitionTable.query,
+        ]
+    }
+
+    /// `answers`: what `showQueries(key)` answered, when the caller sent them already.
+    public func showCase(_ key: CaseKey, answers: [Result<ResultSet, PostgresError>]? = nil) throws -> CaseDetail {
         // Named by reference: read first, for its id. By number: read in the pipeline.
         let readFirst: CaseSummary?
         let caseID: Int
@@ -181,11 +206,13 @@ extension Desk {
             let found = try findCase(key)
             (readFirst, caseID) = (found, found.id)
         }
-        let details: [Query] = [
-            Self.evidenceQuery(forCase: caseID), Self.sourcesQuery(forCase: caseID), Self.historyQuery(caseID: caseID),
-            Self.linksQuery(caseID: caseID), Self.proposalsQuery(caseID: caseID), TransitionTable.query,
-        ]
-        var results = try db.pipeline((readFirst == nil ? [Self.caseColumns + " WHERE c.id = \(caseID)"] : []) + details)
+        let details = Self.showDetailQueries(caseID: caseID)
+        var results: [ResultSet]
+        if let answers, readFirst == nil, answers.count == details.count + 1 {
+            results = try answers.map { try $0.get() }
+        } else {
+            results = try db.pipeline((readFirst == nil ? [Self.caseColumns + " WHERE c.id = \(caseID)"] : []) + details)
+        }
         let own = try readFirst ?? Self.decodeFound(results.removeFirst().first, key)
         guard results.count == details.count else {
             throw PostgresError(kind: .protocolViolation, message: "case show's pipeline returned \(results.count) results")

@@ -41,12 +41,25 @@ public struct Migrator {
             let exists = try connection.query("SELECT to_regclass('verity_schema_migrations') IS NOT NULL AS present")
             guard try exists.first?.decode("present", as: Bool.self) == true else { return [] }
         }
-        let rows: ResultSet
         do {
-            rows = try connection.query(
-                "SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name LIKE 'definitions/%', name")
-        } catch let error as PostgresError where error.sqlState == .undefinedTable {
-            return []
+            return try Self.applied(from: .success(connection.query(Self.appliedQuery)))
+        } catch let error as PostgresError {
+            return try Self.applied(from: .failure(error))
+        }
+    }
+
+    /// The record's query, for `applied(from:)`: `Database.open` sends it with the
+    /// connection's own set-up, in one round trip.
+    public static let appliedQuery: Query =
+        "SELECT name, checksum, applied_at FROM verity_schema_migrations ORDER BY name LIKE 'definitions/%', name"
+
+    /// The record, from what `appliedQuery` answered (no table: a database never migrated).
+    public static func applied(from answer: Result<ResultSet, PostgresError>) throws -> [AppliedMigration] {
+        let rows: ResultSet
+        switch answer {
+        case .success(let set): rows = set
+        case .failure(let error) where error.sqlState == .undefinedTable: return []
+        case .failure(let error): throw error
         }
         return try rows.rows.map {
             AppliedMigration(
@@ -168,7 +181,12 @@ public struct Migrator {
 
     /// Refuses to work on a database whose schema is behind this build.
     public func requireCurrent() throws {
-        let waiting = try pending()
+        try requireCurrent(given: applied())
+    }
+
+    /// The same, for a record already read (`applied(from:)`).
+    public func requireCurrent(given applied: [AppliedMigration]) throws {
+        let waiting = try pending(given: applied)
         guard waiting.isEmpty else {
             throw VerityError(
                 .unavailable,

@@ -12,6 +12,11 @@ public enum JSONValue: Codable, Sendable, Equatable {
 
     /// Parses JSON text; text that is not JSON is kept as a string.
     public init(parsing text: String) {
+        // jsonb's own text (history details) is read by `JSONText`; JSONDecoder takes the rest.
+        if let value = JSONTextReader.parse(text) {
+            self = value
+            return
+        }
         self = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
     }
 
