@@ -152,7 +152,7 @@ enum ModelViews {
             if let archive = s.archiveURL { fields.append(("archive", archive)) }
             fields.append(("cases", s.cases.isEmpty ? "none" : s.cases.map(String.init).joined(separator: ", ")))
             for (name, value) in fields {
-                Console.current.print(TableOutput.padded(name, 12) + TableOutput.visible(value))
+                Console.current.print(TableOutput.field(name, value, labelWidth: 12))
             }
         }
     }
