@@ -685,9 +685,9 @@ fi
 # ------------------------------------------------------------------ memory
 if want import && want report; then
 mi=$(cat "$work/import-big.mb"); mr=$(cat "$work/report-big.mb")
-mb=$(cat "$work/import-small-busy.mb"); mu=$(cat "$work/import-update.mb"); peak=$(calc "max($mi, $mr, $mb, $mu)")
+mbusy=$(cat "$work/import-small-busy.mb"); mu=$(cat "$work/import-update.mb"); peak=$(calc "max($mi, $mr, $mbusy, $mu)")
 record memory "" "" "" "<= 64 MB" "$(calc "str($peak <= 64).lower()")" \
-  "{\"import_${BIG}_mb\": $mi, \"report_${BIG}_mb\": $mr, \"import_${LITTLE}_into_${BIG}_mb\": $mb, \"import_update_${UPD}_mb\": $mu}"
+  "{\"import_${BIG}_mb\": $mi, \"report_${BIG}_mb\": $mr, \"import_${LITTLE}_into_${BIG}_mb\": $mbusy, \"import_update_${UPD}_mb\": $mu}"
 fi
 
 # ------------------------------------------------------------------ write
