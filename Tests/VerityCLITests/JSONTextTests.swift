@@ -103,13 +103,4 @@ struct JSONTextTests {
         #expect(JSONText.encode(URL(fileURLWithPath: "/tmp")) == nil)
         #expect(JSONOutput.encode(["x": 1.5]) == JSONOutput.encodeWithFoundation(["x": 1.5]))
     }
-
-    @Test("table cells are padded as NSString's padding(toLength:) pads them")
-    func padding() {
-        for cell in ["", "abc", "é", "e\u{301}", "😀", "ab😀", "👩‍👩‍👧", "日本語", "x\u{1b}"] {
-            for width in 0...8 {
-                #expect(TableOutput.padded(cell, width) == cell.padding(toLength: width, withPad: " ", startingAt: 0), "\(cell) \(width)")
-            }
-        }
-    }
 }
