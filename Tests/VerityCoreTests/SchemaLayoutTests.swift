@@ -17,6 +17,21 @@ struct SchemaLayoutTests {
         rows.split(separator: "\n").filter { !$0.hasPrefix("INSERT INTO public.record_history ") }.joined(separator: "\n")
     }
 
+    /// The rows as they were before 008_claimreview.sql: without the columns it adds at the end of
+    /// cases and case_sources (NULL on every old row) and the desk settings it adds.
+    static func withoutClaimReviewAdditions(_ rows: String) -> String {
+        rows.split(separator: "\n").compactMap { line -> String? in
+            var line = String(line)
+            if line.hasPrefix("INSERT INTO public.desk_settings "), !line.contains("'four_eyes'") { return nil }
+            for (table, column) in [("cases", "claimant_type"), ("case_sources", "role")]
+            where line.hasPrefix("INSERT INTO public.\(table) (") && line.hasSuffix(", NULL);") {
+                line = line.replacingOccurrences(of: ", \(column)) VALUES (", with: ") VALUES (")
+                line = String(line.dropLast(", NULL);".count)) + ");"
+            }
+            return line
+        }.joined(separator: "\n")
+    }
+
     /// Rows with the instants of this run (defaults of now()) and what hashes them masked.
     static func comparableRows(_ url: String) throws -> String {
         try SchemaDump.rows(url: url)
@@ -55,7 +70,7 @@ struct SchemaLayoutTests {
         let before = try SchemaDump.rows(url: old)
         let applied = try Migrator(connection: oldDB).migrate()
         // Rows of the old tables: unchanged (the record chains are new rows, started as 'existing').
-        #expect(try Self.withoutRecordChains(SchemaDump.rows(url: old)) == before)
+        #expect(try Self.withoutClaimReviewAdditions(Self.withoutRecordChains(SchemaDump.rows(url: old))) == before)
         _ = try ImportFixture.importFile(oldDB, ImportFixture.seedPath, actor: nil)
         // The baseline is not run again: only what came after it, and the definitions.
         #expect(applied == Migration.all.dropFirst().map(\.name) + Migration.definitions.map(\.name))

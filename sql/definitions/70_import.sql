@@ -71,6 +71,7 @@ DECLARE
     current_line bigint;
     counts jsonb := '{}';
     evidence jsonb;
+    links jsonb;
     err_state text;
     err_message text;
     err_detail text;
@@ -100,13 +101,15 @@ BEGIN
         counts := public.verity_import_apply_reviewers();
         counts := counts || public.verity_import_apply_cases(engine);
         counts := counts || public.verity_import_apply_sources();
-        counts := counts || public.verity_import_apply_links(engine);
+        links := public.verity_import_apply_links(engine);
+        counts := counts || links;
         counts := counts || public.verity_import_apply_assignments(engine);
         evidence := public.verity_import_apply_evidence(engine);
         counts := counts || public.verity_import_apply_steps(engine, max_errors);
         -- Retractions and restrictions go through the row triggers, after what came before.
         PERFORM public.verity_import_flush();
         counts := counts || public.verity_import_apply_retractions(evidence);
+        counts := counts || public.verity_import_apply_link_roles(links);
         PERFORM public.verity_import_apply_last();
     EXCEPTION WHEN OTHERS THEN
         IF current_line IS NULL THEN
@@ -196,8 +199,10 @@ BEGIN
     -- Changed existing cases one by one (each UPDATE records what changed)...
     n_updated := 0; n_unchanged := 0;
     FOR r IN SELECT s.*, c.id AS case_id,
-                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due)
-                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due)
+                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due,
+                     coalesce(s.claimant_type, c.claimant_type))
+                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
+                                          c.claimant_type)
                     AS same
                FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
               WHERE s.kind = 'case' ORDER BY s.line LOOP
@@ -211,7 +216,8 @@ BEGIN
                 set_config('verity.details', '', true),
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
-               location = r.location, tags = r.tags, priority = r.priority, due = r.due
+               location = r.location, tags = r.tags, priority = r.priority, due = r.due,
+               claimant_type = coalesce(r.claimant_type, cases.claimant_type)
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
@@ -223,10 +229,10 @@ BEGIN
         -- of a row that a constraint refuses.)
         PERFORM set_config('verity.engine', 'on', true);
         WITH made AS (
-            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due,
+            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type,
                                created_by, created_at, updated_at, state_changed_at, version)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
-                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
+                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.claimant_type,
                    v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
               FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
              WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
@@ -239,9 +245,9 @@ BEGIN
         -- ... or through the triggers: each row sets its own actor and time for the BEFORE
         -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
         -- every 'open' row from the inserted rows.
-        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.claimant_type
           FROM verity_import_rows s
          WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
          ORDER BY s.line;
@@ -297,7 +303,28 @@ BEGIN
     RETURN counts;
 END $$;
 
--- Links of sources to cases, in one INSERT (a pair named twice: its first record).
+-- The role of a new link whose record names none: `evidence` when a note on the case,
+-- in this import or on the desk and not retracted, cites the source as supporting or
+-- refuting the claim; otherwise `appearance` (the article quoting the claim, the post
+-- that made it). docs/import-export.md states the rule.
+CREATE OR REPLACE FUNCTION public.verity_import_link_role(p_case_ref text, p_source_ref text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_temp.verity_import_rows e
+                              WHERE e.kind = 'evidence' AND e.case_ref = p_case_ref AND e.source_ref = p_source_ref
+                                AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL)
+                  OR EXISTS (SELECT 1 FROM public.evidence_notes n
+                               JOIN public.cases c ON c.id = n.case_id
+                               JOIN public.sources o ON o.id = n.source_id
+                              WHERE c.ref = p_case_ref AND o.ref = p_source_ref
+                                AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                THEN 'evidence' ELSE 'appearance' END
+$$;
+
+-- Links of sources to cases, in one INSERT (a pair named twice: its first record), each
+-- with the role its record names or verity_import_link_role's. An existing link keeps
+-- its role unless a record names another (verity_import_apply_link_roles).
 CREATE OR REPLACE FUNCTION public.verity_import_apply_links(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -318,7 +345,8 @@ BEGIN
         -- with what case_sources_before_insert fills in; the history waits for the flush
         PERFORM set_config('verity.engine', 'on', true);
         WITH firsts AS (
-            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord
+            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord,
+                   coalesce(s.link_role, verity_import_link_role(s.case_ref, s.source_ref)) AS role
               FROM (SELECT i.*, row_number() OVER (ORDER BY i.line, i.ctid) AS ord
                       FROM verity_import_rows i WHERE i.kind = 'link') s
               JOIN cases c ON c.ref = s.case_ref
@@ -326,9 +354,9 @@ BEGIN
              WHERE NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
              ORDER BY c.id, o.id, s.ord),
         made AS (
-            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at)
+            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at, role)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', f.line) > 0 THEN f.case_id END, f.source_id,
-                   v.id, coalesce(f.at, now())
+                   v.id, coalesce(f.at, now()), f.role
               FROM firsts f JOIN reviewers v ON v.handle = f.by_handle
              ORDER BY f.ord
             RETURNING case_id, source_id)
@@ -337,8 +365,9 @@ BEGIN
           FROM made m JOIN firsts f ON f.case_id = m.case_id AND f.source_id = m.source_id;
         PERFORM set_config('verity.engine', '', true);
     ELSE
-        INSERT INTO case_sources (case_id, source_id)
-        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id
+        INSERT INTO case_sources (case_id, source_id, role)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id,
+               coalesce(s.link_role, verity_import_link_role(s.case_ref, s.source_ref))
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
           JOIN sources o ON o.ref = s.source_ref
@@ -349,6 +378,36 @@ BEGIN
     END IF;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
     RETURN jsonb_build_object('link', jsonb_build_array(n_created, 0, n_unchanged));
+END $$;
+
+-- The role a record names for a link that existed before the import, when it differs:
+-- through case_sources_before_update (a `source-role` history row), after the flush.
+-- Returns the link counts with those links counted as updated.
+CREATE OR REPLACE FUNCTION public.verity_import_apply_link_roles(links jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+    n_updated bigint := 0;
+BEGIN
+    FOR r IN SELECT DISTINCT ON (c.id, o.id) s.line, s.by_handle, s.at, s.link_role, c.id AS case_id, o.id AS source_id
+               FROM verity_import_rows s
+               JOIN cases c ON c.ref = s.case_ref
+               JOIN sources o ON o.ref = s.source_ref
+              WHERE s.kind = 'link' AND s.link_role IS NOT NULL
+              ORDER BY c.id, o.id, s.line LOOP
+        PERFORM setval('pg_temp.verity_import_line', r.line);
+        PERFORM set_config('verity.actor', r.by_handle, true),
+                set_config('verity.at', coalesce(r.at::text, ''), true),
+                set_config('verity.reason', format('role set by an import (line %s)', r.line), true);
+        UPDATE case_sources SET role = r.link_role
+         WHERE case_id = r.case_id AND source_id = r.source_id AND role IS DISTINCT FROM r.link_role;
+        IF FOUND THEN n_updated := n_updated + 1; END IF;
+    END LOOP;
+    PERFORM set_config('verity.reason', '', true);
+    RETURN jsonb_build_object('link', jsonb_build_array((links->'link'->>0)::bigint, n_updated,
+        greatest((links->'link'->>2)::bigint - n_updated, 0)));
 END $$;
 
 -- Assignments: one INSERT for cases with none yet and a plain list of reviewers; the others
@@ -994,7 +1053,9 @@ BEGIN
         rationale          text,
         ensure_state       boolean NOT NULL DEFAULT false,  -- CSV: reach this state unless already there
         restricted         boolean,         -- case: restricted (an import restricts, never lifts)
-        restriction_reason text
+        restriction_reason text,
+        claimant_type      text,            -- case: Person or Organization (an import sets it, never clears it)
+        link_role          text             -- link: appearance or evidence; NULL: inferred (verity_import_link_role)
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,
@@ -1074,7 +1135,8 @@ BEGIN
                                    why AS reason,
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
-                                       'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due))
+                                       'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
+                                       'claimant_type', n.claimant_type))
                                    || extra AS details
                               FROM verity_import_pending k JOIN cases n ON n.id = k.item_id
                              WHERE k.phase = 1
@@ -1082,7 +1144,8 @@ BEGIN
                             -- case_sources_after_insert
                             SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
                                    coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
-                                                                                 'url', s.url, 'title', s.title)),
+                                                                                 'url', s.url, 'title', s.title,
+                                                                                 'role', n.role)),
                                             '{}'::jsonb) || extra
                               FROM verity_import_pending k
                               JOIN case_sources n ON n.case_id = k.case_id AND n.source_id = k.item_id
