@@ -731,7 +731,8 @@ BEGIN
             CREATE TEMP TABLE verity_import_steps ON COMMIT DROP AS
             SELECT s.line, s.kind, c.id AS case_id, s.to_state, s.by_handle, s.at, s.reason,
                    s.verdict, s.confidence, s.rationale, s.ensure_state,
-                   row_number() OVER (PARTITION BY c.id ORDER BY s.line) AS round
+                   -- (records of one line, as a feed item's several records, in file order)
+                   row_number() OVER (PARTITION BY c.id ORDER BY s.line, s.ctid) AS round
               FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
              WHERE s.kind IN ('transition', 'assessment');
             CREATE INDEX ON verity_import_steps (round);
@@ -770,7 +771,7 @@ BEGIN
     IF NOT fast_done THEN
         FOR r IN SELECT s.*, c.id AS case_id
                    FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
-                  WHERE s.kind IN ('transition', 'assessment') ORDER BY s.line LOOP
+                  WHERE s.kind IN ('transition', 'assessment') ORDER BY s.line, s.ctid LOOP
             PERFORM setval('pg_temp.verity_import_line', r.line);
             IF n_errors >= max_errors THEN EXIT; END IF;
             IF r.case_id = ANY (broken) THEN CONTINUE; END IF;

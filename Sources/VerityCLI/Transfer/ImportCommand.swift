@@ -14,14 +14,27 @@ struct ImportCommand: ParsableCommand {
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
             (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
-            (tags separated by ;). Re-importing the same file changes nothing. Any invalid record aborts the \
+            (tags separated by ;). claimreview: other desks' published reviews (schema.org ClaimReview JSON-LD, \
+            a DataFeed of them, or a Fact Check Tools claims:search response): each review a case, its page a \
+            source linked as evidence, its rating a context note, or with --as-assessed a verdict mapped by \
+            the rating map (--rating-map FILE overrides entries). Re-importing the same file changes nothing. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
+            Example: verity import factchecks.json --format claimreview --as-assessed --rating-map ratings.json --as editor
             """))
 
     @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file")) var file: String
-    @Option(help: "jsonl or csv. Default: from the file name (.csv is CSV), else jsonl.") var format: ImportFormat?
+    @Option(help: "jsonl, csv or claimreview. Default: from the file name (.csv is CSV, .json and .jsonld ClaimReview), else jsonl.")
+    var format: ImportFormat?
+    @Flag(name: .customLong("as-assessed"), help: "claimreview: assess each case with the verdict mapped from the review's rating.")
+    var asAssessed = false
+    @Option(
+        name: .customLong("rating-map"),
+        help: ArgumentHelp(
+            "claimreview: a JSON object of rating → verdict over the default table, e.g. {\"Pinocchio\": \"false\"}.",
+            valueName: "file"))
+    var ratingMap: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report what would change, then write nothing.")
     var dryRun = false
     @OptionGroup var actor: ActorOptions
@@ -29,7 +42,16 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.current
-        let chosen = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .jsonl)
+        let chosen = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : [".json", ".jsonld"].contains { file.lowercased().hasSuffix($0) } ? .claimreview : .jsonl)
+        if chosen != .claimreview && (asAssessed || ratingMap != nil) {
+            throw ValidationError("--as-assessed and --rating-map are for --format claimreview")
+        }
+        var claimReview = ClaimReviewFeed.Options()
+        claimReview.asAssessed = asAssessed
+        if let ratingMap {
+            claimReview.ratingMap = try RatingMap.load(path: ratingMap)
+            claimReview.ratingMapName = "the rating map \((ratingMap as NSString).lastPathComponent) over Verity's default"
+        }
         let reader = try LineReader(path: file)
         let db = try Database.open(connection.location)
         let label = file == "-" ? "stdin" : file
@@ -37,7 +59,9 @@ struct ImportCommand: ParsableCommand {
         var shown = false
         let summary: ImportSummary
         do {
-            summary = try Importer(connection: db).run(
+            var importer = Importer(connection: db)
+            importer.claimReview = claimReview
+            summary = try importer.run(
                 reader, format: chosen, actor: actor.actor, dryRun: dryRun,
                 progress: showProgress ? { progress in
                     shown = true
