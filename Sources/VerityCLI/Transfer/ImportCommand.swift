@@ -40,12 +40,23 @@ struct ImportCommand: ParsableCommand {
     @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
+    /// The format: --format, else from the file name.
+    var chosenFormat: ImportFormat {
+        let name = file.lowercased()
+        if let format { return format }
+        if name.hasSuffix(".csv") { return .csv }
+        return name.hasSuffix(".json") || name.hasSuffix(".jsonld") ? .claimreview : .jsonl
+    }
+
+    func validate() throws {
+        if chosenFormat != .claimreview && (asAssessed || ratingMap != nil) {
+            throw ValidationError("--as-assessed and --rating-map are for --format claimreview (ClaimReview feeds)")
+        }
+    }
+
     func run() throws {
         let console = Console.current
-        let chosen = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : [".json", ".jsonld"].contains { file.lowercased().hasSuffix($0) } ? .claimreview : .jsonl)
-        if chosen != .claimreview && (asAssessed || ratingMap != nil) {
-            throw ValidationError("--as-assessed and --rating-map are for --format claimreview")
-        }
+        let chosen = chosenFormat
         var claimReview = ClaimReviewFeed.Options()
         claimReview.asAssessed = asAssessed
         if let ratingMap {
