@@ -111,6 +111,36 @@ struct ClaimReviewExportTests {
         #expect(unverifiable["ratingValue"] == nil && unverifiable["bestRating"] == nil && unverifiable["worstRating"] == nil)
         let peskov = try #require(byRef["IZY-2022-004"]?["itemReviewed"] as? [String: Any])
         #expect((peskov["author"] as? [String: Any])?["@type"] as? String == "Person")
+        // case show says each source's role, and whether it was said (the import stores the rule's
+        // role) or is inferred when the export runs (a link made without one).
+        let added = verity([
+            "source", "add", "https://social.example/post/1", "--title", "A post repeating the claim", "--publisher", "Social",
+            "--case", "IZY-2022-001", "--ref", "SRC-POST",
+        ], environment: env)
+        #expect(added.status == 0, "\(added.stderr)")
+        let shown = try json(verity(["case", "show", "IZY-2022-001", "--format", "json"], environment: env))
+        let roles = Dictionary(uniqueKeysWithValues: try #require(shown["sources"] as? [[String: Any]]).map {
+            ($0["ref"] as? String ?? "", "\($0["role"] as? String ?? "")\($0["role_inferred"] as? Bool == true ? " (inferred)" : "")")
+        })
+        #expect(roles == ["SRC-RT-IZIUM-PESKOV": "appearance", "SRC-AFP-IZIUM-PHOTO": "appearance",
+                          "SRC-OHCHR-IZIUM": "evidence", "SRC-POST": "appearance (inferred)"], "\(roles)")
+        let table = verity(["case", "show", "IZY-2022-001"], environment: env.merging(["COLUMNS": "400"]) { $1 })
+        #expect(table.stdout.contains("appearance (inferred)"), "\(table.stdout)")
+    }
+
+    @Test("the publisher, review pages and verdict wording are desk settings: editors set them, bad values are refused")
+    func settings() throws {
+        let env = try deskEnvironment()
+        let set = verity(["config", "set", "label-false", "Неправда", "--reason", "Ukrainian edition"], environment: env)
+        #expect(set.status == 0, "\(set.stderr)")
+        let shown = try json(verity(["config", "show", "--format", "json"], environment: env))
+        let labels = try #require(shown["verdict_labels"] as? [String: String])
+        #expect(labels["false"] == "Неправда" && labels["mostly-false"] == "Mostly false")
+        #expect((shown["history"] as? [[String: Any]])?.last?["setting"] as? String == "label-false")
+        #expect(verity(["config", "set", "publisher-url", "desk.example"], environment: env).status == 64)
+        #expect(verity(["config", "set", "label-mixed", " "], environment: env).status == 64)
+        #expect(verity(["config", "set", "publisher", "Desk", "--as", "analyst"], environment: env).status == 65)
+        #expect(verity(["config", "show"], environment: env).stdout.contains("label-false          Неправда"))
     }
 
     @Test("a link's role is set by source link --role, recorded in the history, and the audit still verifies")

@@ -160,7 +160,9 @@ struct CaseShow: ParsableCommand {
             CaseLinkViews.printExtras(detail)
             console.print("\nSources (\(detail.sources.count))")
             if !detail.sources.isEmpty {
-                console.print(TableOutput.render(header: ModelViews.sourceHeader, rows: detail.sources.map(ModelViews.sourceRow)))
+                console.print(TableOutput.render(
+                    header: ModelViews.sourceHeader + ["role"],
+                    rows: detail.sources.map { ModelViews.sourceRow($0) + [ModelViews.role($0)] }))
             }
             console.print("\nEvidence (\(detail.evidence.count))")
             if !detail.evidence.isEmpty {

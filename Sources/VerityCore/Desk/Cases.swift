@@ -223,7 +223,7 @@ extension Desk {
         let summary = try followingCanonical([own])[0]
         let evidence = try results[0].rows.map(Self.decodeNote)
         return CaseDetail(
-            summary: summary, sources: try results[1].rows.map(Self.decodeSource), evidence: evidence,
+            summary: summary, sources: try results[1].rows.map(Self.decodeCaseSource), evidence: evidence,
             history: try results[2].rows.map(Self.decodeHistory),
             allowedNextStates: try TransitionTable(results[5]).targets(from: own.state),
             links: try results[3].rows.map(Self.decodeLink), grades: GradeRollUp(notes: evidence),

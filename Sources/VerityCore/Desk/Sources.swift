@@ -145,11 +145,21 @@ extension Desk {
     }
 
     func sources(forCase caseID: Int) throws -> [Source] {
-        try db.query(Self.sourcesQuery(forCase: caseID)).rows.map(Self.decodeSource)
+        try db.query(Self.sourcesQuery(forCase: caseID)).rows.map(Self.decodeCaseSource)
     }
 
+    /// The sources of a case, each with its link's role (said, or inferred by the export's rule).
     static func sourcesQuery(forCase caseID: Int) -> Query {
-        sourceColumns + " WHERE EXISTS (SELECT 1 FROM case_sources l WHERE l.source_id = s.id AND l.case_id = \(caseID)) ORDER BY s.id"
+        "SELECT q.*, cs.role AS link_role, " + Query(unsafeSQL: effectiveRole) + " AS effective_role FROM ("
+            + sourceColumns + " WHERE EXISTS (SELECT 1 FROM case_sources l WHERE l.source_id = s.id AND l.case_id = \(caseID))"
+            + ") q JOIN case_sources cs ON cs.source_id = q.id AND cs.case_id = \(caseID) ORDER BY q.id"
+    }
+
+    static func decodeCaseSource(_ row: Row) throws -> Source {
+        var source = try decodeSource(row)
+        source.role = try row.decode("effective_role", as: String?.self).flatMap(SourceRole.init(rawValue:))
+        source.roleInferred = try row.decode("link_role", as: String?.self) == nil
+        return source
     }
 
     static func decodeSource(_ row: Row) throws -> Source {
