@@ -86,6 +86,21 @@ struct ClaimReviewImportTests {
         }
         let audit = verity(["audit", "verify"], environment: env)
         #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        // Published again by this desk: where the claim appeared (itemReviewed.appearance of the
+        // feed) is an appearance; the other desk's review is evidence; the export passes the shapes.
+        let path = NSTemporaryDirectory() + "verity-cr-\(UUID().uuidString.prefix(8))-export.json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let exported = verity([
+            "export", "claimreview", "--all-assessed", "--publisher", "Desk", "--url-template", "https://desk.example/{ref}",
+            "--output", path,
+        ], environment: env)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let reviews = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [[String: Any]])
+        let zelensky = try #require(reviews.first { $0["claimReviewed"] as? String == "As of today, there are 450 dead people in Izium" })
+        let item = try #require(zelensky["itemReviewed"] as? [String: Any])
+        #expect((item["appearance"] as? [[String: Any]])?.compactMap { $0["url"] as? String } == ["https://news.example/zelensky-izium"])
+        let outcome = try ClaimReviewExportTests.validate(path, expect: 7)
+        #expect(outcome.status == 0 && outcome.stdout.contains("violations: 0"), "\(outcome.stdout)\(outcome.stderr)")
     }
 
     @Test("a rating outside the map is refused with its item's line and path; --rating-map adds it")

@@ -64,10 +64,24 @@ public struct ClaimReviewFeed {
         let (reviews, found) = reviews(in: document, lines: lines)
         var issues = found
         var records: [Record] = []
+        var appeared: [(appearance: Appearance, line: Int, cases: [String])] = []
         for review in reviews {
             let (made, problems) = Self.records(for: review, options: options)
             records += made
             issues += problems
+            guard problems.isEmpty, let url = review.url else { continue }
+            let caseRef = references(url: url.trimmingCharacters(in: .whitespaces)).case
+            for appearance in review.appearances {
+                if let index = appeared.firstIndex(where: { $0.appearance.url == appearance.url }) {
+                    if !appeared[index].cases.contains(caseRef) { appeared[index].cases.append(caseRef) }
+                } else {
+                    appeared.append((appearance, review.line, [caseRef]))
+                }
+            }
+        }
+        // One source per place the claim appeared, however many reviews name it, linked as an appearance.
+        for (appearance, line, cases) in appeared {
+            records.append(appearanceRecord(appearance, line: line, cases: cases))
         }
         if reviews.isEmpty && issues.isEmpty {
             issues.append(ImportIssue(line: 1, field: "document", problem: "holds no reviews"))
@@ -97,6 +111,17 @@ public struct ClaimReviewFeed {
         var bestRating: Double?
         var worstRating: Double?
         var language: String?
+        /// Where the claim appeared (`itemReviewed.appearance`, `firstAppearance`).
+        var appearances: [Appearance] = []
+    }
+
+    /// A place the claim appeared, as a feed describes it.
+    struct Appearance {
+        var url: String
+        var title: String?
+        var publisher: String?
+        var date: String?
+        var path: String
     }
 
     static func reviews(in document: JSONField, lines: LineIndex) -> ([Review], [ImportIssue]) {
@@ -190,7 +215,48 @@ public struct ClaimReviewFeed {
         review.bestRating = rating?["bestRating"].flatMap(number)
         review.worstRating = rating?["worstRating"].flatMap(number)
         review.language = value["inLanguage"].flatMap(text)
+        for key in ["appearance", "firstAppearance"] {
+            let listed: [JSONField]
+            switch item?[key] {
+            case .array(let items)?: listed = items
+            case let one?: listed = [one]
+            case nil: listed = []
+            }
+            for (index, work) in listed.enumerated() {
+                let at = "\(path).itemReviewed.\(key)" + (item?[key].map { if case .array = $0 { "[\(index)]" } else { "" } } ?? "")
+                guard let url = (work["url"].flatMap(text) ?? text(work))?.trimmingCharacters(in: .whitespaces), !url.isEmpty,
+                    !review.appearances.contains(where: { $0.url == url })
+                else { continue }
+                let publisher = first(work["publisher"]) ?? first(work["author"])
+                review.appearances.append(Appearance(
+                    url: url, title: work["headline"].flatMap(text) ?? work["name"].flatMap(text),
+                    publisher: publisher.flatMap { $0["name"].flatMap(text) ?? text($0) },
+                    date: work["datePublished"].flatMap(text), path: at))
+            }
+        }
         return review
+    }
+
+    /// Hosts whose pages are posts rather than articles.
+    static let socialHosts = ["t.me", "telegram.me", "twitter.com", "x.com", "facebook.com", "instagram.com", "tiktok.com", "vk.com"]
+
+    /// The source of a place the claim appeared: `CRA-` and the URL's digest, linked as an appearance.
+    static func appearanceRecord(_ appearance: Appearance, line: Int, cases: [String]) -> Record {
+        let host = self.host(appearance.url)?.lowercased()
+        let bareHost = host.map { $0.hasPrefix("www.") ? String($0.dropFirst(4)) : $0 }
+        let kind = bareHost.map { socialHosts.contains($0) } == true ? "social-post" : "article"
+        let date = appearance.date.map { String($0.prefix(10)) }.flatMap { CalendarDate($0) == nil ? nil : $0 }
+        let members: [(String, JSONField?)] = [
+            ("type", .string("source")), ("ref", .string("CRA-" + String(SHA256Digest.hex(of: appearance.url).prefix(16)))),
+            ("url", .string(appearance.url)),
+            ("title", .string(appearance.title?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? "Where the claim appeared")),
+            ("publisher", .string(appearance.publisher?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? bareHost ?? "unknown publisher")),
+            ("published_at", date.map(JSONField.string)), ("kind", .string(kind)),
+            ("cases", .array(cases.map { .object([("case", .string($0)), ("role", .string(SourceRole.appearance.rawValue))]) })),
+        ]
+        return Record(
+            line: line, value: .object(members.compactMap { key, value in value.map { (key, $0) } }),
+            fieldNames: ["url": appearance.path, "title": appearance.path + ".headline", "publisher": appearance.path + ".publisher"])
     }
 
     static func factCheckToolsReview(claim: JSONField, review value: JSONField, line: Int, path: String) -> Review {
