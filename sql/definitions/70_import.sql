@@ -319,28 +319,13 @@ BEGIN
     RETURN counts;
 END $$;
 
--- The role of a new link whose record names none: `evidence` when a note on the case,
--- in this import or on the desk and not retracted, cites the source as supporting or
--- refuting the claim; otherwise `appearance` (the article quoting the claim, the post
--- that made it). docs/import-export.md states the rule.
-CREATE OR REPLACE FUNCTION public.verity_import_link_role(p_case_ref text, p_source_ref text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_temp.verity_import_rows e
-                              WHERE e.kind = 'evidence' AND e.case_ref = p_case_ref AND e.source_ref = p_source_ref
-                                AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL)
-                  OR EXISTS (SELECT 1 FROM public.evidence_notes n
-                               JOIN public.cases c ON c.id = n.case_id
-                               JOIN public.sources o ON o.id = n.source_id
-                              WHERE c.ref = p_case_ref AND o.ref = p_source_ref
-                                AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
-                THEN 'evidence' ELSE 'appearance' END
-$$;
-
 -- Links of sources to cases, in one INSERT (a pair named twice: its first record), each
--- with the role its record names or verity_import_link_role's. An existing link keeps
--- its role unless a record names another (verity_import_apply_link_roles).
+-- with the role its record names or, for a new link whose record names none, the rule's:
+-- `evidence` when a note on the case, in this import or on the desk and not retracted,
+-- cites the source as supporting or refuting the claim; otherwise `appearance` (the
+-- article quoting the claim, the post that made it); docs/import-export.md states the
+-- rule. An existing link keeps its role unless a record names another
+-- (verity_import_apply_link_roles).
 CREATE OR REPLACE FUNCTION public.verity_import_apply_links(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -362,11 +347,20 @@ BEGIN
         PERFORM set_config('verity.engine', 'on', true);
         WITH firsts AS (
             SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord,
-                   coalesce(s.link_role, verity_import_link_role(s.case_ref, s.source_ref)) AS role
+                   coalesce(s.link_role,
+                            CASE WHEN ev.case_ref IS NOT NULL
+                                   OR EXISTS (SELECT 1 FROM evidence_notes n
+                                               WHERE n.case_id = c.id AND n.source_id = o.id
+                                                 AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                                 THEN 'evidence' ELSE 'appearance' END) AS role
               FROM (SELECT i.*, row_number() OVER (ORDER BY i.line, i.ctid) AS ord
                       FROM verity_import_rows i WHERE i.kind = 'link') s
               JOIN cases c ON c.ref = s.case_ref
               JOIN sources o ON o.ref = s.source_ref
+              -- the import's own supporting and refuting notes, by case and source (one pass)
+              LEFT JOIN (SELECT DISTINCT e.case_ref, e.source_ref FROM verity_import_rows e
+                      WHERE e.kind = 'evidence' AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL) ev
+                ON ev.case_ref = s.case_ref AND ev.source_ref = s.source_ref
              WHERE NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
              ORDER BY c.id, o.id, s.ord),
         made AS (
@@ -383,10 +377,18 @@ BEGIN
     ELSE
         INSERT INTO case_sources (case_id, source_id, role)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id,
-               coalesce(s.link_role, verity_import_link_role(s.case_ref, s.source_ref))
+               coalesce(s.link_role,
+                            CASE WHEN ev.case_ref IS NOT NULL
+                                   OR EXISTS (SELECT 1 FROM evidence_notes n
+                                               WHERE n.case_id = c.id AND n.source_id = o.id
+                                                 AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                                 THEN 'evidence' ELSE 'appearance' END)
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
           JOIN sources o ON o.ref = s.source_ref
+          LEFT JOIN (SELECT DISTINCT e.case_ref, e.source_ref FROM verity_import_rows e
+                  WHERE e.kind = 'evidence' AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL) ev
+            ON ev.case_ref = s.case_ref AND ev.source_ref = s.source_ref
          WHERE s.kind = 'link'
            AND NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
          ORDER BY s.line, s.ctid
@@ -411,6 +413,8 @@ BEGIN
                FROM verity_import_rows s
                JOIN cases c ON c.ref = s.case_ref
                JOIN sources o ON o.ref = s.source_ref
+               -- (only the links whose role changes: one set-based look, then a row each)
+               JOIN case_sources l ON l.case_id = c.id AND l.source_id = o.id AND l.role IS DISTINCT FROM s.link_role
               WHERE s.kind = 'link' AND s.link_role IS NOT NULL
               ORDER BY c.id, o.id, s.line LOOP
         PERFORM setval('pg_temp.verity_import_line', r.line);
@@ -1084,7 +1088,7 @@ BEGIN
         restricted         boolean,         -- case: restricted (an import restricts, never lifts)
         restriction_reason text,
         claimant_type      text,            -- case: Person or Organization (an import sets it, never clears it)
-        link_role          text             -- link: appearance or evidence; NULL: inferred (verity_import_link_role)
+        link_role          text             -- link: appearance or evidence; NULL: the rule's (verity_import_apply_links)
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,
