@@ -27,11 +27,17 @@ struct ExportClaimReview: ParsableCommand {
     var cases: [String] = []
     @Flag(name: .customLong("all-assessed"), help: "Export every assessed case; skip cases that are not assessed.")
     var allAssessed = false
-    @Option(help: "The publishing organisation: the `author` of each review.") var publisher: String?
-    @Option(name: .customLong("publisher-url"), help: "The publishing organisation's web address.") var publisherURL: String?
+    @Option(help: "The publishing organisation, the `author` of each review (default: the desk setting publisher).")
+    var publisher: String?
+    @Option(
+        name: .customLong("publisher-url"),
+        help: "Its web address (default: the desk setting publisher-url, unless --publisher names another organisation).")
+    var publisherURL: String?
     @Option(
         name: .customLong("url-template"),
-        help: ArgumentHelp("Address of each review's page, with {id} or {ref}, e.g. https://desk.example/checks/{ref}.", valueName: "template"))
+        help: ArgumentHelp(
+            "Address of each review's page, with {id} or {ref}, e.g. https://desk.example/checks/{ref} (default: the desk setting review-url-template).",
+            valueName: "template"))
     var urlTemplate: String?
     @OptionGroup var output: ReportOutputOptions
     @OptionGroup var actor: ActorOptions
@@ -40,9 +46,6 @@ struct ExportClaimReview: ParsableCommand {
     func validate() throws {
         if cases.isEmpty && !allAssessed {
             throw ValidationError("name cases with --case ID (repeatable) or export every assessed case with --all-assessed")
-        }
-        if publisherURL != nil && publisher == nil {
-            throw ValidationError("--publisher-url needs --publisher (the organisation's name)")
         }
         for (value, option) in [(publisherURL, "--publisher-url"), (urlTemplate, "--url-template")] {
             if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
@@ -54,10 +57,12 @@ struct ExportClaimReview: ParsableCommand {
     func run() throws {
         let desk = Desk(connection: try Database.open(connection.location))
         var publisher = try desk.claimReviewPublisher()
+        // Another organisation's name does not take the desk's address along.
         if let name = self.publisher {
             publisher.name = name
-            publisher.url = publisherURL
+            publisher.url = nil
         }
+        if let publisherURL { publisher.url = publisherURL }
         if let urlTemplate { publisher.reviewURLTemplate = urlTemplate }
         let keys = cases.map(CaseKey.init)
         // Named cases are checked before anything is written: all assessed, or a refusal.

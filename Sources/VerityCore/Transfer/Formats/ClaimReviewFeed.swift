@@ -216,14 +216,14 @@ public struct ClaimReviewFeed {
         review.worstRating = rating?["worstRating"].flatMap(number)
         review.language = value["inLanguage"].flatMap(text)
         for key in ["appearance", "firstAppearance"] {
-            let listed: [JSONField]
+            // One CreativeWork (or URL), or a list of them.
+            var listed: [(work: JSONField, path: String)] = []
             switch item?[key] {
-            case .array(let items)?: listed = items
-            case let one?: listed = [one]
-            case nil: listed = []
+            case .array(let items)?: listed = items.enumerated().map { ($1, "\(path).itemReviewed.\(key)[\($0)]") }
+            case let one?: listed = [(one, "\(path).itemReviewed.\(key)")]
+            case nil: break
             }
-            for (index, work) in listed.enumerated() {
-                let at = "\(path).itemReviewed.\(key)" + (item?[key].map { if case .array = $0 { "[\(index)]" } else { "" } } ?? "")
+            for (work, at) in listed {
                 guard let url = (work["url"].flatMap(text) ?? text(work))?.trimmingCharacters(in: .whitespaces), !url.isEmpty,
                     !review.appearances.contains(where: { $0.url == url })
                 else { continue }
