@@ -9,7 +9,7 @@ extension ImportFormat: ExpressibleByArgument {}
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines or CSV (all or nothing).",
+        abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines, CSV or ClaimReview feeds (all or nothing).",
         discussion: Help.paragraphs("""
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
