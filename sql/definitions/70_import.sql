@@ -196,8 +196,9 @@ BEGIN
     -- Changed existing cases one by one (each UPDATE records what changed)...
     n_updated := 0; n_unchanged := 0;
     FOR r IN SELECT s.*, c.id AS case_id,
-                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due)
-                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due)
+                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due, c.latitude, c.longitude)
+                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
+                                          s.latitude, s.longitude)
                     AS same
                FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
               WHERE s.kind = 'case' ORDER BY s.line LOOP
@@ -211,7 +212,8 @@ BEGIN
                 set_config('verity.details', '', true),
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
-               location = r.location, tags = r.tags, priority = r.priority, due = r.due
+               location = r.location, tags = r.tags, priority = r.priority, due = r.due,
+               latitude = r.latitude, longitude = r.longitude
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
@@ -223,10 +225,10 @@ BEGIN
         -- of a row that a constraint refuses.)
         PERFORM set_config('verity.engine', 'on', true);
         WITH made AS (
-            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due,
+            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
                                created_by, created_at, updated_at, state_changed_at, version)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
-                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
+                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
                    v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
               FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
              WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
@@ -239,9 +241,9 @@ BEGIN
         -- ... or through the triggers: each row sets its own actor and time for the BEFORE
         -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
         -- every 'open' row from the inserted rows.
-        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude
           FROM verity_import_rows s
          WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
          ORDER BY s.line;
@@ -994,7 +996,9 @@ BEGIN
         rationale          text,
         ensure_state       boolean NOT NULL DEFAULT false,  -- CSV: reach this state unless already there
         restricted         boolean,         -- case: restricted (an import restricts, never lifts)
-        restriction_reason text
+        restriction_reason text,
+        latitude           numeric(8,6),    -- case: WGS 84 degrees, both or neither (as the columns of cases)
+        longitude          numeric(9,6)
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,
@@ -1074,7 +1078,8 @@ BEGIN
                                    why AS reason,
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
-                                       'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due))
+                                       'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
+                                       'latitude', n.latitude, 'longitude', n.longitude))
                                    || extra AS details
                               FROM verity_import_pending k JOIN cases n ON n.id = k.item_id
                              WHERE k.phase = 1
