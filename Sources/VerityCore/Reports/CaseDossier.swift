@@ -209,7 +209,9 @@ extension CaseDossier {
 
     // MARK: HTML
 
-    public func html() -> String {
+    /// The dossier as one HTML page. With `printing`, the page for paper: print CSS with the
+    /// case and page numbers on every page, the provenance footer and a signature block.
+    public func html(printing: DossierPrint? = nil) -> String {
         typealias F = ReportFormatting
         let t = HTML.text
         let c = self.case
@@ -301,9 +303,10 @@ extension CaseDossier {
                 el("section", [:], [el("h2", text: "Claim"), el("blockquote", ["class": "claim-quote"], text: c.claim), el("dl", [:], facts)]),
                 el("section", [:], verdictChildren),
                 reviewerSection, sourceSection, el("section", [:], evidenceChildren), timelineSection,
-            ]),
+            ] + (printing?.closingSections() ?? [])),
         ]
-        return HTML.page(title: title, style: ReportStyle.css + ReportStyle.dossierCSS, body: body)
+        let style = ReportStyle.css + ReportStyle.dossierCSS + (printing?.css(caseLabel: self.case.ref ?? String(self.case.id)) ?? "")
+        return HTML.page(title: title, style: style, body: body)
     }
 }
 
