@@ -26,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
     --ci) ci=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "ensure-deps.sh: unknown argument $arg (see --help)" >&2; exit 64 ;;
   esac
 done
