@@ -131,6 +131,7 @@ extension CaseDossier {
         out.append("- **Claimant:** \(md(c.claimant))")
         out.append("- **Claimed on:** \(F.date(c.claimedAt))")
         if let location = c.location { out.append("- **Location:** \(md(location))") }
+        if let place = c.coordinates { out.append("- **Coordinates:** \(place)") }
         out.append("- **State:** \(c.state.rawValue) (since \(F.time(c.stateChangedAt)))")
         out.append("- **Priority:** \(c.priority.rawValue)" + (c.due.map { ", due \($0)" + (c.overdue ? " (overdue)" : "") } ?? ""))
         if !c.tags.isEmpty { out.append("- **Tags:** \(md(c.tags.joined(separator: ", ")))") }
@@ -218,6 +219,7 @@ extension CaseDossier {
         func field(_ name: String, _ value: String) -> [HTML] { [el("dt", text: name), el("dd", text: value)] }
         var facts: [HTML] = field("Claimant", c.claimant) + field("Claimed on", F.date(c.claimedAt))
         if let location = c.location { facts += field("Location", location) }
+        if let place = c.coordinates { facts += field("Coordinates", place) }
         facts += field("State", "\(c.state.rawValue) since \(F.time(c.stateChangedAt))")
         facts += field("Priority", c.priority.rawValue + (c.due.map { ", due \($0)" + (c.overdue ? " (overdue)" : "") } ?? ""))
         if !c.tags.isEmpty { facts += field("Tags", c.tags.joined(separator: ", ")) }
