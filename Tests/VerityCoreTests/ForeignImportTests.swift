@@ -142,6 +142,35 @@ struct ForeignImportTests {
         #expect(try ImportFixture.export(db).contains(#""latitude":49.213000,"longitude":37.257000"#))
     }
 
+    @Test("a re-import keeps what the desk set that the export has no field for: claimant, location, priority, due")
+    func deskFieldsKept() throws {
+        let db = try ForeignFixture.desk()
+        _ = try ForeignFixture.importCSV(db, ForeignFixture.atlos(), .atlosCSV)
+        _ = try ForeignFixture.importCSV(db, ForeignFixture.check(), .checkCSV)
+        try db.execute(unsafeSQL: """
+            BEGIN;
+            SELECT set_config('verity.actor', 'editor', true), set_config('verity.reason', 'named in the video', true);
+            UPDATE cases SET claimant = 'Regional governor', location = 'Izium', priority = 'urgent', due = '2022-10-01'
+             WHERE ref IN ('ATL-7QK2PD', 'check-stopfake-48214');
+            UPDATE cases SET latitude = 46.6354, longitude = 32.6169, claimed_at = '2022-04-09' WHERE ref = 'check-stopfake-48214';
+            COMMIT;
+            """)
+        let before = try ImportFixture.counts(db)
+        #expect(try ForeignFixture.importCSV(db, ForeignFixture.atlos(), .atlosCSV).changedNothing)
+        #expect(try ForeignFixture.importCSV(db, ForeignFixture.check(), .checkCSV).changedNothing)
+        #expect(try ImportFixture.counts(db) == before)
+        let kept = try db.query(
+            """
+            SELECT ref, claimant, location, priority, due::text AS due, latitude::text AS lat, claimed_at::text AS claimed
+              FROM cases WHERE ref IN ('ATL-7QK2PD', 'check-stopfake-48214') ORDER BY ref
+            """).rows
+        #expect(try kept.map { try $0.decode("claimant", as: String.self) } == ["Regional governor", "Regional governor"])
+        #expect(try kept.map { try $0.decode("priority", as: String.self) } == ["urgent", "urgent"])
+        #expect(try kept[1].decode("lat", as: String.self) == "46.635400")
+        #expect(try kept[1].decode("claimed", as: String.self) == "2022-04-09")
+        #expect(try Desk(connection: db).verifyHistory().intact)
+    }
+
     @Test("Atlos rows with problems are refused with their line and column, and nothing is written", arguments: [
         ("Maybe", "status"), ("'-91", "latitude"), ("", "latitude"), ("NODESC", "description"), ("BADDATE", "date"),
         ("BADURL", "source_1"),

@@ -193,15 +193,30 @@ DECLARE
     n_unchanged bigint;
     r record;
 BEGIN
-    -- Changed existing cases one by one (each UPDATE records what changed)...
+    -- Changed existing cases one by one (each UPDATE records what changed)... A partial record
+    -- (another tool's export, which has no claimant, location, priority or due) leaves those as
+    -- the desk has them, and its claim date and coordinates too when it has none.
     n_updated := 0; n_unchanged := 0;
-    FOR r IN SELECT s.*, c.id AS case_id,
-                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due, c.latitude, c.longitude)
-                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
-                                          s.latitude, s.longitude)
+    FOR r IN SELECT x.*,
+                    (x.c_claim, x.c_claimant, x.c_claimed_at, x.c_location, x.c_tags, x.c_priority, x.c_due,
+                     x.c_latitude, x.c_longitude)
+                    IS NOT DISTINCT FROM (x.claim, x.claimant, x.claimed_at, x.location, x.tags, x.priority, x.due,
+                                          x.latitude, x.longitude)
                     AS same
-               FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
-              WHERE s.kind = 'case' ORDER BY s.line LOOP
+               FROM (SELECT s.line, s.by_handle, s.claim, s.tags,
+                            CASE WHEN s.partial AND s.claimed_at IS NULL THEN c.claimed_at ELSE s.claimed_at END AS claimed_at,
+                            CASE WHEN s.partial AND s.latitude IS NULL THEN c.latitude ELSE s.latitude END AS latitude,
+                            CASE WHEN s.partial AND s.latitude IS NULL THEN c.longitude ELSE s.longitude END AS longitude,
+                            CASE WHEN s.partial THEN c.claimant ELSE s.claimant END AS claimant,
+                            CASE WHEN s.partial THEN c.location ELSE s.location END AS location,
+                            CASE WHEN s.partial THEN c.priority ELSE s.priority END AS priority,
+                            CASE WHEN s.partial THEN c.due ELSE s.due END AS due,
+                            c.id AS case_id, c.claim AS c_claim, c.claimant AS c_claimant, c.claimed_at AS c_claimed_at,
+                            c.location AS c_location, c.tags AS c_tags, c.priority AS c_priority, c.due AS c_due,
+                            c.latitude AS c_latitude, c.longitude AS c_longitude
+                       FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
+                      WHERE s.kind = 'case') x
+              ORDER BY x.line LOOP
         PERFORM setval('pg_temp.verity_import_line', r.line);
         IF r.same THEN
             n_unchanged := n_unchanged + 1;
@@ -998,7 +1013,9 @@ BEGIN
         restricted         boolean,         -- case: restricted (an import restricts, never lifts)
         restriction_reason text,
         latitude           numeric(8,6),    -- case: WGS 84 degrees, both or neither (as the columns of cases)
-        longitude          numeric(9,6)
+        longitude          numeric(9,6),
+        partial            boolean NOT NULL DEFAULT false  -- case from another tool's export: an existing case
+                                                           -- keeps its claimant, location, priority and due
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,

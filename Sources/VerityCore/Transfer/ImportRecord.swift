@@ -29,7 +29,7 @@ enum StagingColumn: Int, CaseIterable {
     case stance, credibility, note, retractedAt, retractedBy, retractionReason
     case lead, toState, verdict, confidence, rationale, ensureState
     case restricted, restrictionReason
-    case latitude, longitude
+    case latitude, longitude, partial
 
     var sqlName: String {
         switch self {
@@ -65,6 +65,7 @@ struct StagedRow {
         values[StagingColumn.line.rawValue] = String(line)
         values[StagingColumn.kind.rawValue] = kind
         values[StagingColumn.ensureState.rawValue] = "f"
+        values[StagingColumn.partial.rawValue] = "f"
     }
 
     subscript(column: StagingColumn) -> String? {

@@ -63,8 +63,10 @@ struct ForeignRow {
         // (a column the mapping already found wanting is not reported again under its Verity name)
         let named = Set(issues.map(\.field))
         issues += rename(caseIssues, columnOf).filter { !named.contains($0.field) && !named.contains(columnOfMissing[$0.field] ?? "") }
-        guard let caseRow = caseRows.first, let ref = caseRow[.ref] else { return ([], issues) }
-        rows += caseRows
+        guard var caseRow = caseRows.first, let ref = caseRow[.ref] else { return ([], issues) }
+        // The tool has no claimant, location, priority or due: an existing case keeps the desk's.
+        caseRow[.partial] = "t"
+        rows += [caseRow] + caseRows.dropFirst()
         var linked: Set<String> = []
         for source in sources {
             let sourceRef = Self.sourceRef(source.url)
