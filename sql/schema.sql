@@ -1825,9 +1825,21 @@ CREATE FUNCTION public.verity_import_apply_last() RETURNS void
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
-    UPDATE reviewers v SET active = s.active
-      FROM verity_import_rows s
-     WHERE s.kind = 'reviewer' AND s.handle = v.handle AND v.active IS DISTINCT FROM s.active;
+    -- Only when a flag changes: a login's import may carry its desk's reviewers as they are.
+    IF EXISTS (SELECT 1 FROM verity_import_rows s JOIN public.reviewers v ON s.handle = v.handle
+                WHERE s.kind = 'reviewer' AND v.active IS DISTINCT FROM s.active) THEN
+        IF NOT has_table_privilege('public.reviewers', 'UPDATE') THEN
+            PERFORM setval('pg_temp.verity_import_line',
+                           (SELECT min(s.line) FROM verity_import_rows s JOIN public.reviewers v ON s.handle = v.handle
+                             WHERE s.kind = 'reviewer' AND v.active IS DISTINCT FROM s.active));
+            RAISE EXCEPTION 'this reviewer record changes whether a reviewer is active, which only the desk owner does'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'import the reviewers as the desk owner (or use verity reviewer deactivate), or leave them out of the file';
+        END IF;
+        UPDATE public.reviewers v SET active = s.active
+          FROM verity_import_rows s
+         WHERE s.kind = 'reviewer' AND s.handle = v.handle AND v.active IS DISTINCT FROM s.active;
+    END IF;
 
     -- ------------------------------------------------------------ restriction, after the history
     -- A case the file marks restricted is restricted, with the reason it gives
@@ -1959,6 +1971,22 @@ BEGIN
       FROM verity_import_rows s LEFT JOIN reviewers v ON v.handle = s.handle
      WHERE s.kind = 'reviewer';
     counts := counts || jsonb_build_object('reviewer', jsonb_build_array(n_created, n_updated, n_unchanged));
+    -- Reviewers are the owner's and admins' to add and change (through `verity reviewer`):
+    -- a login's import may carry reviewer records only as they already are (a desk's own
+    -- export does), and the statements below are not even run for it then, since a write
+    -- that changes no row still needs the privilege.
+    IF n_created + n_updated = 0 THEN
+        RETURN counts;
+    END IF;
+    IF NOT has_table_privilege('public.reviewers', 'INSERT, UPDATE') THEN
+        PERFORM setval('pg_temp.verity_import_line',
+                       (SELECT min(s.line) FROM verity_import_rows s LEFT JOIN public.reviewers v ON v.handle = s.handle
+                         WHERE s.kind = 'reviewer'
+                           AND (v.id IS NULL OR (v.name, v.email, v.role) IS DISTINCT FROM (s.name, s.email, s.role))));
+        RAISE EXCEPTION 'this reviewer record adds or changes a reviewer, which only the desk owner does'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'import the reviewers as the desk owner (or add them with verity reviewer add), or leave them out of the file';
+    END IF;
     INSERT INTO reviewers (handle, name, email, role, active, created_at)
     SELECT s.handle, s.name, s.email, s.role, true, coalesce(s.at, now())
       FROM verity_import_rows s

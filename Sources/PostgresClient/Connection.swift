@@ -202,8 +202,9 @@ public final class Connection {
     }
 
     func serverError(_ result: OpaquePointer, sql: String) -> PostgresError {
+        // An empty field is an absent one (a RAISE may pass on a HINT of '').
         func field(_ code: Int32) -> String? {
-            PQresultErrorField(result, code).map { String(cString: $0) }
+            PQresultErrorField(result, code).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         let state = field(Int32(verity_diag_sqlstate)).map(SQLState.init(rawValue:))
         let message =

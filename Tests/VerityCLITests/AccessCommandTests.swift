@@ -106,6 +106,49 @@ struct AccessCommandTests {
         #expect(viaEnvironment.stderr.contains("cannot act as \"\(desk.alice)\""))
     }
 
+    @Test("an editor login imports a file of its own records into a desk in use, its desk's reviewers in it unchanged; a reviewer it would add or change is refused with its line")
+    func editorLoginImports() throws {
+        let desk = try Desk()
+        defer { desk.fixture.dropLogins() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("login-import-\(desk.fixture.token)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The desk's reviewers as an export writes them (unchanged), then the editor's own work.
+        let exported = verity(["export", "--database-url", desk.url])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let reviewers = exported.stdout.split(separator: "\n").filter { $0.contains(#""type":"reviewer""#) }
+        #expect(reviewers.count >= 3)
+        let feed = dir.appendingPathComponent("feed.jsonl")
+        let records = reviewers.map(String.init) + [
+            #"{"type":"case","ref":"FEED-1","claim":"Shelling of the Izium market","claimant":"Local channel"}"#,
+            #"{"type":"transition","case":"FEED-1","to":"evidence-pending"}"#,
+            #"{"type":"evidence","case":"FEED-1","stance":"refutes","credibility":3,"note":"market stood on 12 Sept"}"#,
+        ]
+        try (records.joined(separator: "\n") + "\n").write(to: feed, atomically: true, encoding: .utf8)
+        let imported = desk.run(["import", feed.path], as: desk.editor)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("Imported"))
+        let shown = desk.run(["case", "history", "FEED-1", "--format", "json"], as: desk.editor)
+        let rows = try #require(try shown.json() as? [[String: Any]])
+        #expect(rows.count == 3)
+        #expect(rows.allSatisfy { $0["actor"] as? String == desk.editor })
+        let again = desk.run(["import", feed.path], as: desk.editor)
+        #expect(again.status == 0 && again.stdout.contains("nothing changed"), "\(again.stdout)\(again.stderr)")
+
+        // A reviewer record that would add a reviewer (or rename one): refused by the database, with its line.
+        let intruder = desk.fixture.handle("mallory")
+        let bad = dir.appendingPathComponent("bad.jsonl")
+        try ([#"{"type":"case","ref":"FEED-2","claim":"Another claim","claimant":"Someone"}"#,
+              #"{"type":"reviewer","handle":"\#(intruder)","name":"M","role":"admin"}"#].joined(separator: "\n") + "\n")
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let refused = desk.run(["import", bad.path], as: desk.editor)
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("bad.jsonl:2: record: this reviewer record adds or changes a reviewer, which only the desk owner does"))
+        #expect(!refused.stderr.contains("hint: \n") && !refused.stderr.hasSuffix("hint: "))
+        #expect(!verity(["reviewer", "list", "--database-url", desk.url]).stdout.contains(intruder))
+        #expect(verity(["case", "show", "FEED-2", "--database-url", desk.url]).status == 66)
+    }
+
     @Test("a reviewer login that tries an admin's task is told it may not, and nothing changes")
     func reviewerRefusedAdminTask() throws {
         let desk = try Desk()

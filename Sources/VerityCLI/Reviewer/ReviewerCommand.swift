@@ -7,7 +7,7 @@ struct ReviewerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reviewer",
         abstract: "Add, list and deactivate reviewers, and change their logins' passwords.",
-        subcommands: [ReviewerAdd.self, ReviewerList.self, ReviewerDeactivate.self, ReviewerPasswd.self])
+        subcommands: [ReviewerAdd.self, ReviewerList.self, ReviewerHistory.self, ReviewerDeactivate.self, ReviewerPasswd.self])
 }
 
 struct ReviewerAdd: ParsableCommand {

@@ -7,7 +7,7 @@ struct SourceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
         abstract: "Record sources (URL, publisher, date, reliability, file hash) and link them to cases.",
-        subcommands: [SourceAdd.self, SourceLink.self, SourceList.self, SourceShow.self, SourceCustody.self, SourceVerify.self])
+        subcommands: [SourceAdd.self, SourceLink.self, SourceList.self, SourceShow.self, SourceHistory.self, SourceCustody.self, SourceVerify.self])
 }
 
 struct SourceAdd: ParsableCommand {

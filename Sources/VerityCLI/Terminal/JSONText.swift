@@ -279,28 +279,14 @@ private struct TreeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-private struct TreeUnkeyed: UnkeyedEncodingContainer {
-    let box: JSONBox
-    let state: TreeState
-    var codingPath: [CodingKey]
-    var count: Int {
-        if case .array(let items) = box.value { return items.count }
-        return 0
-    }
+/// The scalar encodings both containers share: each scalar is a literal, and floating point
+/// (whose text JSONEncoder formats its own way) marks the value as one to leave to JSONEncoder.
+private protocol LiteralScalars {
+    var state: TreeState { get }
+    func literal(_ text: String)
+}
 
-    private func append(_ child: JSONBox) {
-        guard case .array(var items) = box.value else { state.unsupported = true; return }
-        box.value = .unset
-        items.append(child)
-        box.value = .array(items)
-    }
-
-    private func literal(_ text: String) {
-        let child = JSONBox()
-        child.value = .literal(text)
-        append(child)
-    }
-
+extension LiteralScalars {
     mutating func encodeNil() throws { literal("null") }
     mutating func encode(_ value: Bool) throws { literal(value ? "true" : "false") }
     mutating func encode(_ value: String) throws { literal(TreeEncoder.quoted(value)) }
@@ -316,6 +302,30 @@ private struct TreeUnkeyed: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { literal(String(value)) }
     mutating func encode(_ value: Double) throws { state.unsupported = true }
     mutating func encode(_ value: Float) throws { state.unsupported = true }
+}
+
+private struct TreeUnkeyed: UnkeyedEncodingContainer, LiteralScalars {
+    let box: JSONBox
+    let state: TreeState
+    var codingPath: [CodingKey]
+    var count: Int {
+        if case .array(let items) = box.value { return items.count }
+        return 0
+    }
+
+    private func append(_ child: JSONBox) {
+        guard case .array(var items) = box.value else { state.unsupported = true; return }
+        box.value = .unset
+        items.append(child)
+        box.value = .array(items)
+    }
+
+    func literal(_ text: String) {
+        let child = JSONBox()
+        child.value = .literal(text)
+        append(child)
+    }
+
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let child = JSONBox()
@@ -342,28 +352,13 @@ private struct TreeUnkeyed: UnkeyedEncodingContainer {
     }
 }
 
-private struct TreeSingle: SingleValueEncodingContainer {
+private struct TreeSingle: SingleValueEncodingContainer, LiteralScalars {
     let box: JSONBox
     let state: TreeState
     var codingPath: [CodingKey]
 
-    private func literal(_ text: String) { box.value = .literal(text) }
+    func literal(_ text: String) { box.value = .literal(text) }
 
-    mutating func encodeNil() throws { literal("null") }
-    mutating func encode(_ value: Bool) throws { literal(value ? "true" : "false") }
-    mutating func encode(_ value: String) throws { literal(TreeEncoder.quoted(value)) }
-    mutating func encode(_ value: Int) throws { literal(String(value)) }
-    mutating func encode(_ value: Int8) throws { literal(String(value)) }
-    mutating func encode(_ value: Int16) throws { literal(String(value)) }
-    mutating func encode(_ value: Int32) throws { literal(String(value)) }
-    mutating func encode(_ value: Int64) throws { literal(String(value)) }
-    mutating func encode(_ value: UInt) throws { literal(String(value)) }
-    mutating func encode(_ value: UInt8) throws { literal(String(value)) }
-    mutating func encode(_ value: UInt16) throws { literal(String(value)) }
-    mutating func encode(_ value: UInt32) throws { literal(String(value)) }
-    mutating func encode(_ value: UInt64) throws { literal(String(value)) }
-    mutating func encode(_ value: Double) throws { state.unsupported = true }
-    mutating func encode(_ value: Float) throws { state.unsupported = true }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try TreeEncoder(box: box, state: state, codingPath: codingPath).encodeValue(value)

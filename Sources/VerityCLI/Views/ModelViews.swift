@@ -183,4 +183,16 @@ enum ModelViews {
     static func printHistory(_ entries: [HistoryEntry], format: OutputFormat) {
         printList(entries, format: format, header: historyHeader, row: historyRow, empty: "No history.")
     }
+
+    // MARK: records of sources and reviewers
+
+    static let recordHeader = ["seq", "at", "actor", "db user", "action", "changes"]
+
+    static func recordRow(_ r: RecordChange) -> [String] {
+        [String(r.seq), time(r.at), r.actor ?? "", r.dbUser, r.action, r.changes.summary]
+    }
+
+    static func printRecord(_ changes: [RecordChange], format: OutputFormat) {
+        printList(changes, format: format, header: recordHeader, row: recordRow, empty: "No recorded changes.")
+    }
 }

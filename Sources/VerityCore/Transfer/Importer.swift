@@ -61,13 +61,15 @@ public struct Importer {
 
     public init(connection: Connection) { db = connection }
 
-    /// Imports `reader`'s lines. `actor` acts for records without `by`.
+    /// Imports `reader`'s lines. `actor` acts for records without `by`; without it, a reviewer
+    /// connected with their own login acts, as in every other command.
     /// Throws `ImportFailure` with line-numbered problems; writes nothing then.
     public func run(
         _ reader: LineReader, format: ImportFormat, actor: String?, dryRun: Bool,
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportSummary {
         let started = Date()
+        let actor = try Desk(connection: db).actingReviewer(actor)
         let validator = RecordValidator(defaultActor: actor, latest: Date().addingTimeInterval(60))
         var issues: [ImportIssue] = []
         var truncated = false
@@ -243,7 +245,8 @@ public struct Importer {
             let digits = detail.dropFirst("import line ".count).prefix { $0.isNumber }
             let rest = detail.dropFirst("import line ".count + digits.count)
                 .drop { $0 == ";" || $0 == " " }
-            let isRule = error.sqlState?.errorClass == "VR"
+            // A workflow rule (VR) or a right the connected role lacks: a refusal (exit 65).
+            let isRule = error.sqlState?.errorClass == "VR" || error.sqlState == .insufficientPrivilege
             var problem = error.message + (rest.isEmpty ? "" : " (\(rest))")
             if let hint = error.hint, !hint.isEmpty { problem += "; hint: \(hint)" }
             throw ImportFailure(
