@@ -45,10 +45,12 @@ struct DossierPDFTests {
             .filter { $0.hasPrefix("page") && $0.hasSuffix(".png") }.sorted()
         #expect(pages.count == 3, "\(pages)")
         if let keep = ProcessInfo.processInfo.environment["VERITY_KEEP_DOSSIER_PNG"], let first = pages.first {
-            // (docs/dossier-page1.png: VERITY_KEEP_DOSSIER_PNG=path, then pdftoppm -r 60 for a legible page)
+            // (docs/dossier-page1.png: VERITY_KEEP_DOSSIER_PNG=path keeps page 1 at 60 dpi as path.png, and the PDF as path.pdf)
             let page1 = try ChildProcess.run(
                 try Self.tool("pdftoppm"), ["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", pdf, keep])
             #expect(page1.status == 0 && !first.isEmpty)
+            try? FileManager.default.removeItem(atPath: keep + ".pdf")
+            try FileManager.default.copyItem(atPath: pdf, toPath: keep + ".pdf")
         }
 
         let head = try #require(try desk.connect().query(

@@ -57,6 +57,7 @@ public struct DossierPrint: Sendable {
               h2, h3 { break-after: avoid; }
               tr, li, blockquote, .signature { break-inside: avoid; }
               table { font-size: 9pt; }
+              td, th { overflow-wrap: break-word; word-break: normal; }
             }
             .signature { margin-top: 28px; border: 1px solid #1c2331; border-radius: 4px; padding: 12px 16px; }
             .signature dl { grid-template-columns: 110px 1fr; gap: 22px 12px; }
@@ -80,7 +81,7 @@ public struct DossierPrint: Sendable {
                 el("h2", text: "Provenance"),
                 el("p", ["class": "provenance"], text: "Dossier SHA-256 \(dossierSHA256)"),
                 el("p", ["class": "provenance"], text: "Case chain head \(chainHead)"),
-                el("p", ["class": "note"], text: "The first is the SHA-256 of the HTML dossier this page was printed from; the second is the hash of the last entry of the case's append-only history, which `verity audit verify` recomputes."),
+                el("p", ["class": "note"], text: "The first is the SHA-256 of the HTML dossier this page was printed from; the second is the hash of the last entry of the case's append-only history, which verity audit verify recomputes."),
             ]),
         ]
     }
