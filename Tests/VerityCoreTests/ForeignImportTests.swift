@@ -171,6 +171,30 @@ struct ForeignImportTests {
         #expect(try Desk(connection: db).verifyHistory().intact)
     }
 
+    @Test("coordinates are both or neither and within range, in JSON Lines and in the database for hand-written SQL")
+    func coordinateRules() throws {
+        let db = try ForeignFixture.desk()
+        let half = #"{"type":"case","ref":"G-1","claim":"c","claimant":"x","latitude":49.5}"#
+        let failure = try #require(throws: ImportFailure.self) {
+            try ImportFixture.importFile(db, try ImportFixture.lines(ForeignFixture.reviewers + [half]))
+        }
+        #expect(failure.issues.map(\.field) == ["longitude"], "\(failure.issues)")
+        let far = #"{"type":"case","ref":"G-1","claim":"c","claimant":"x","latitude":49.5,"longitude":181}"#
+        let range = try #require(throws: ImportFailure.self) {
+            try ImportFixture.importFile(db, try ImportFixture.lines(ForeignFixture.reviewers + [far]))
+        }
+        #expect(range.issues.map(\.field) == ["longitude"], "\(range.issues)")
+        let good = #"{"type":"case","ref":"G-1","claim":"c","claimant":"x","latitude":49.5,"longitude":-0.25}"#
+        #expect(try ImportFixture.importFile(db, try ImportFixture.lines(ForeignFixture.reviewers + [good])).counts("case").created == 1)
+        for (change, constraint) in [("latitude = 90.5", "case_latitude_range"), ("longitude = NULL", "case_coordinates_paired")] {
+            let refused = try #require(throws: PostgresError.self) {
+                try db.execute(unsafeSQL: "BEGIN; SELECT set_config('verity.actor', 'editor', true); UPDATE cases SET \(change) WHERE ref = 'G-1'; COMMIT;")
+            }
+            #expect(refused.constraint == constraint, "\(refused)")
+            try db.execute(unsafeSQL: "ROLLBACK")
+        }
+    }
+
     @Test("Atlos rows with problems are refused with their line and column, and nothing is written", arguments: [
         ("Maybe", "status"), ("'-91", "latitude"), ("", "latitude"), ("NODESC", "description"), ("BADDATE", "date"),
         ("BADURL", "source_1"),
