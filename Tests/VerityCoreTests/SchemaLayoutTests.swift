@@ -17,6 +17,16 @@ struct SchemaLayoutTests {
         rows.split(separator: "\n").filter { !$0.hasPrefix("INSERT INTO public.record_history ") }.joined(separator: "\n")
     }
 
+    /// Rows as the old release wrote them: without the columns that later migrations added to its
+    /// tables (009: a case's latitude and longitude, NULL for every case the old release opened).
+    static func withoutAddedColumns(_ rows: String) -> String {
+        rows.split(separator: "\n").map { line -> String in
+            guard line.hasPrefix("INSERT INTO public.cases "), line.hasSuffix(", NULL, NULL);") else { return String(line) }
+            return String(line.dropLast(", NULL, NULL);".count))
+                .replacingOccurrences(of: ", latitude, longitude) VALUES", with: ") VALUES") + ");"
+        }.joined(separator: "\n")
+    }
+
     /// Rows with the instants of this run (defaults of now()) and what hashes them masked.
     static func comparableRows(_ url: String) throws -> String {
         try SchemaDump.rows(url: url)
@@ -55,7 +65,7 @@ struct SchemaLayoutTests {
         let before = try SchemaDump.rows(url: old)
         let applied = try Migrator(connection: oldDB).migrate()
         // Rows of the old tables: unchanged (the record chains are new rows, started as 'existing').
-        #expect(try Self.withoutRecordChains(SchemaDump.rows(url: old)) == before)
+        #expect(try Self.withoutAddedColumns(Self.withoutRecordChains(SchemaDump.rows(url: old))) == before)
         _ = try ImportFixture.importFile(oldDB, ImportFixture.seedPath, actor: nil)
         // The baseline is not run again: only what came after it, and the definitions.
         #expect(applied == Migration.all.dropFirst().map(\.name) + Migration.definitions.map(\.name))

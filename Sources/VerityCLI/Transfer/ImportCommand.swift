@@ -14,14 +14,18 @@ struct ImportCommand: ParsableCommand {
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
             (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
-            (tags separated by ;). Re-importing the same file changes nothing. Any invalid record aborts the \
+            (tags separated by ;). Other tools' exports: --format atlos-csv (Atlos's bulk CSV export: one case \
+            per incident, its sources linked, its status as a state, sensitive incidents restricted) and \
+            --format check-csv (Meedan Check's media export: one case per item); what they have no field \
+            for is kept in an evidence note. Re-importing the same file changes nothing. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
             """))
 
     @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file")) var file: String
-    @Option(help: "jsonl or csv. Default: from the file name (.csv is CSV), else jsonl.") var format: ImportFormat?
+    @Option(help: "jsonl, csv, atlos-csv or check-csv. Default: from the file name (.csv is CSV), else jsonl.")
+    var format: ImportFormat?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report what would change, then write nothing.")
     var dryRun = false
     @OptionGroup var actor: ActorOptions

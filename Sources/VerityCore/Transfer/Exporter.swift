@@ -82,7 +82,7 @@ public struct Exporter {
             try stream(db, """
                 SELECT \(Self.caseRef) AS ref, c.claim, c.claimant, c.claimed_at::text AS claimed_at, c.location,
                        c.tags, c.priority, c.due::text AS due, v.handle AS by, verity_iso(c.created_at) AS at,
-                       c.restricted,
+                       c.restricted, c.latitude::text AS latitude, c.longitude::text AS longitude,
                        CASE WHEN c.restricted THEN
                            (SELECT h.reason FROM case_history h
                              WHERE h.case_id = c.id AND h.action = 'restrict' ORDER BY h.seq DESC LIMIT 1)
@@ -99,6 +99,11 @@ public struct Exporter {
                 json.field("tags", try row.decode("tags", as: [String].self))
                 json.field("priority", try row.text("priority"))
                 json.field("due", try row.text("due"))
+                // Coordinates only when the case has them, as numbers (docs/import-export.md).
+                if let latitude = try row.text("latitude"), let longitude = try row.text("longitude") {
+                    json.field("latitude", json: latitude)
+                    json.field("longitude", json: longitude)
+                }
                 json.field("by", try row.text("by"))
                 json.field("at", try row.text("at"))
                 // Only a restricted case says so: the file of a desk without restriction is as before.

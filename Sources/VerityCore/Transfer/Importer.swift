@@ -4,6 +4,8 @@ import PostgresClient
 /// The formats `verity import` reads.
 public enum ImportFormat: String, CaseIterable, Sendable {
     case jsonl, csv
+    /// Other tools' exports, mapped to Verity's records (Transfer/Formats/).
+    case atlosCSV = "atlos-csv", checkCSV = "check-csv"
 }
 
 /// What an import changed (or, in a dry run, would change), per record type.
@@ -144,6 +146,32 @@ public struct Importer {
                             report("reading")
                         }
                         if header == nil { note([ImportIssue(line: 1, field: "csv", problem: "the file is empty; it needs a header row: \(RecordValidator.csvHeader.joined(separator: ","))")]) }
+                        if issues.count >= maxIssues { truncated = true }
+                    case .atlosCSV, .checkCSV:
+                        guard var mapping = format.foreignCSV else { break }
+                        var csv = CSVReader(reader)
+                        var haveHeader = false
+                        while issues.count < maxIssues {
+                            let next: (line: Int, fields: [String])?
+                            do {
+                                next = try csv.next()
+                            } catch let failure as CSVReader.Failure {
+                                note([ImportIssue(line: failure.line, field: "csv", problem: failure.problem)])
+                                break
+                            }
+                            guard let (line, fields) = next else { break }
+                            guard haveHeader else {
+                                haveHeader = true
+                                note(mapping.readHeader(fields, line: line))
+                                continue
+                            }
+                            records += 1
+                            let (rows, found) = mapping.stage(fields, line: line, validator: validator)
+                            note(found)
+                            if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
+                            report("reading")
+                        }
+                        if !haveHeader { note([ImportIssue(line: 1, field: "csv", problem: mapping.missingHeader)]) }
                         if issues.count >= maxIssues { truncated = true }
                     }
                 }
