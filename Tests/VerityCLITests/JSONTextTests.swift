@@ -104,12 +104,16 @@ struct JSONTextTests {
         #expect(JSONOutput.encode(["x": 1.5]) == JSONOutput.encodeWithFoundation(["x": 1.5]))
     }
 
-    @Test("table cells are padded as NSString's padding(toLength:) pads them")
+    @Test("table cells are padded to a display width: wide characters count two, combining marks none")
     func padding() {
         for cell in ["", "abc", "é", "e\u{301}", "😀", "ab😀", "👩‍👩‍👧", "日本語", "x\u{1b}"] {
             for width in 0...8 {
-                #expect(TableOutput.padded(cell, width) == cell.padding(toLength: width, withPad: " ", startingAt: 0), "\(cell) \(width)")
+                let padded = TableOutput.pad(cell, width)
+                #expect(padded.hasPrefix(cell), "\(cell) \(width)")
+                #expect(DisplayWidth.of(padded) == max(width, DisplayWidth.of(cell)), "\(cell) \(width)")
             }
         }
+        #expect(TableOutput.pad("日本語", 8) == "日本語  ")
+        #expect(TableOutput.pad("e\u{301}", 3) == "e\u{301}  ")
     }
 }
