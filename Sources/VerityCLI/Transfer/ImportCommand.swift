@@ -13,7 +13,10 @@ struct ImportCommand: ParsableCommand {
         discussion: Help.paragraphs("""
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
-            (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
+            (reviewers). A file of `verity export` begins with "archive" records, every row of the desk as \
+            it was: into an empty desk they are restored as they are (same ids, history, hashes, links, \
+            proposals, settings, custody; needs the desk owner), and the records after them must describe \
+            the same desk; into a desk in use the records are merged and the archive rows only compared. CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
             (tags separated by ;). Re-importing the same file changes nothing. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
@@ -51,12 +54,22 @@ struct ImportCommand: ParsableCommand {
             console.error("error: the import was refused; nothing was written")
             throw VerityCLIExit(status: failure.isRuleViolation ? .ruleViolated : .usage)
         }
-        let rows = ImportSummary.kindOrder.map { kind -> [String] in
+        // A restored archive's counts are per table; a merged file's per record type, then its archive's.
+        let kinds = summary.restoredArchive ? [] : ImportSummary.kindOrder
+        var rows = kinds.map { kind -> [String] in
             let counts = summary.counts(kind)
             return [kind, String(counts.created), String(counts.updated), String(counts.unchanged)]
         }
+        for counts in summary.counts where !ImportSummary.kindOrder.contains(counts.kind) {
+            rows.append(["archive " + counts.kind, String(counts.created), String(counts.updated), String(counts.unchanged)])
+        }
         console.print(TableOutput.render(header: ["type", "created", "updated", "unchanged"], rows: rows))
-        let verb = summary.dryRun ? "Dry run: checked" : "Imported"
+        if summary.archiveRowsNotRestored > 0 {
+            console.error(
+                "note: \(summary.archiveRowsNotRestored) archive row(s) differ from this desk or are not in it and were not "
+                    + "written: an archive is restored only into an empty desk (the file's other records were merged)")
+        }
+        let verb = summary.dryRun ? "Dry run: checked" : (summary.restoredArchive ? "Restored the archive of" : "Imported")
         let tail = summary.dryRun ? "; nothing was written" : (summary.changedNothing ? "; nothing changed" : "")
         console.print("\(verb) \(summary.records) \(summary.records == 1 ? "record" : "records") from \(label)\(tail).")
     }
