@@ -54,9 +54,8 @@ struct ImportCommand: ParsableCommand {
             console.error("error: the import was refused; nothing was written")
             throw VerityCLIExit(status: failure.isRuleViolation ? .ruleViolated : .usage)
         }
-        // A restored archive's counts are per table; a merged file's per record type, then its archive's.
-        let kinds = summary.restoredArchive ? [] : ImportSummary.kindOrder
-        var rows = kinds.map { kind -> [String] in
+        // Per record type, then the archive's rows per table (restored, or compared with a desk in use).
+        var rows = ImportSummary.kindOrder.map { kind -> [String] in
             let counts = summary.counts(kind)
             return [kind, String(counts.created), String(counts.updated), String(counts.unchanged)]
         }

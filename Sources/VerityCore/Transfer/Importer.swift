@@ -189,8 +189,21 @@ public struct Importer {
                     // make the sequences transactional.
                     try db.query("SELECT verity_import_check()")
                     if dryRun { try db.query("SELECT verity_import_dry_run()") }
-                    let counts = try apply(db, "SELECT kind, created, updated, unchanged FROM verity_archive_restore()")
+                    let tables = try apply(db, "SELECT kind, created, updated, unchanged FROM verity_archive_restore()")
                     try checkRecords(db, against: recordDigests)
+                    // What the restored desk holds, counted as the records that describe it.
+                    let described = try db.query(
+                        """
+                        SELECT (SELECT count(*) FROM reviewers) AS reviewer, (SELECT count(*) FROM cases) AS "case",
+                               (SELECT count(*) FROM sources) AS source, (SELECT count(*) FROM case_sources) AS link,
+                               (SELECT count(*) FROM case_assignments) AS assignment,
+                               (SELECT count(*) FROM evidence_notes) AS evidence,
+                               (SELECT count(*) FROM case_history WHERE to_state IS NOT NULL AND action NOT IN ('open', 'assess')) AS transition,
+                               (SELECT count(*) FROM case_history WHERE action = 'assess') AS assessment
+                        """)[0]
+                    let counts = try ImportSummary.kindOrder.map {
+                        ImportSummary.Counts(kind: $0, created: try described.decode($0, as: Int.self), updated: 0, unchanged: 0)
+                    } + tables
                     var summary = ImportSummary(records: records, counts: counts, dryRun: dryRun)
                     summary.restoredArchive = true
                     if dryRun { throw DryRunRollback(summary: summary) }
