@@ -243,10 +243,16 @@ public struct Exporter {
         var order: String
 
         var query: String {
+            query(where: "true")
+        }
+
+        /// The same for the rows that `condition` (SQL on `x`, built from ids only) selects.
+        func query(where condition: String) -> String {
             // record_history names its actor by handle already.
             let handle = by.map { $0 == "actor" ? "x.actor" : "(SELECT v.handle FROM reviewers v WHERE v.id = x.\($0))" } ?? "NULL::text"
             let time = at.map { "verity_iso(x.\($0))" } ?? "NULL::text"
-            return "SELECT \(handle) AS by, \(time) AS at, (to_jsonb(x) - 'search')::text AS row FROM \(name) x ORDER BY \(order)"
+            return "SELECT \(handle) AS by, \(time) AS at, (to_jsonb(x) - 'search')::text AS row FROM \(name) x "
+                + "WHERE \(condition) ORDER BY \(order)"
         }
     }
 
