@@ -79,6 +79,9 @@ struct ArchiveRoundTripTests {
         }
 
         let fresh = try TestServer.shared.makeDatabase()
+        let dryRun = verity(["import", file, "--dry-run", "--database-url", fresh])
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        #expect((try verity(["case", "list", "--format", "json", "--database-url", fresh]).json() as? [Any])?.isEmpty == true)
         let imported = verity(["import", file, "--database-url", fresh])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("Restored the archive of"))

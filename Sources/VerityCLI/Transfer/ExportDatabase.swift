@@ -10,11 +10,16 @@ enum DatabaseExportFormat: String, ExpressibleByArgument, CaseIterable {
 struct ExportDatabase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "database",
-        abstract: "The whole database as JSON Lines in the import format, history included (the default).",
+        abstract: "The whole desk as JSON Lines in the import format, history included (the default).",
         discussion: Help.paragraphs("""
-            Reviewers, cases, sources with their links, assignments, evidence notes, then every transition \
-            and assessment in history order, each with its by, at and reason. Importing the output into an \
-            empty database and exporting again gives the same bytes.
+            First the archive: an "archive" record for every row of every desk table as it is (reviewers, \
+            cases, sources, links, assignments, evidence, four-eyes proposals, case links, settings, every \
+            history row with its hash, custody events), each with its by and at. Then the records people \
+            and scripts read: reviewers, cases, sources with their links, assignments, evidence notes, then \
+            every transition and assessment in history order, each with its by, at and reason. Importing \
+            the output into an empty desk (as its owner) restores it as it was: the same history and \
+            hashes (a head anchored before the move verifies the new desk), and exporting again gives the \
+            same bytes. Not in it: the output log, logins' passwords. docs/import-export.md says more.
             Example: verity export --output desk.jsonl
             """))
 

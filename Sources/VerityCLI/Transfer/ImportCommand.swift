@@ -63,6 +63,12 @@ struct ImportCommand: ParsableCommand {
             rows.append(["archive " + counts.kind, String(counts.created), String(counts.updated), String(counts.unchanged)])
         }
         console.print(TableOutput.render(header: ["type", "created", "updated", "unchanged"], rows: rows))
+        if !summary.restoredLogins.isEmpty {
+            console.error(
+                "note: the restored reviewers keep their database logins (\(summary.restoredLogins.joined(separator: ", "))): "
+                    + "a role of that name on this server acts as that reviewer; create the missing ones, and check who holds "
+                    + "the existing ones, before anyone connects (docs/access.md)")
+        }
         if summary.archiveRowsNotRestored > 0 {
             console.error(
                 "note: \(summary.archiveRowsNotRestored) archive row(s) differ from this desk or are not in it and were not "

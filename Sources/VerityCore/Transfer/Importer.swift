@@ -23,6 +23,9 @@ public struct ImportSummary: Sendable, Equatable {
     public var archiveRowsNotRestored = 0
     /// Whether the file's archive was restored (into an empty desk).
     public var restoredArchive = false
+    /// The database logins the restored reviewers name: roles of the old server, which this
+    /// server may not have (or may have for someone else).
+    public var restoredLogins: [String] = []
 
     public func counts(_ kind: String) -> Counts {
         counts.first { $0.kind == kind } ?? Counts(kind: kind, created: 0, updated: 0, unchanged: 0)
@@ -206,6 +209,8 @@ public struct Importer {
                     } + tables
                     var summary = ImportSummary(records: records, counts: counts, dryRun: dryRun)
                     summary.restoredArchive = true
+                    summary.restoredLogins = try db.query("SELECT login FROM reviewers WHERE login IS NOT NULL ORDER BY login")
+                        .rows.map { try $0.decode("login", as: String.self) }
                     if dryRun { throw DryRunRollback(summary: summary) }
                     return summary
                 }
