@@ -1081,6 +1081,12 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '55000',
             MESSAGE = 'an archive is restored only into an empty desk, and this one already has reviewers, cases, sources or history';
     END IF;
+    IF EXISTS (SELECT 1 FROM pg_temp.verity_archive_rows s WHERE s.record ->> 'table' = 'output_log')
+       AND EXISTS (SELECT 1 FROM public.output_log) THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'the archive holds an output log, and this desk already has one of its own',
+            HINT = 'restore into a new desk, or export without --with-output-log';
+    END IF;
     SELECT s.line, s.record ->> 'table' AS name INTO bad
       FROM pg_temp.verity_archive_rows s
      WHERE NOT (coalesce(s.record ->> 'table', '') = ANY (tables))
@@ -1190,7 +1196,10 @@ BEGIN
 
     -- New rows of the new desk draw ids after the restored ones.
     FOREACH t IN ARRAY tables LOOP
-        IF pg_catalog.pg_get_serial_sequence('public.' || pg_catalog.quote_ident(t), 'id') IS NOT NULL THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(t))
+                      AND a.attname = 'id' AND a.attidentity <> '')
+        THEN
             EXECUTE format('SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%L, ''id''), max(id)) FROM public.%I HAVING max(id) IS NOT NULL',
                            'public.' || pg_catalog.quote_ident(t), t);
         END IF;
@@ -1222,7 +1231,7 @@ CREATE FUNCTION public.verity_archive_tables() RETURNS text[]
     AS $$
     SELECT ARRAY['reviewers', 'cases', 'sources', 'case_sources', 'case_assignments', 'evidence_notes',
                  'verdict_proposals', 'case_links', 'desk_settings', 'desk_settings_history', 'case_history',
-                 'record_history', 'source_custody_events']
+                 'record_history', 'source_custody_events', 'output_log']
 $$;
 
 

@@ -107,6 +107,25 @@ struct ArchiveRoundTripTests {
         #expect(firstDifference(text, verity(["export", "database", "--database-url", fresh]).stdout) == nil)
     }
 
+    @Test("--with-output-log archives the output log too, and it comes back the same")
+    func withOutputLog() throws {
+        let env = try everyFeatureDesk()
+        #expect(verity(["report", "status"], environment: env).status == 0)
+        let file = temporary()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(verity(["export", "--with-output-log", "--output", file], environment: env).status == 0)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains(#"{"type":"archive","table":"output_log","by":"editor""#))
+        #expect(try !String(contentsOfFile: file, encoding: .utf8).isEmpty)
+        let fresh = try TestServer.shared.makeDatabase()
+        let imported = verity(["import", file, "--database-url", fresh])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let again = verity(["export", "--with-output-log", "--database-url", fresh])
+        #expect(firstDifference(text, again.stdout) == nil)
+        let log = try #require(try verity(["report", "log", "--format", "json", "--database-url", fresh]).json() as? [[String: Any]])
+        #expect(log.contains { $0["command"] as? String == "report status" })
+    }
+
     @Test("an archive edited after export is refused with the line of the edit, and nothing is written")
     func editedArchiveRefused() throws {
         let env = try everyFeatureDesk()

@@ -22,18 +22,18 @@
 -- a DROP in a new migration under ../migrations/.
 
 -- The tables an archive holds, in the order they are written and restored (every
--- table before the tables whose foreign keys name it). Not in it: the output log
--- (the record of what was given out from the old desk), reviewers' password
--- changes (the logins' roles and passwords belong to the server, not the desk),
--- and the workflow's fixed tables (states, transitions, access grants), which
--- every desk's migrations create.
+-- table before the tables whose foreign keys name it); the output log (the record
+-- of what was given out from the old desk) only with `verity export
+-- --with-output-log`. Not in it: reviewers' password changes (the logins' roles and
+-- passwords belong to the server, not the desk), and the workflow's fixed tables
+-- (states, transitions, access grants), which every desk's migrations create.
 CREATE OR REPLACE FUNCTION public.verity_archive_tables() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     SELECT ARRAY['reviewers', 'cases', 'sources', 'case_sources', 'case_assignments', 'evidence_notes',
                  'verdict_proposals', 'case_links', 'desk_settings', 'desk_settings_history', 'case_history',
-                 'record_history', 'source_custody_events']
+                 'record_history', 'source_custody_events', 'output_log']
 $$;
 
 -- The staging table of one import's archive records: the file's line and its JSON.
@@ -91,6 +91,12 @@ BEGIN
     IF NOT public.verity_archive_desk_empty() THEN
         RAISE EXCEPTION USING ERRCODE = '55000',
             MESSAGE = 'an archive is restored only into an empty desk, and this one already has reviewers, cases, sources or history';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_temp.verity_archive_rows s WHERE s.record ->> 'table' = 'output_log')
+       AND EXISTS (SELECT 1 FROM public.output_log) THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'the archive holds an output log, and this desk already has one of its own',
+            HINT = 'restore into a new desk, or export without --with-output-log';
     END IF;
     SELECT s.line, s.record ->> 'table' AS name INTO bad
       FROM pg_temp.verity_archive_rows s

@@ -19,12 +19,15 @@ struct ExportDatabase: ParsableCommand {
             every transition and assessment in history order, each with its by, at and reason. Importing \
             the output into an empty desk (as its owner) restores it as it was: the same history and \
             hashes (a head anchored before the move verifies the new desk), and exporting again gives the \
-            same bytes. Not in it: the output log, logins' passwords. docs/import-export.md says more.
+            same bytes. Not in it: logins' passwords; the output log only with --with-output-log. \
+            docs/import-export.md says more.
             Example: verity export --output desk.jsonl
             """))
 
     @Option(help: "Output format (jsonl, the import format).") var format: DatabaseExportFormat = .jsonl
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
+    @Flag(name: .customLong("with-output-log"), help: "Also archive the output log (every report and export given out).")
+    var withOutputLog = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -41,7 +44,9 @@ struct ExportDatabase: ParsableCommand {
                 caseCount += text.components(separatedBy: "{\"type\":\"case\",").count - 1
                 try sink.append(text)
             }
-            restrictedCases = try Exporter(connection: db).run(to: hashing).restrictedCases
+            var exporter = Exporter(connection: db)
+            exporter.withOutputLog = withOutputLog
+            restrictedCases = try exporter.run(to: hashing).restrictedCases
             try hashing.flush()
             try sink.flush()
         }

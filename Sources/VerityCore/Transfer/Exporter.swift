@@ -41,6 +41,8 @@ public struct Exporter {
     /// (`verity_archive_tables()` in sql/definitions/72_archive.sql). Without it, the
     /// records alone (what `verity import` checks a restored desk against).
     public var withArchive = true
+    /// Whether the archive also holds the output log (`verity export --with-output-log`).
+    public var withOutputLog = false
 
     public init(connection: Connection) { db = connection }
 
@@ -76,7 +78,7 @@ public struct Exporter {
             // The archive's rows carry their times as to_jsonb writes them, in the session's zone.
             try db.execute(unsafeSQL: "SET LOCAL TimeZone = 'UTC'")
             if withArchive {
-                for table in Self.archiveTables {
+                for table in Self.archiveTables + (withOutputLog ? [Self.outputLogTable] : []) {
                     try stream(db, table.query) { row in
                         var json = JSONLineWriter()
                         json.field("type", "archive")
@@ -248,8 +250,8 @@ public struct Exporter {
 
         /// The same for the rows that `condition` (SQL on `x`, built from ids only) selects.
         func query(where condition: String) -> String {
-            // record_history names its actor by handle already.
-            let handle = by.map { $0 == "actor" ? "x.actor" : "(SELECT v.handle FROM reviewers v WHERE v.id = x.\($0))" } ?? "NULL::text"
+            // record_history and output_log name their actor by handle already.
+            let handle = by.map { ["actor", "reviewer"].contains($0) ? "x.\($0)" : "(SELECT v.handle FROM reviewers v WHERE v.id = x.\($0))" } ?? "NULL::text"
             let time = at.map { "verity_iso(x.\($0))" } ?? "NULL::text"
             return "SELECT \(handle) AS by, \(time) AS at, (to_jsonb(x) - 'search')::text AS row FROM \(name) x "
                 + "WHERE \(condition) ORDER BY \(order)"
@@ -272,6 +274,9 @@ public struct Exporter {
         ArchiveTable(name: "record_history", by: "actor", at: "at", order: "x.id"),
         ArchiveTable(name: "source_custody_events", by: "actor_id", at: "at", order: "x.id"),
     ]
+
+    /// The output log, last, with `withOutputLog` (its reviewer is a handle already).
+    static let outputLogTable = ArchiveTable(name: "output_log", by: "reviewer", at: "at", order: "x.id")
 
     /// A source's links: a plain reference when the link was made with the
     /// source (same by and at), otherwise an object with its own by and at.
