@@ -1231,7 +1231,7 @@ CREATE FUNCTION public.verity_archive_tables() RETURNS text[]
     AS $$
     SELECT ARRAY['reviewers', 'cases', 'sources', 'case_sources', 'case_assignments', 'evidence_notes',
                  'verdict_proposals', 'case_links', 'desk_settings', 'desk_settings_history', 'case_history',
-                 'record_history', 'source_custody_events', 'output_log']
+                 'record_history', 'source_custody_events', 'audit_stamps', 'output_log']
 $$;
 
 
@@ -3490,6 +3490,38 @@ ALTER TEXT SEARCH CONFIGURATION public.verity_words
 
 
 --
+-- Name: audit_stamps; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_stamps (
+    id bigint NOT NULL,
+    head text NOT NULL,
+    tsa_url text NOT NULL,
+    token bytea NOT NULL,
+    stamped_at timestamp with time zone NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_by text,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT audit_stamp_head_hex CHECK ((head ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_stamp_tsa_present CHECK ((btrim(tsa_url) <> ''::text))
+);
+
+
+--
+-- Name: audit_stamps_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_stamps ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_stamps_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: case_assignments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4005,6 +4037,14 @@ CREATE VIEW public.verity_my_cases AS
 
 
 --
+-- Name: audit_stamps audit_stamps_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_stamps
+    ADD CONSTRAINT audit_stamps_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: case_assignments case_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4347,6 +4387,20 @@ CREATE INDEX verdict_proposals_case ON public.verdict_proposals USING btree (cas
 --
 
 CREATE UNIQUE INDEX verdict_proposals_one_pending ON public.verdict_proposals USING btree (case_id) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: audit_stamps audit_stamps_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_stamps_append_only BEFORE DELETE OR UPDATE ON public.audit_stamps FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+
+
+--
+-- Name: audit_stamps audit_stamps_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_stamps_no_truncate BEFORE TRUNCATE ON public.audit_stamps FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
 
 
 --

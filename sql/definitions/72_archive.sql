@@ -33,7 +33,7 @@ CREATE OR REPLACE FUNCTION public.verity_archive_tables() RETURNS text[]
     AS $$
     SELECT ARRAY['reviewers', 'cases', 'sources', 'case_sources', 'case_assignments', 'evidence_notes',
                  'verdict_proposals', 'case_links', 'desk_settings', 'desk_settings_history', 'case_history',
-                 'record_history', 'source_custody_events', 'output_log']
+                 'record_history', 'source_custody_events', 'audit_stamps', 'output_log']
 $$;
 
 -- The staging table of one import's archive records: the file's line and its JSON.

@@ -13,11 +13,12 @@ struct ImportCommand: ParsableCommand {
         discussion: Help.paragraphs("""
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
-            (reviewers). A file of `verity export` begins with "archive" records, every row of the desk as \
-            it was: into an empty desk they are restored as they are (same ids, history, hashes, links, \
-            proposals, settings, custody; needs the desk owner), and the records after them must describe \
-            the same desk; into a desk in use the records are merged and the archive rows only compared. CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
-            (tags separated by ;). Re-importing the same file changes nothing. Any invalid record aborts the \
+            (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
+            (tags separated by ;). Re-importing the same file changes nothing. A file of `verity export` \
+            begins with "archive" records, every row of the desk as it was: into an empty desk they are \
+            restored as they are (same ids, history, hashes, links, proposals, settings, custody; needs \
+            the desk owner), and the records after them must describe the same desk; into a desk in use \
+            the records are merged and the archive rows only compared. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor

@@ -100,10 +100,13 @@ public struct HistoryAuditReport: Sendable, Encodable {
     /// Evidence notes added before the history kept the SHA-256 of a note's text: their text
     /// cannot be compared with the history (not a problem; docs/guarantees.md).
     public var notesWithoutDigest = 0
+    /// The desk's trusted timestamps (`verity audit stamp`), each verified when a CA was given;
+    /// in the JSON only when the desk has any.
+    public var stamps: [TrustedTimestamp.Stamp] = []
 
     enum CodingKeys: String, CodingKey {
         case intact, rowsChecked, cases, headHash, expectedHead, problemCount, problems, rowsHidden, recordRowsChecked
-        case custodyEventsChecked, notesWithoutDigest
+        case custodyEventsChecked, notesWithoutDigest, stamps
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -119,6 +122,7 @@ public struct HistoryAuditReport: Sendable, Encodable {
         try container.encode(recordRowsChecked, forKey: .recordRowsChecked)
         try container.encode(custodyEventsChecked, forKey: .custodyEventsChecked)
         try container.encode(notesWithoutDigest, forKey: .notesWithoutDigest)
+        if !stamps.isEmpty { try container.encode(stamps, forKey: .stamps) }
     }
 }
 

@@ -250,8 +250,8 @@ public struct Exporter {
 
         /// The same for the rows that `condition` (SQL on `x`, built from ids only) selects.
         func query(where condition: String) -> String {
-            // record_history and output_log name their actor by handle already.
-            let handle = by.map { ["actor", "reviewer"].contains($0) ? "x.\($0)" : "(SELECT v.handle FROM reviewers v WHERE v.id = x.\($0))" } ?? "NULL::text"
+            // record_history, audit_stamps and output_log name their actor by handle already.
+            let handle = by.map { ["actor", "recorded_by", "reviewer"].contains($0) ? "x.\($0)" : "(SELECT v.handle FROM reviewers v WHERE v.id = x.\($0))" } ?? "NULL::text"
             let time = at.map { "verity_iso(x.\($0))" } ?? "NULL::text"
             return "SELECT \(handle) AS by, \(time) AS at, (to_jsonb(x) - 'search')::text AS row FROM \(name) x "
                 + "WHERE \(condition) ORDER BY \(order)"
@@ -273,6 +273,7 @@ public struct Exporter {
         ArchiveTable(name: "case_history", by: "actor_id", at: "at", order: "x.id"),
         ArchiveTable(name: "record_history", by: "actor", at: "at", order: "x.id"),
         ArchiveTable(name: "source_custody_events", by: "actor_id", at: "at", order: "x.id"),
+        ArchiveTable(name: "audit_stamps", by: "recorded_by", at: "stamped_at", order: "x.id"),
     ]
 
     /// The output log, last, with `withOutputLog` (its reviewer is a handle already).
