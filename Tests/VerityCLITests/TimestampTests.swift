@@ -114,6 +114,39 @@ struct TimestampTests {
         #expect(changed.stderr.contains("stamp 1"), "\(changed.stderr)")
     }
 
+    @Test("a bundle carries the stamp of the desk head its cases are under; verify bundle --tsa-ca checks it and names what fails")
+    func bundleCarriesTheStamp() throws {
+        let tsa = try LocalTSA()
+        let env = try deskEnvironment()
+        #expect(verity(["case", "open", "450 dead people", "--claimant", "Zelensky", "--ref", "IZY-001"], environment: env).status == 0)
+        #expect(verity(["case", "open", "other claim", "--claimant", "Peskov", "--ref", "IZY-002"], environment: env).status == 0)
+        let directory = NSTemporaryDirectory() + "verity-bundle-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let written = verity(["export", "bundle", "IZY-001", "--output", directory, "--tsa", tsa.url], environment: env)
+        #expect(written.status == 0, "\(written.stderr)")
+        let head = verity(["audit", "head"], environment: env).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let manifest = try String(contentsOfFile: directory + "/manifest.json", encoding: .utf8)
+        #expect(manifest.contains(#""desk_head":"\#(head)""#), "\(manifest)")
+        // The desk keeps the stamp too.
+        #expect(verity(["audit", "verify", "--tsa-ca", tsa.caFile], environment: env).stdout.contains("stamp 1"))
+
+        let verified = verity(["verify", "bundle", directory, "--tsa-ca", tsa.caFile])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("stamp verified"), "\(verified.stdout)")
+        #expect(verity(["verify", "bundle", directory]).stdout.contains("not checked"))
+        let other = try LocalTSA()
+        let wrongCA = verity(["verify", "bundle", directory, "--tsa-ca", other.caFile])
+        #expect(wrongCA.status == 65)
+        #expect(wrongCA.stdout.contains("desk-head.tsr"), "\(wrongCA.stdout)")
+        // The head's lines changed: caught by its hash, and the stamp no longer covers them.
+        let lines = directory + "/desk-head.txt"
+        let text = try String(contentsOfFile: lines, encoding: .utf8)
+        try text.replacingOccurrences(of: "1:", with: "9:").write(toFile: lines, atomically: true, encoding: .utf8)
+        let changed = verity(["verify", "bundle", directory, "--tsa-ca", tsa.caFile])
+        #expect(changed.status == 65)
+        #expect(changed.stdout.contains("desk-head.txt"), "\(changed.stdout)")
+    }
+
     @Test("a TSA that does not answer is an unavailable service (exit 69), and nothing is stored")
     func unreachable() throws {
         let env = try deskEnvironment()

@@ -13,8 +13,10 @@ struct ExportBundle: ParsableCommand {
             dossier/REF.md and dossier/REF.html (as `verity report case`), files/NAME (each source file found \
             in --files DIR, checked against the SHA-256 the desk recorded; a file not found there is listed as \
             missing) and manifest.json (format, who made the bundle and when, the filter, each case's chain \
-            head, the SHA-256 of every file, and the manifest's own hash). `verity verify bundle DIR` checks \
-            it all without a database. A bundle holding restricted cases is as confidential as they are.
+            head, the SHA-256 of every file, and the manifest's own hash). With --tsa URL, desk-head.txt \
+            (every line the desk's head hash covers, in the same snapshot) and desk-head.tsr (that head's \
+            RFC 3161 token, also kept in the desk; needs the desk owner) tie the cases to a signed time. \
+            `verity verify bundle DIR [--tsa-ca FILE]` checks it all without a database. A bundle holding restricted cases is as confidential as they are.
             Examples:
               verity export bundle IZY-2022-001 IZY-2022-004 --output izium-bundle --files /cases/izium/files
               verity export bundle --where-tag izium --output izium-bundle
@@ -27,6 +29,8 @@ struct ExportBundle: ParsableCommand {
     var reviewer: String?
     @Option(help: ArgumentHelp("The directory to write (new, or empty).", valueName: "dir")) var output: String
     @Option(help: ArgumentHelp("Where the sources' files are, by their recorded names.", valueName: "dir")) var files: String?
+    @Option(help: ArgumentHelp("Also stamp the desk's head (RFC 3161) with this time-stamping authority, and carry the token.", valueName: "url"))
+    var tsa: String?
     @Option(help: "Output format: table for people, json for programs.") var format: AuditFormat = .table
     @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
@@ -50,7 +54,7 @@ struct ExportBundle: ParsableCommand {
         try OutputAccounting.check(desk, reviewer: actor.actor)
         let written = try desk.writeBundle(
             cases: cases.map(CaseKey.init), selection: selection, filesFrom: files, to: output,
-            madeBy: try actor.actor ?? desk.connectedReviewer())
+            madeBy: try actor.actor ?? desk.connectedReviewer(), tsa: tsa)
         let console = Console.current
         switch format {
         case .json: console.print(JSONOutput.encode(written))

@@ -17,17 +17,22 @@ struct VerifyBundle: ParsableCommand {
         discussion: Help.paragraphs("""
             Recomputes the SHA-256 of every file the manifest lists (and finds files it does not list), every \
             case's history chain from records.jsonl (the hash `verity audit verify` computes) up to the head \
-            the manifest gives, and the manifest's own hash. Each problem names its file (and line). Exit \
+            the manifest gives, and the manifest's own hash; with --tsa-ca, the stamp of the desk head that \
+            holds every case's head (`export bundle --tsa`). Each problem names its file (and line). Exit \
             status 0 when the bundle is intact, 65 otherwise. To show the bundle is what the desk holds, \
             compare its heads with the desk's (`verity case history`, `verity audit verify`).
             Example: verity verify bundle izium-bundle --format json
             """))
 
     @Argument(help: ArgumentHelp("The bundle's directory.", valueName: "dir")) var directory: String
+    @Option(
+        name: .customLong("tsa-ca"),
+        help: ArgumentHelp("The time-stamping authority's CA certificate (PEM), to verify the bundle's stamp.", valueName: "file"))
+    var tsaCA: String?
     @Option(help: "Output format: table for people, json for programs.") var format: AuditFormat = .table
 
     func run() throws {
-        let result = CaseBundle.verify(directory: directory)
+        let result = CaseBundle.verify(directory: directory, tsaCA: tsaCA)
         let console = Console.current
         switch format {
         case .json: console.print(JSONOutput.encode(result))
@@ -40,6 +45,10 @@ struct VerifyBundle: ParsableCommand {
                     "files       \(result.files)",
                     "manifest    \(result.manifestSHA256 ?? "-")",
                 ].joined(separator: "\n"))
+            if let deskHead = result.deskHead {
+                let state = result.stampVerified.map { $0 ? "verified" : "NOT VERIFIED" } ?? "not checked (give --tsa-ca FILE)"
+                console.print("desk head   \(deskHead), stamp \(state)")
+            }
             for problem in result.problems { console.print("\(problem)") }
         }
         if let first = result.problems.first {

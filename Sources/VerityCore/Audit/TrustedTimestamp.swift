@@ -122,6 +122,11 @@ extension Desk {
     public func stampHead(tsa url: String, by reviewer: String?) throws -> TrustedTimestamp.Stamp {
         let head = try historyHead()
         let (reply, stampedAt) = try TrustedTimestamp.request(head: head, tsa: url)
+        return try storeStamp(head: head, tsa: url, reply: reply, stampedAt: stampedAt, by: reviewer)
+    }
+
+    /// Keeps a token in `audit_stamps` (append-only; only the desk owner may write it).
+    func storeStamp(head: String, tsa url: String, reply: Data, stampedAt: String, by reviewer: String?) throws -> TrustedTimestamp.Stamp {
         let row = try db.query(
             """
             INSERT INTO audit_stamps (head, tsa_url, token, stamped_at, recorded_by)

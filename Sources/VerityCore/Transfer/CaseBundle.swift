@@ -11,6 +11,8 @@ import PostgresClient
 ///     dossier/REF.md    the dossier of each case (`verity report case`), markdown and HTML
 ///     dossier/REF.html
 ///     files/NAME        the source files given with --files, each the file the desk hashed
+///     desk-head.txt     with --tsa: every line the desk's head hash covers (`verity audit head`), taken
+///     desk-head.tsr     in the same snapshot as the records, and the RFC 3161 token of that head
 ///     manifest.json     format, who made the bundle and when, the filter, every case with its
 ///                       chain's head, the SHA-256 and size of every other file, and last its
 ///                       own hash, over the manifest's text before that field (closed by "}")
@@ -23,6 +25,8 @@ public enum CaseBundle {
     public static let format = "verity-bundle-1"
     public static let manifestName = "manifest.json"
     public static let recordsName = "records.jsonl"
+    public static let deskHeadName = "desk-head.txt"
+    public static let stampName = "desk-head.tsr"
 
     /// What `write` wrote.
     public struct Written: Sendable, Encodable {
@@ -48,9 +52,13 @@ public enum CaseBundle {
         public var chainRows = 0
         public var files = 0
         public var manifestSHA256: String?
+        /// The desk head the bundle's cases are under (with a stamp), and whether its token was
+        /// verified (nil: no stamp, or no CA given).
+        public var deskHead: String?
+        public var stampVerified: Bool?
         public var problems: [Problem] = []
 
-        enum CodingKeys: String, CodingKey { case intact, cases, chainRows, files, manifestSHA256, problems }
+        enum CodingKeys: String, CodingKey { case intact, cases, chainRows, files, manifestSHA256, deskHead, stampVerified, problems }
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(intact, forKey: .intact)
@@ -58,6 +66,8 @@ public enum CaseBundle {
             try container.encode(chainRows, forKey: .chainRows)
             try container.encode(files, forKey: .files)
             try container.encode(manifestSHA256, forKey: .manifestSHA256)
+            try container.encode(deskHead, forKey: .deskHead)
+            try container.encode(stampVerified, forKey: .stampVerified)
             try container.encode(problems, forKey: .problems)
         }
     }
@@ -84,7 +94,7 @@ public enum CaseBundle {
     // MARK: verify
 
     /// Checks the bundle in `directory` without a database; every problem is named.
-    public static func verify(directory: String) -> Verification {
+    public static func verify(directory: String, tsaCA: String? = nil) -> Verification {
         var result = Verification()
         func problem(_ file: String, _ text: String) { result.problems.append(Problem(file: file, problem: text)) }
         let root = URL(fileURLWithPath: directory)
@@ -169,6 +179,42 @@ public enum CaseBundle {
             }
         }
         result.cases = heads.count
+        // With a stamp: the desk head is the hash of the lines in desk-head.txt, which hold every
+        // bundled case's head, and the token stamps that desk head.
+        if let deskHead = string(member(members, "desk_head")) {
+            result.deskHead = deskHead
+            if let lines = FileManager.default.contents(atPath: root.appendingPathComponent(deskHeadName).path) {
+                let text = String(decoding: lines, as: UTF8.self)
+                let recomputed = sha256(lines)
+                if recomputed != deskHead {
+                    problem(deskHeadName, "hashes to \(recomputed), but the manifest's desk head is \(deskHead)")
+                }
+                let held = Set(text.split(separator: "\n").map(String.init))
+                for (id, entry) in heads.sorted(by: { $0.key < $1.key }) where !held.contains("\(id):\(entry.head)") {
+                    problem(deskHeadName, "does not hold the head of \(entry.ref), so the stamp does not cover it")
+                }
+            } else {
+                problem(deskHeadName, "is missing, so the stamp covers nothing in the bundle")
+            }
+            if let tsaCA {
+                if let token = FileManager.default.contents(atPath: root.appendingPathComponent(stampName).path) {
+                    do {
+                        if let failure = try TrustedTimestamp.verify(reply: token, head: deskHead, caFile: tsaCA) {
+                            problem(stampName, failure)
+                            result.stampVerified = false
+                        } else {
+                            result.stampVerified = true
+                        }
+                    } catch {
+                        problem(stampName, "cannot be checked: \(error)")
+                        result.stampVerified = false
+                    }
+                } else {
+                    problem(stampName, "is missing")
+                    result.stampVerified = false
+                }
+            }
+        }
         guard let records = FileManager.default.contents(atPath: root.appendingPathComponent(recordsName).path) else {
             if !heads.isEmpty { problem(recordsName, "is missing, so no chain can be recomputed") }
             return result
@@ -230,8 +276,12 @@ extension Desk {
     /// Writes the bundle of the cases named and the cases `selection` matches into `directory`
     /// (created; it must not exist or be empty). `filesFrom` is a directory where the sources'
     /// files are found by their recorded names; each is checked against its recorded SHA-256.
+    ///
+    /// With `tsa`, the lines of the desk's head (in the records' snapshot) go in too, with the
+    /// token of that head from the time-stamping authority, which the desk also keeps (`audit_stamps`).
     public func writeBundle(
-        cases keys: [CaseKey], selection: BulkSelection, filesFrom: String?, to directory: String, madeBy: String?
+        cases keys: [CaseKey], selection: BulkSelection, filesFrom: String?, to directory: String, madeBy: String?,
+        tsa: String? = nil
     ) throws -> CaseBundle.Written {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -258,6 +308,7 @@ extension Desk {
         var written: [(path: String, data: Data)] = []
         var caseEntries: [(id: Int, ref: String?, restricted: Bool, head: String, rows: Int)] = []
         var sourceFiles: [(name: String, sha256: String)] = []
+        var deskHeadLines: String?
         try db.transaction(.repeatableRead) { db in
             // The chain's text as the hash covers it (HistoryChain): timestamps in UTC, ISO.
             try db.execute(unsafeSQL: "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'")
@@ -323,6 +374,20 @@ extension Desk {
                  WHERE o.id IN \(sources) AND o.file_name IS NOT NULL ORDER BY o.file_name
                 """))
             sourceFiles = try files.rows.map { (try $0.decode("file_name", as: String.self), try $0.decode("file_sha256", as: String.self)) }
+            if tsa != nil {
+                var lines = ""
+                try Self.forEachHeadLine(db) { lines += $0 }
+                deskHeadLines = lines
+            }
+        }
+        var stamp: TrustedTimestamp.Stamp?
+        if let tsa, let deskHeadLines {
+            let data = Data(deskHeadLines.utf8)
+            let head = CaseBundle.sha256(data)
+            let (reply, stampedAt) = try TrustedTimestamp.request(head: head, tsa: tsa)
+            stamp = try storeStamp(head: head, tsa: tsa, reply: reply, stampedAt: stampedAt, by: madeBy)
+            written.append((CaseBundle.deskHeadName, data))
+            written.append((CaseBundle.stampName, reply))
         }
         for entry in caseEntries {
             let dossier = try caseDossier(.id(entry.id))
@@ -384,6 +449,14 @@ extension Desk {
             return item.text + "}"
         }.joined(separator: ",") + "]")
         manifest.field("missing_files", missing)
+        if let stamp {
+            manifest.field("desk_head", stamp.head)
+            var stamped = JSONLineWriter()
+            stamped.field("tsa_url", stamp.tsaURL)
+            stamped.field("stamped_at", stamp.stampedAt)
+            stamped.field("stamp_id", stamp.id)
+            manifest.field("stamp", json: stamped.text + "}")
+        }
         let sealed = CaseBundle.sealed(manifest)
         try Data(sealed.text.utf8).write(to: root.appendingPathComponent(CaseBundle.manifestName))
         return CaseBundle.Written(
