@@ -103,7 +103,8 @@ public struct Importer {
         // An export's "archive" records (sql/definitions/72_archive.sql): kept aside, then restored
         // into an empty desk, where the records after them are only compared with the restored desk;
         // into a desk in use, compared with what it holds while the records are merged as always.
-        var archive: [(line: Int, text: String)] = []
+        let archive = ArchiveSpool()
+        defer { archive.remove() }
         var restoring = false
         var recordDigests: [(line: Int, digest: String)] = []
         var firstStagedLine: Int?
@@ -132,7 +133,7 @@ public struct Importer {
                                 continue
                             }
                             if case .object(let members) = value, members.contains(where: { $0.0 == "type" && $0.1 == .string("archive") }) {
-                                archive.append((line, String(decoding: bytes, as: UTF8.self)))
+                                try archive.append(line: line, bytes)
                                 if deskEmpty { restoring = true }
                                 continue
                             }
@@ -176,9 +177,10 @@ public struct Importer {
                 report("applying", force: true)
                 if !issues.isEmpty { throw ImportFailure(issues: issues, truncated: truncated) }
                 if !archive.isEmpty {
+                    try archive.finishWriting()
                     try db.query("SELECT verity_archive_stage()")
                     try db.copyIn(Query(unsafeSQL: "COPY pg_temp.verity_archive_rows (line, record) FROM STDIN")) { writer in
-                        for (line, text) in archive { try writer.writeRow([String(line), text]) }
+                        try archive.forEach { line, text in try writer.writeRow([String(line), text]) }
                     }
                 }
                 if restoring {
@@ -373,5 +375,62 @@ public struct Importer {
             issues.append(ImportIssue(line: line, field: "header", problem: "a column is named twice"))
         }
         return issues
+    }
+}
+
+/// An import's archive records, kept aside in a temporary file while the file is read (they
+/// go to their own COPY afterwards), so that memory stays flat whatever the desk's size.
+final class ArchiveSpool {
+    private var path: String?
+    private var handle: FileHandle?
+    private var buffer = Data()
+    private var lines: [Int] = []
+
+    var isEmpty: Bool { lines.isEmpty }
+
+    func append(line: Int, _ bytes: [UInt8]) throws {
+        if handle == nil {
+            let file = NSTemporaryDirectory() + "verity-archive-\(getpid())-\(UUID().uuidString).jsonl"
+            guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let opened = FileHandle(forWritingAtPath: file)
+            else {
+                throw VerityError(.failure, "cannot write a temporary file in \(NSTemporaryDirectory()) for the import's archive records")
+            }
+            path = file
+            handle = opened
+        }
+        lines.append(line)
+        buffer.append(contentsOf: bytes)
+        buffer.append(10)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try handle?.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finishWriting() throws {
+        try flush()
+        try handle?.close()
+        handle = nil
+    }
+
+    /// Every record with its line in the import file, in file order.
+    func forEach(_ body: (Int, String) throws -> Void) throws {
+        guard let path else { return }
+        let reader = try LineReader(path: path)
+        var index = 0
+        while let bytes = try reader.nextLine() {
+            guard index < lines.count else { break }
+            try body(lines[index], String(decoding: bytes, as: UTF8.self))
+            index += 1
+        }
+    }
+
+    func remove() {
+        try? handle?.close()
+        if let path { try? FileManager.default.removeItem(atPath: path) }
     }
 }
