@@ -29,10 +29,12 @@ struct AuditVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Recompute every case's hash chain and report the first row altered, deleted or inserted out of order.",
         discussion: Help.paragraphs("""
-            Exit status 0 when every chain is intact (and its head is the expected one), 65 otherwise.
+            Exit status 0 when every chain is intact (and its head is the expected one, and with \
+            --tsa-ca every stored stamp's token verifies for its head), 65 otherwise.
             Examples:
               verity audit verify
               verity audit verify --expect-head 3f1c...e9 --format json
+              verity audit verify --tsa-ca tsa-ca.pem
             """))
 
     @Option(

@@ -18,8 +18,8 @@ struct ExportBundle: ParsableCommand {
             RFC 3161 token, also kept in the desk; needs the desk owner) tie the cases to a signed time. \
             `verity verify bundle DIR [--tsa-ca FILE]` checks it all without a database. A bundle holding restricted cases is as confidential as they are.
             Examples:
-              verity export bundle IZY-2022-001 IZY-2022-004 --output izium-bundle --files /cases/izium/files
-              verity export bundle --where-tag izium --output izium-bundle
+              verity export bundle IZY-001 IZY-004 --output izium --files /cases/files
+              verity export bundle --where-tag izium --output izium --tsa https://tsa.test
             """))
 
     @Argument(help: ArgumentHelp("Cases by id or reference (and/or --where-* filters).", valueName: "case")) var cases: [String] = []

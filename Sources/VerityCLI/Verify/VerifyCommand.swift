@@ -19,8 +19,8 @@ struct VerifyBundle: ParsableCommand {
             case's history chain from records.jsonl (the hash `verity audit verify` computes) up to the head \
             the manifest gives, and the manifest's own hash; with --tsa-ca, the stamp of the desk head that \
             holds every case's head (`export bundle --tsa`). Each problem names its file (and line). Exit \
-            status 0 when the bundle is intact, 65 otherwise. To show the bundle is what the desk holds, \
-            compare its heads with the desk's (`verity case history`, `verity audit verify`).
+            status 0 when the bundle is intact, 65 otherwise. That its cases are what the desk held, not \
+            only what was written, is shown by a stamp: make the bundle with --tsa, check it with --tsa-ca.
             Example: verity verify bundle izium-bundle --format json
             """))
 
