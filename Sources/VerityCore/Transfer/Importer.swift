@@ -106,7 +106,7 @@ public struct Importer {
         let archive = ArchiveSpool()
         defer { archive.remove() }
         var restoring = false
-        var recordDigests: [(line: Int, digest: String)] = []
+        var recordDigests: [(line: Int, digest: LineDigest)] = []
         var firstStagedLine: Int?
 
         let outcome: Result<ImportSummary, Error> = Result {
@@ -138,7 +138,7 @@ public struct Importer {
                                 continue
                             }
                             if restoring {
-                                recordDigests.append((line, bytes.withUnsafeBytes { SHA256Hasher.hex(of: $0) }))
+                                recordDigests.append((line, LineDigest(bytes)))
                                 continue
                             }
                             if firstStagedLine == nil { firstStagedLine = line }
@@ -284,7 +284,7 @@ public struct Importer {
 
     /// After a restore: the records that follow the archive must be exactly what the restored
     /// desk exports (the same desk, described for people and scripts), line by line.
-    private func checkRecords(_ db: Connection, against digests: [(line: Int, digest: String)]) throws {
+    private func checkRecords(_ db: Connection, against digests: [(line: Int, digest: LineDigest)]) throws {
         var exporter = Exporter(connection: db)
         exporter.withArchive = false
         var index = 0
@@ -294,7 +294,7 @@ public struct Importer {
             pending.append(contentsOf: text.utf8)
             var start = 0
             while let newline = pending[start...].firstIndex(of: 10) {
-                let digest = pending[start..<newline].withUnsafeBytes { SHA256Hasher.hex(of: $0) }
+                let digest = LineDigest(pending[start..<newline])
                 if differing == nil, index >= digests.count || digests[index].digest != digest {
                     differing = index < digests.count ? digests[index].line : (digests.last?.line ?? 0) + 1
                 }
@@ -432,5 +432,18 @@ final class ArchiveSpool {
     func remove() {
         try? handle?.close()
         if let path { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
+
+/// The first 128 bits of a line's SHA-256, kept per record line of a restored archive (16 bytes,
+/// not a 64-character string, so that a large desk's lines fit in little memory).
+struct LineDigest: Equatable {
+    var high: UInt64
+    var low: UInt64
+
+    init<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let hex = Array(bytes).withUnsafeBytes { SHA256Hasher.hex(of: $0) }
+        high = UInt64(hex.prefix(16), radix: 16) ?? 0
+        low = UInt64(hex.dropFirst(16).prefix(16), radix: 16) ?? 0
     }
 }
