@@ -73,6 +73,11 @@ final class LocalTSA {
         url = "http://127.0.0.1:\(port)/tsr"
     }
 
+    /// A desk's environment in which the local TSA is reached directly, whatever proxy the machine sets.
+    static func environment() throws -> [String: String] {
+        try deskEnvironment().merging(["no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"]) { $1 }
+    }
+
     deinit {
         server.kill()
         _ = try? server.wait()
@@ -85,7 +90,7 @@ struct TimestampTests {
     @Test("a token of the head verifies; a token checked against a changed head fails, and the stamp is named")
     func stampAndVerify() throws {
         let tsa = try LocalTSA()
-        let env = try deskEnvironment()
+        let env = try LocalTSA.environment()
         #expect(verity(["case", "open", "450 dead people", "--claimant", "Zelensky", "--ref", "IZY-001"], environment: env).status == 0)
         let head = verity(["audit", "head"], environment: env).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let stamped = verity(["audit", "stamp", "--tsa", tsa.url, "--format", "json"], environment: env)
@@ -117,7 +122,7 @@ struct TimestampTests {
     @Test("a bundle carries the stamp of the desk head its cases are under; verify bundle --tsa-ca checks it and names what fails")
     func bundleCarriesTheStamp() throws {
         let tsa = try LocalTSA()
-        let env = try deskEnvironment()
+        let env = try LocalTSA.environment()
         #expect(verity(["case", "open", "450 dead people", "--claimant", "Zelensky", "--ref", "IZY-001"], environment: env).status == 0)
         #expect(verity(["case", "open", "other claim", "--claimant", "Peskov", "--ref", "IZY-002"], environment: env).status == 0)
         let directory = NSTemporaryDirectory() + "verity-bundle-\(UUID().uuidString)"
