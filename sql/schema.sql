@@ -1000,6 +1000,251 @@ END $$;
 
 
 --
+-- Name: verity_archive_columns(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_columns(p_table text, p_prefix text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT pg_catalog.string_agg(p_prefix || pg_catalog.quote_ident(a.attname::text), ', ' ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(p_table))
+       AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+$$;
+
+
+--
+-- Name: verity_archive_compare(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_compare() RETURNS TABLE(kind text, created bigint, updated bigint, unchanged bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    t text;
+    key text;
+    same bigint;
+    total bigint;
+BEGIN
+    FOREACH t IN ARRAY public.verity_archive_tables() LOOP
+        key := CASE t
+            WHEN 'case_sources' THEN 'x.case_id = (s.record -> ''row'' ->> ''case_id'')::bigint AND x.source_id = (s.record -> ''row'' ->> ''source_id'')::bigint'
+            WHEN 'case_assignments' THEN 'x.case_id = (s.record -> ''row'' ->> ''case_id'')::bigint AND x.reviewer_id = (s.record -> ''row'' ->> ''reviewer_id'')::bigint'
+            WHEN 'desk_settings' THEN 'x.key = s.record -> ''row'' ->> ''key'''
+            ELSE 'x.id = (s.record -> ''row'' ->> ''id'')::bigint' END;
+        EXECUTE format(
+            'SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM public.%I x WHERE %s '
+            || 'AND (pg_catalog.to_jsonb(x) - ''search'') = s.record -> ''row'')) '
+            || 'FROM pg_temp.verity_archive_rows s WHERE s.record ->> ''table'' = %L', t, key, t)
+          INTO total, same;
+        IF total > 0 THEN
+            kind := t; created := 0; updated := 0; unchanged := same;
+            RETURN NEXT;
+            IF total > same THEN
+                kind := t || ' (not restored)'; created := 0; updated := 0; unchanged := total - same;
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+END $$;
+
+
+--
+-- Name: verity_archive_desk_empty(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_desk_empty() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM public.reviewers) AND NOT EXISTS (SELECT 1 FROM public.cases)
+       AND NOT EXISTS (SELECT 1 FROM public.sources) AND NOT EXISTS (SELECT 1 FROM public.case_history)
+       AND NOT EXISTS (SELECT 1 FROM public.record_history) AND NOT EXISTS (SELECT 1 FROM public.desk_settings_history)
+$$;
+
+
+--
+-- Name: verity_archive_restore(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_restore() RETURNS TABLE(kind text, created bigint, updated bigint, unchanged bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    tables text[] := public.verity_archive_tables();
+    t text;
+    written bigint;
+    bad record;
+BEGIN
+    IF NOT public.verity_history_trusted() THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'restoring an archive writes the history as it was recorded, which only the desk owner or a superuser may do',
+            HINT = 'run the import as the database owner (the user `verity db start` or `verity db init` set up), not as a reviewer login';
+    END IF;
+    IF NOT public.verity_archive_desk_empty() THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'an archive is restored only into an empty desk, and this one already has reviewers, cases, sources or history';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_temp.verity_archive_rows s WHERE s.record ->> 'table' = 'output_log')
+       AND EXISTS (SELECT 1 FROM public.output_log) THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'the archive holds an output log, and this desk already has one of its own',
+            HINT = 'restore into a new desk, or export without --with-output-log';
+    END IF;
+    SELECT s.line, s.record ->> 'table' AS name INTO bad
+      FROM pg_temp.verity_archive_rows s
+     WHERE NOT (coalesce(s.record ->> 'table', '') = ANY (tables))
+        OR pg_catalog.jsonb_typeof(s.record -> 'row') IS DISTINCT FROM 'object'
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('an archive record names the table "%s", which is not one an archive holds, or has no "row" object',
+                             left(coalesce(bad.name, ''), 40)),
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'the tables are ' || array_to_string(tables, ', ');
+    END IF;
+
+    FOREACH t IN ARRAY tables LOOP
+        EXECUTE format('ALTER TABLE public.%I DISABLE TRIGGER USER', t);
+    END LOOP;
+    -- A new desk's migrations write the default settings: the archive's values replace them.
+    DELETE FROM public.desk_settings d
+     WHERE EXISTS (SELECT 1 FROM pg_temp.verity_archive_rows s
+                    WHERE s.record ->> 'table' = 'desk_settings' AND s.record -> 'row' ->> 'key' = d.key);
+    FOREACH t IN ARRAY tables LOOP
+        BEGIN
+            EXECUTE format(
+                'INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM pg_temp.verity_archive_rows s, '
+                || 'jsonb_populate_record(NULL::public.%I, s.record -> ''row'') r WHERE s.record ->> ''table'' = %L ORDER BY s.line',
+                t, public.verity_archive_columns(t, ''), public.verity_archive_columns(t, 'r.'), t, t);
+        EXCEPTION WHEN others THEN
+            -- Name the first record of the table that the database refused, by trying them one by one.
+            DECLARE
+                message text := SQLERRM;
+                state text := SQLSTATE;
+                one record;
+            BEGIN
+                FOR one IN SELECT s.line FROM pg_temp.verity_archive_rows s WHERE s.record ->> 'table' = t ORDER BY s.line LOOP
+                    BEGIN
+                        EXECUTE format(
+                            'INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM pg_temp.verity_archive_rows s, '
+                            || 'jsonb_populate_record(NULL::public.%I, s.record -> ''row'') r WHERE s.line = %s',
+                            t, public.verity_archive_columns(t, ''), public.verity_archive_columns(t, 'r.'), t, one.line);
+                    EXCEPTION WHEN others THEN
+                        RAISE EXCEPTION USING ERRCODE = SQLSTATE,
+                            MESSAGE = format('the archive row of %s could not be restored: %s', t, SQLERRM),
+                            DETAIL = format('import line %s', one.line);
+                    END;
+                END LOOP;
+                RAISE EXCEPTION USING ERRCODE = state, MESSAGE = format('the archive rows of %s could not be restored: %s', t, message);
+            END;
+        END;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        kind := t; created := written; updated := 0; unchanged := 0;
+        RETURN NEXT;
+    END LOOP;
+    FOREACH t IN ARRAY tables LOOP
+        EXECUTE format('ALTER TABLE public.%I ENABLE TRIGGER USER', t);
+    END LOOP;
+
+    -- Every chain, recomputed from its rows, must carry the hashes the file carries.
+    SELECT s.line INTO bad
+      FROM (SELECT h.id, h.hash, h.prev_hash, h.seq,
+                   public.verity_history_hash(h.case_id, h.seq, h.at, h.actor_id, h.action, h.from_state, h.to_state,
+                                              h.reason, h.details, h.prev_hash) AS recomputed,
+                   pg_catalog.lag(h.hash) OVER (PARTITION BY h.case_id ORDER BY h.seq) AS before,
+                   pg_catalog.row_number() OVER (PARTITION BY h.case_id ORDER BY h.seq) AS position
+              FROM public.case_history h) c
+      JOIN pg_temp.verity_archive_rows s
+        ON s.record ->> 'table' = 'case_history' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22000',
+            MESSAGE = 'a case history row does not match its hash or its place in its chain: the archive was edited after it was written',
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'restore the file as `verity export` wrote it';
+    END IF;
+    SELECT s.line INTO bad
+      FROM (SELECT h.id, h.hash, h.prev_hash, h.seq,
+                   public.verity_record_hash(h.table_name, h.row_id, h.seq, h.at, h.actor, h.db_user, h.action,
+                                             h.fields, h.prev_hash) AS recomputed,
+                   pg_catalog.lag(h.hash) OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq) AS before,
+                   pg_catalog.row_number() OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq) AS position
+              FROM public.record_history h) c
+      JOIN pg_temp.verity_archive_rows s
+        ON s.record ->> 'table' = 'record_history' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22000',
+            MESSAGE = 'a record history row does not match its hash or its place in its chain: the archive was edited after it was written',
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'restore the file as `verity export` wrote it';
+    END IF;
+    SELECT s.line INTO bad
+      FROM (SELECT e.id, e.hash, e.prev_hash, e.seq, public.verity_custody_hash(e) AS recomputed,
+                   pg_catalog.lag(e.hash) OVER (PARTITION BY e.source_id ORDER BY e.seq) AS before,
+                   pg_catalog.row_number() OVER (PARTITION BY e.source_id ORDER BY e.seq) AS position
+              FROM public.source_custody_events e) c
+      JOIN pg_temp.verity_archive_rows s
+        ON s.record ->> 'table' = 'source_custody_events' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22000',
+            MESSAGE = 'a custody event does not match its hash or its place in its chain: the archive was edited after it was written',
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'restore the file as `verity export` wrote it';
+    END IF;
+
+    -- New rows of the new desk draw ids after the restored ones.
+    FOREACH t IN ARRAY tables LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(t))
+                      AND a.attname = 'id' AND a.attidentity <> '')
+        THEN
+            EXECUTE format('SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%L, ''id''), max(id)) FROM public.%I HAVING max(id) IS NOT NULL',
+                           'public.' || pg_catalog.quote_ident(t), t);
+        END IF;
+    END LOOP;
+END $$;
+
+
+--
+-- Name: verity_archive_stage(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_stage() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.verity_archive_rows;
+    CREATE TEMPORARY TABLE verity_archive_rows (line bigint NOT NULL, record jsonb NOT NULL) ON COMMIT DROP;
+END $$;
+
+
+--
+-- Name: verity_archive_tables(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_tables() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT ARRAY['reviewers', 'cases', 'sources', 'case_sources', 'case_assignments', 'evidence_notes',
+                 'verdict_proposals', 'case_links', 'desk_settings', 'desk_settings_history', 'case_history',
+                 'record_history', 'source_custody_events', 'audit_stamps', 'output_log']
+$$;
+
+
+--
 -- Name: verity_canonical_case(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3304,6 +3549,38 @@ ALTER TEXT SEARCH CONFIGURATION public.verity_words
 
 
 --
+-- Name: audit_stamps; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_stamps (
+    id bigint NOT NULL,
+    head text NOT NULL,
+    tsa_url text NOT NULL,
+    token bytea NOT NULL,
+    stamped_at timestamp with time zone NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_by text,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT audit_stamp_head_hex CHECK ((head ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_stamp_tsa_present CHECK ((btrim(tsa_url) <> ''::text))
+);
+
+
+--
+-- Name: audit_stamps_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_stamps ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_stamps_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: case_assignments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3824,6 +4101,14 @@ CREATE VIEW public.verity_my_cases AS
 
 
 --
+-- Name: audit_stamps audit_stamps_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_stamps
+    ADD CONSTRAINT audit_stamps_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: case_assignments case_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4166,6 +4451,20 @@ CREATE INDEX verdict_proposals_case ON public.verdict_proposals USING btree (cas
 --
 
 CREATE UNIQUE INDEX verdict_proposals_one_pending ON public.verdict_proposals USING btree (case_id) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: audit_stamps audit_stamps_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_stamps_append_only BEFORE DELETE OR UPDATE ON public.audit_stamps FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+
+
+--
+-- Name: audit_stamps audit_stamps_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_stamps_no_truncate BEFORE TRUNCATE ON public.audit_stamps FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
 
 
 --

@@ -17,7 +17,11 @@ struct ImportCommand: ParsableCommand {
             (tags separated by ;). Other tools' exports: --format atlos-csv (Atlos's bulk CSV export: one case \
             per incident, its sources linked, its status as a state, sensitive incidents restricted) and \
             --format check-csv (Meedan Check's media export: one case per item); what they have no field \
-            for is kept in an evidence note. Re-importing the same file changes nothing. Any invalid record aborts the \
+            for is kept in an evidence note. Re-importing the same file changes nothing. A file of `verity export` \
+            begins with "archive" records, every row of the desk as it was: into an empty desk they are \
+            restored as they are (same ids, history, hashes, links, proposals, settings, custody; needs \
+            the desk owner), and the records after them must describe the same desk; into a desk in use \
+            the records are merged and the archive rows only compared. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
@@ -55,12 +59,27 @@ struct ImportCommand: ParsableCommand {
             console.error("error: the import was refused; nothing was written")
             throw VerityCLIExit(status: failure.isRuleViolation ? .ruleViolated : .usage)
         }
-        let rows = ImportSummary.kindOrder.map { kind -> [String] in
+        // Per record type, then the archive's rows per table (restored, or compared with a desk in use).
+        var rows = ImportSummary.kindOrder.map { kind -> [String] in
             let counts = summary.counts(kind)
             return [kind, String(counts.created), String(counts.updated), String(counts.unchanged)]
         }
+        for counts in summary.counts where !ImportSummary.kindOrder.contains(counts.kind) {
+            rows.append(["archive " + counts.kind, String(counts.created), String(counts.updated), String(counts.unchanged)])
+        }
         console.print(TableOutput.render(header: ["type", "created", "updated", "unchanged"], rows: rows))
-        let verb = summary.dryRun ? "Dry run: checked" : "Imported"
+        if !summary.restoredLogins.isEmpty {
+            console.error(
+                "note: the restored reviewers keep their database logins (\(summary.restoredLogins.joined(separator: ", "))): "
+                    + "a role of that name on this server acts as that reviewer; create the missing ones, and check who holds "
+                    + "the existing ones, before anyone connects (docs/access.md)")
+        }
+        if summary.archiveRowsNotRestored > 0 {
+            console.error(
+                "note: \(summary.archiveRowsNotRestored) archive row(s) differ from this desk or are not in it and were not "
+                    + "written: an archive is restored only into an empty desk (the file's other records were merged)")
+        }
+        let verb = summary.dryRun ? "Dry run: checked" : (summary.restoredArchive ? "Restored the archive of" : "Imported")
         let tail = summary.dryRun ? "; nothing was written" : (summary.changedNothing ? "; nothing changed" : "")
         console.print("\(verb) \(summary.records) \(summary.records == 1 ? "record" : "records") from \(label)\(tail).")
     }
