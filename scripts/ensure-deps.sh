@@ -16,6 +16,9 @@
 #   pyshacl (PyPI)             the ClaimReview export test (Tests/Fixtures/claimreview/validate.py);
 #                              pip installs it for the user running this script, root or not
 #                              (~/.local, or the active virtualenv); pip comes from apt (python3-pip)
+#   chromium                   `report case --format pdf` prints the HTML dossier with it (DossierPDFTests)
+#   pdftoppm, pdftotext        poppler-utils: DossierPDFTests read the PDF back as pages and text
+#   openssl, curl              `audit stamp` and `verify --tsa-ca` (RFC 3161 tokens), TimestampTests' local TSA
 # Wanted (installed when it can be; without it the run goes on):
 #   hyperfine                  bench.sh times with it when present; --smoke times each run
 #                              itself without it (a measurement needs it: --bench)
@@ -27,7 +30,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
     --ci) ci=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "ensure-deps.sh: unknown argument $arg (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -62,6 +65,13 @@ have pkg-config || add needed pkg-config
 have cc || add needed gcc
 have pg_config || add needed libpq-dev
 have python3 || add needed python3
+# The PDF dossier and its test: Debian's chromium (Ubuntu's is a snap wrapper: chromium-browser),
+# and poppler-utils for pdftoppm and pdftotext.
+{ have chromium || have chromium-browser || have google-chrome || [ -x "${VERITY_CHROMIUM:-/nonexistent}" ]; } || add needed chromium
+{ have pdftoppm && have pdftotext; } || add needed poppler-utils
+# Trusted timestamps: openssl ts makes and checks RFC 3161 requests and tokens, curl posts them.
+have openssl || add needed openssl
+have curl || add needed curl
 [ -x /usr/bin/time ] || add needed time
 if have hyperfine; then :
 elif [ "$bench" = 1 ]; then add needed hyperfine
@@ -106,7 +116,7 @@ explain() { # explain HOW-TO-INSTALL
   if [ ${#needed[@]} -gt 0 ]; then
     echo "Verity needs these Debian/Ubuntu packages: ${needed[*]}" >&2
     echo "Install them with: $1 ${needed[*]}${wanted[*]:+ ${wanted[*]}}" >&2
-    echo "(They provide: PostgreSQL's server and client programs, libpq and OpenSSL headers, pkg-config, python3, /usr/bin/time$([ "$ci" = 1 ] && echo ', make, shellcheck'); see scripts/ensure-deps.sh --help.)" >&2
+    echo "(They provide: PostgreSQL's server and client programs, libpq and OpenSSL headers, pkg-config, python3, /usr/bin/time, Chromium and poppler-utils for the PDF dossier, openssl and curl for trusted timestamps$([ "$ci" = 1 ] && echo ', make, shellcheck'); see scripts/ensure-deps.sh --help.)" >&2
     exit 1
   fi
   echo "note: ${wanted[*]} is not installed (install it with: $1 ${wanted[*]}); scripts/bench.sh --smoke times each run itself without hyperfine, make bench needs it." >&2

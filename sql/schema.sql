@@ -327,7 +327,7 @@ BEGIN
            under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                'location', n.location, 'tags', pg_catalog.to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
-               'claimant_type', n.claimant_type)) || over
+               'latitude', n.latitude, 'longitude', n.longitude, 'claimant_type', n.claimant_type)) || over
       FROM verity_new_cases n;
     RETURN NULL;
 END $$;
@@ -537,9 +537,10 @@ BEGIN
                              coalesce(NEW.ref, NEW.id::text)),
             HINT = 'say why with --reason (e.g. "the quote was mistranscribed"); it is recorded in the history';
     END IF;
-    IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due, NEW.claimant_type)
+    IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due,
+        NEW.latitude, NEW.longitude, NEW.claimant_type)
        IS DISTINCT FROM (OLD.ref, OLD.claim, OLD.claimant, OLD.claimed_at, OLD.location, OLD.tags, OLD.priority, OLD.due,
-                         OLD.claimant_type) THEN
+                         OLD.latitude, OLD.longitude, OLD.claimant_type) THEN
         IF NEW.ref IS DISTINCT FROM OLD.ref THEN
             changes := changes || jsonb_build_object('ref', jsonb_build_object('from', to_jsonb(OLD.ref), 'to', to_jsonb(NEW.ref)));
         END IF;
@@ -566,6 +567,12 @@ BEGIN
         END IF;
         IF NEW.claimant_type IS DISTINCT FROM OLD.claimant_type THEN
             changes := changes || jsonb_build_object('claimant_type', jsonb_build_object('from', to_jsonb(OLD.claimant_type), 'to', to_jsonb(NEW.claimant_type)));
+        END IF;
+        IF NEW.latitude IS DISTINCT FROM OLD.latitude THEN
+            changes := changes || jsonb_build_object('latitude', jsonb_build_object('from', to_jsonb(OLD.latitude), 'to', to_jsonb(NEW.latitude)));
+        END IF;
+        IF NEW.longitude IS DISTINCT FROM OLD.longitude THEN
+            changes := changes || jsonb_build_object('longitude', jsonb_build_object('from', to_jsonb(OLD.longitude), 'to', to_jsonb(NEW.longitude)));
         END IF;
         PERFORM verity_record(NEW.id, 'update', NULL, NULL, changes);
     END IF;
@@ -1022,6 +1029,251 @@ BEGIN
     END IF;
     RETURN reviewer_row.id;
 END $$;
+
+
+--
+-- Name: verity_archive_columns(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_columns(p_table text, p_prefix text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT pg_catalog.string_agg(p_prefix || pg_catalog.quote_ident(a.attname::text), ', ' ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(p_table))
+       AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+$$;
+
+
+--
+-- Name: verity_archive_compare(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_compare() RETURNS TABLE(kind text, created bigint, updated bigint, unchanged bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    t text;
+    key text;
+    same bigint;
+    total bigint;
+BEGIN
+    FOREACH t IN ARRAY public.verity_archive_tables() LOOP
+        key := CASE t
+            WHEN 'case_sources' THEN 'x.case_id = (s.record -> ''row'' ->> ''case_id'')::bigint AND x.source_id = (s.record -> ''row'' ->> ''source_id'')::bigint'
+            WHEN 'case_assignments' THEN 'x.case_id = (s.record -> ''row'' ->> ''case_id'')::bigint AND x.reviewer_id = (s.record -> ''row'' ->> ''reviewer_id'')::bigint'
+            WHEN 'desk_settings' THEN 'x.key = s.record -> ''row'' ->> ''key'''
+            ELSE 'x.id = (s.record -> ''row'' ->> ''id'')::bigint' END;
+        EXECUTE format(
+            'SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM public.%I x WHERE %s '
+            || 'AND (pg_catalog.to_jsonb(x) - ''search'') = s.record -> ''row'')) '
+            || 'FROM pg_temp.verity_archive_rows s WHERE s.record ->> ''table'' = %L', t, key, t)
+          INTO total, same;
+        IF total > 0 THEN
+            kind := t; created := 0; updated := 0; unchanged := same;
+            RETURN NEXT;
+            IF total > same THEN
+                kind := t || ' (not restored)'; created := 0; updated := 0; unchanged := total - same;
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+END $$;
+
+
+--
+-- Name: verity_archive_desk_empty(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_desk_empty() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM public.reviewers) AND NOT EXISTS (SELECT 1 FROM public.cases)
+       AND NOT EXISTS (SELECT 1 FROM public.sources) AND NOT EXISTS (SELECT 1 FROM public.case_history)
+       AND NOT EXISTS (SELECT 1 FROM public.record_history) AND NOT EXISTS (SELECT 1 FROM public.desk_settings_history)
+$$;
+
+
+--
+-- Name: verity_archive_restore(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_restore() RETURNS TABLE(kind text, created bigint, updated bigint, unchanged bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    tables text[] := public.verity_archive_tables();
+    t text;
+    written bigint;
+    bad record;
+BEGIN
+    IF NOT public.verity_history_trusted() THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'restoring an archive writes the history as it was recorded, which only the desk owner or a superuser may do',
+            HINT = 'run the import as the database owner (the user `verity db start` or `verity db init` set up), not as a reviewer login';
+    END IF;
+    IF NOT public.verity_archive_desk_empty() THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'an archive is restored only into an empty desk, and this one already has reviewers, cases, sources or history';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_temp.verity_archive_rows s WHERE s.record ->> 'table' = 'output_log')
+       AND EXISTS (SELECT 1 FROM public.output_log) THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = 'the archive holds an output log, and this desk already has one of its own',
+            HINT = 'restore into a new desk, or export without --with-output-log';
+    END IF;
+    SELECT s.line, s.record ->> 'table' AS name INTO bad
+      FROM pg_temp.verity_archive_rows s
+     WHERE NOT (coalesce(s.record ->> 'table', '') = ANY (tables))
+        OR pg_catalog.jsonb_typeof(s.record -> 'row') IS DISTINCT FROM 'object'
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('an archive record names the table "%s", which is not one an archive holds, or has no "row" object',
+                             left(coalesce(bad.name, ''), 40)),
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'the tables are ' || array_to_string(tables, ', ');
+    END IF;
+
+    FOREACH t IN ARRAY tables LOOP
+        EXECUTE format('ALTER TABLE public.%I DISABLE TRIGGER USER', t);
+    END LOOP;
+    -- A new desk's migrations write the default settings: the archive's values replace them.
+    DELETE FROM public.desk_settings d
+     WHERE EXISTS (SELECT 1 FROM pg_temp.verity_archive_rows s
+                    WHERE s.record ->> 'table' = 'desk_settings' AND s.record -> 'row' ->> 'key' = d.key);
+    FOREACH t IN ARRAY tables LOOP
+        BEGIN
+            EXECUTE format(
+                'INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM pg_temp.verity_archive_rows s, '
+                || 'jsonb_populate_record(NULL::public.%I, s.record -> ''row'') r WHERE s.record ->> ''table'' = %L ORDER BY s.line',
+                t, public.verity_archive_columns(t, ''), public.verity_archive_columns(t, 'r.'), t, t);
+        EXCEPTION WHEN others THEN
+            -- Name the first record of the table that the database refused, by trying them one by one.
+            DECLARE
+                message text := SQLERRM;
+                state text := SQLSTATE;
+                one record;
+            BEGIN
+                FOR one IN SELECT s.line FROM pg_temp.verity_archive_rows s WHERE s.record ->> 'table' = t ORDER BY s.line LOOP
+                    BEGIN
+                        EXECUTE format(
+                            'INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM pg_temp.verity_archive_rows s, '
+                            || 'jsonb_populate_record(NULL::public.%I, s.record -> ''row'') r WHERE s.line = %s',
+                            t, public.verity_archive_columns(t, ''), public.verity_archive_columns(t, 'r.'), t, one.line);
+                    EXCEPTION WHEN others THEN
+                        RAISE EXCEPTION USING ERRCODE = SQLSTATE,
+                            MESSAGE = format('the archive row of %s could not be restored: %s', t, SQLERRM),
+                            DETAIL = format('import line %s', one.line);
+                    END;
+                END LOOP;
+                RAISE EXCEPTION USING ERRCODE = state, MESSAGE = format('the archive rows of %s could not be restored: %s', t, message);
+            END;
+        END;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        kind := t; created := written; updated := 0; unchanged := 0;
+        RETURN NEXT;
+    END LOOP;
+    FOREACH t IN ARRAY tables LOOP
+        EXECUTE format('ALTER TABLE public.%I ENABLE TRIGGER USER', t);
+    END LOOP;
+
+    -- Every chain, recomputed from its rows, must carry the hashes the file carries.
+    SELECT s.line INTO bad
+      FROM (SELECT h.id, h.hash, h.prev_hash, h.seq,
+                   public.verity_history_hash(h.case_id, h.seq, h.at, h.actor_id, h.action, h.from_state, h.to_state,
+                                              h.reason, h.details, h.prev_hash) AS recomputed,
+                   pg_catalog.lag(h.hash) OVER (PARTITION BY h.case_id ORDER BY h.seq) AS before,
+                   pg_catalog.row_number() OVER (PARTITION BY h.case_id ORDER BY h.seq) AS position
+              FROM public.case_history h) c
+      JOIN pg_temp.verity_archive_rows s
+        ON s.record ->> 'table' = 'case_history' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22000',
+            MESSAGE = 'a case history row does not match its hash or its place in its chain: the archive was edited after it was written',
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'restore the file as `verity export` wrote it';
+    END IF;
+    SELECT s.line INTO bad
+      FROM (SELECT h.id, h.hash, h.prev_hash, h.seq,
+                   public.verity_record_hash(h.table_name, h.row_id, h.seq, h.at, h.actor, h.db_user, h.action,
+                                             h.fields, h.prev_hash) AS recomputed,
+                   pg_catalog.lag(h.hash) OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq) AS before,
+                   pg_catalog.row_number() OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq) AS position
+              FROM public.record_history h) c
+      JOIN pg_temp.verity_archive_rows s
+        ON s.record ->> 'table' = 'record_history' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22000',
+            MESSAGE = 'a record history row does not match its hash or its place in its chain: the archive was edited after it was written',
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'restore the file as `verity export` wrote it';
+    END IF;
+    SELECT s.line INTO bad
+      FROM (SELECT e.id, e.hash, e.prev_hash, e.seq, public.verity_custody_hash(e) AS recomputed,
+                   pg_catalog.lag(e.hash) OVER (PARTITION BY e.source_id ORDER BY e.seq) AS before,
+                   pg_catalog.row_number() OVER (PARTITION BY e.source_id ORDER BY e.seq) AS position
+              FROM public.source_custody_events e) c
+      JOIN pg_temp.verity_archive_rows s
+        ON s.record ->> 'table' = 'source_custody_events' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
+     ORDER BY s.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22000',
+            MESSAGE = 'a custody event does not match its hash or its place in its chain: the archive was edited after it was written',
+            DETAIL = format('import line %s', bad.line),
+            HINT = 'restore the file as `verity export` wrote it';
+    END IF;
+
+    -- New rows of the new desk draw ids after the restored ones.
+    FOREACH t IN ARRAY tables LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(t))
+                      AND a.attname = 'id' AND a.attidentity <> '')
+        THEN
+            EXECUTE format('SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%L, ''id''), max(id)) FROM public.%I HAVING max(id) IS NOT NULL',
+                           'public.' || pg_catalog.quote_ident(t), t);
+        END IF;
+    END LOOP;
+END $$;
+
+
+--
+-- Name: verity_archive_stage(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_stage() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.verity_archive_rows;
+    CREATE TEMPORARY TABLE verity_archive_rows (line bigint NOT NULL, record jsonb NOT NULL) ON COMMIT DROP;
+END $$;
+
+
+--
+-- Name: verity_archive_tables(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_archive_tables() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT ARRAY['reviewers', 'cases', 'sources', 'case_sources', 'case_assignments', 'evidence_notes',
+                 'verdict_proposals', 'case_links', 'desk_settings', 'desk_settings_history', 'case_history',
+                 'record_history', 'source_custody_events', 'audit_stamps', 'output_log']
+$$;
 
 
 --
@@ -1673,16 +1925,32 @@ DECLARE
     n_unchanged bigint;
     r record;
 BEGIN
-    -- Changed existing cases one by one (each UPDATE records what changed)...
+    -- Changed existing cases one by one (each UPDATE records what changed)... A partial record
+    -- (another tool's export, which has no claimant, location, priority or due) leaves those as
+    -- the desk has them, and its claim date and coordinates too when it has none.
     n_updated := 0; n_unchanged := 0;
-    FOR r IN SELECT s.*, c.id AS case_id,
-                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due,
-                     coalesce(s.claimant_type, c.claimant_type))
-                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
-                                          c.claimant_type)
+    FOR r IN SELECT x.*,
+                    (x.c_claim, x.c_claimant, x.c_claimed_at, x.c_location, x.c_tags, x.c_priority, x.c_due,
+                     x.c_latitude, x.c_longitude, x.c_claimant_type)
+                    IS NOT DISTINCT FROM (x.claim, x.claimant, x.claimed_at, x.location, x.tags, x.priority, x.due,
+                                          x.latitude, x.longitude, x.claimant_type)
                     AS same
-               FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
-              WHERE s.kind = 'case' ORDER BY s.line LOOP
+               FROM (SELECT s.line, s.by_handle, s.claim, s.tags,
+                            CASE WHEN s.partial AND s.claimed_at IS NULL THEN c.claimed_at ELSE s.claimed_at END AS claimed_at,
+                            CASE WHEN s.partial AND s.latitude IS NULL THEN c.latitude ELSE s.latitude END AS latitude,
+                            CASE WHEN s.partial AND s.latitude IS NULL THEN c.longitude ELSE s.longitude END AS longitude,
+                            CASE WHEN s.partial THEN c.claimant ELSE s.claimant END AS claimant,
+                            CASE WHEN s.partial THEN c.location ELSE s.location END AS location,
+                            CASE WHEN s.partial THEN c.priority ELSE s.priority END AS priority,
+                            CASE WHEN s.partial THEN c.due ELSE s.due END AS due,
+                            c.id AS case_id, c.claim AS c_claim, c.claimant AS c_claimant, c.claimed_at AS c_claimed_at,
+                            c.location AS c_location, c.tags AS c_tags, c.priority AS c_priority, c.due AS c_due,
+                            c.latitude AS c_latitude, c.longitude AS c_longitude,
+                            -- (an import sets a claimant's type, never clears it)
+                            coalesce(s.claimant_type, c.claimant_type) AS claimant_type, c.claimant_type AS c_claimant_type
+                       FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
+                      WHERE s.kind = 'case') x
+              ORDER BY x.line LOOP
         PERFORM setval('pg_temp.verity_import_line', r.line);
         IF r.same THEN
             n_unchanged := n_unchanged + 1;
@@ -1694,7 +1962,7 @@ BEGIN
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
                location = r.location, tags = r.tags, priority = r.priority, due = r.due,
-               claimant_type = coalesce(r.claimant_type, cases.claimant_type)
+               latitude = r.latitude, longitude = r.longitude, claimant_type = r.claimant_type
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
@@ -1706,10 +1974,11 @@ BEGIN
         -- of a row that a constraint refuses.)
         PERFORM set_config('verity.engine', 'on', true);
         WITH made AS (
-            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type,
-                               created_by, created_at, updated_at, state_changed_at, version)
+            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
+                               claimant_type, created_by, created_at, updated_at, state_changed_at, version)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
-                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.claimant_type,
+                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+                   s.claimant_type,
                    v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
               FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
              WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
@@ -1722,9 +1991,11 @@ BEGIN
         -- ... or through the triggers: each row sets its own actor and time for the BEFORE
         -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
         -- every 'open' row from the inserted rows.
-        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type)
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
+                           claimant_type)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.claimant_type
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+               s.claimant_type
           FROM verity_import_rows s
          WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
          ORDER BY s.line;
@@ -2577,6 +2848,7 @@ BEGIN
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                                        'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
+                                       'latitude', n.latitude, 'longitude', n.longitude,
                                        'claimant_type', n.claimant_type))
                                    || extra AS details
                               FROM verity_import_pending k JOIN cases n ON n.id = k.item_id
@@ -2695,6 +2967,10 @@ BEGIN
         ensure_state       boolean NOT NULL DEFAULT false,  -- CSV: reach this state unless already there
         restricted         boolean,         -- case: restricted (an import restricts, never lifts)
         restriction_reason text,
+        latitude           numeric(8,6),    -- case: WGS 84 degrees, both or neither (as the columns of cases)
+        longitude          numeric(9,6),
+        partial            boolean NOT NULL DEFAULT false,  -- case from another tool's export: an existing case
+                                                            -- keeps its claimant, location, priority and due
         claimant_type      text,            -- case: Person or Organization (an import sets it, never clears it)
         link_role          text             -- link: appearance or evidence; NULL: the rule's (verity_import_apply_links)
     ) ON COMMIT DROP;
@@ -3371,6 +3647,38 @@ ALTER TEXT SEARCH CONFIGURATION public.verity_words
 
 
 --
+-- Name: audit_stamps; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_stamps (
+    id bigint NOT NULL,
+    head text NOT NULL,
+    tsa_url text NOT NULL,
+    token bytea NOT NULL,
+    stamped_at timestamp with time zone NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_by text,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT audit_stamp_head_hex CHECK ((head ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_stamp_tsa_present CHECK ((btrim(tsa_url) <> ''::text))
+);
+
+
+--
+-- Name: audit_stamps_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_stamps ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_stamps_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: case_assignments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3526,9 +3834,14 @@ CREATE TABLE public.cases (
     restricted boolean DEFAULT false NOT NULL,
     search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))) || to_tsvector('public.verity_words'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))))) STORED,
     claimant_type text,
+    latitude numeric(8,6),
+    longitude numeric(9,6),
     CONSTRAINT case_claim_present CHECK ((btrim(claim) <> ''::text)),
     CONSTRAINT case_claimant_present CHECK ((btrim(claimant) <> ''::text)),
     CONSTRAINT case_confidence_range CHECK (((confidence >= 1) AND (confidence <= 6))),
+    CONSTRAINT case_coordinates_paired CHECK (((latitude IS NULL) = (longitude IS NULL))),
+    CONSTRAINT case_latitude_range CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
+    CONSTRAINT case_longitude_range CHECK (((longitude >= ('-180'::integer)::numeric) AND (longitude <= (180)::numeric))),
     CONSTRAINT case_priority_known CHECK ((priority = ANY (ARRAY['low'::text, 'normal'::text, 'high'::text, 'urgent'::text]))),
     CONSTRAINT case_ref_format CHECK (((length(ref) <= 64) AND (ref ~ '^[A-Za-z0-9][A-Za-z0-9._:/-]*$'::text))),
     CONSTRAINT case_tags_clean CHECK ((array_position(tags, NULL::text) IS NULL)),
@@ -3897,6 +4210,14 @@ CREATE VIEW public.verity_my_cases AS
 
 
 --
+-- Name: audit_stamps audit_stamps_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_stamps
+    ADD CONSTRAINT audit_stamps_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: case_assignments case_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4239,6 +4560,20 @@ CREATE INDEX verdict_proposals_case ON public.verdict_proposals USING btree (cas
 --
 
 CREATE UNIQUE INDEX verdict_proposals_one_pending ON public.verdict_proposals USING btree (case_id) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: audit_stamps audit_stamps_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_stamps_append_only BEFORE DELETE OR UPDATE ON public.audit_stamps FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+
+
+--
+-- Name: audit_stamps audit_stamps_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_stamps_no_truncate BEFORE TRUNCATE ON public.audit_stamps FOR EACH STATEMENT EXECUTE FUNCTION public.verity_refuse_change();
 
 
 --

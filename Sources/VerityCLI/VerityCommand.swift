@@ -19,7 +19,7 @@ public struct VerityCommand: ParsableCommand {
         subcommands: [
             CaseCommand.self, ReviewerCommand.self, SourceCommand.self, EvidenceCommand.self, SearchCommand.self,
             ReportCommand.self, ImportCommand.self, ExportCommand.self, GenerateCommand.self, DBCommand.self,
-            AuditCommand.self, ConfigCommand.self, BatchCommand.self,
+            AuditCommand.self, ConfigCommand.self, BatchCommand.self, VerifyCommand.self,
         ]
     )
 

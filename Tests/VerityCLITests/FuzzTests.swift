@@ -122,6 +122,8 @@ struct FuzzTests {
         // Never write outside the scratch folder, never read standard input, never
         // point at another database: the fuzz test must stay harmless.
         if option == "--output" { return scratch + "/out-\(random.next() % 4)" }
+        // Never reach the network: a time-stamping authority is a closed local port.
+        if option == "--tsa" { return "http://127.0.0.1:9/tsr" }
         return values[Int(random.next() % UInt64(values.count))]
     }
 
@@ -141,6 +143,7 @@ struct FuzzTests {
         case "url": return "https://example.org/fuzz/\(random.next() % 100)"
         case "file": return seeds
         case "output": return scratch + "/out-\(random.next() % 4)"
+        case "tsa": return "http://127.0.0.1:9/tsr"
         case "text": return pick(["Izium", "grave", "Ізюм"])
         default: return pick(["fuzz text", "Izium mass graves", "a reason"])
         }
@@ -224,7 +227,11 @@ struct FuzzTests {
             if ProcessInfo.processInfo.environment["VERITY_FUZZ_TRACE"] == "1" {
                 FileHandle.standardError.write(Data("run \(run): \(arguments.map { String($0.prefix(30)) })\n".utf8))
             }
-            let result = verity(arguments, environment: ["VERITY_REVIEWER": "editor", "VERITY_DATABASE_URL": url])
+            // A time-stamping authority named by a garbage URL is reached through a proxy that is a closed local port.
+            let result = verity(arguments, environment: [
+                "VERITY_REVIEWER": "editor", "VERITY_DATABASE_URL": url, "http_proxy": "http://127.0.0.1:9",
+                "https_proxy": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9", "no_proxy": "",
+            ])
             tally[result.status, default: 0] += 1
             let shown = arguments.map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }.joined(separator: " ")
             let context = "seed \(Self.seed) run \(run): verity \(shown)"

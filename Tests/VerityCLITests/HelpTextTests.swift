@@ -39,7 +39,7 @@ struct HelpTextTests {
     @Test("report case lists only the formats it accepts")
     func dossierFormats() throws {
         let help = verity(["report", "case", "--help"]).stdout
-        #expect(help.contains("html, json; default: markdown"))
+        #expect(help.contains("html, json, pdf; default: markdown"))
         #expect(!help.contains("csv"))
         let url = try TestServer.shared.makeDatabase()
         #expect(verity(["import", ImportCommandTests.seeds, "--database-url", url]).status == 0)

@@ -212,16 +212,32 @@ DECLARE
     n_unchanged bigint;
     r record;
 BEGIN
-    -- Changed existing cases one by one (each UPDATE records what changed)...
+    -- Changed existing cases one by one (each UPDATE records what changed)... A partial record
+    -- (another tool's export, which has no claimant, location, priority or due) leaves those as
+    -- the desk has them, and its claim date and coordinates too when it has none.
     n_updated := 0; n_unchanged := 0;
-    FOR r IN SELECT s.*, c.id AS case_id,
-                    (c.claim, c.claimant, c.claimed_at, c.location, c.tags, c.priority, c.due,
-                     coalesce(s.claimant_type, c.claimant_type))
-                    IS NOT DISTINCT FROM (s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due,
-                                          c.claimant_type)
+    FOR r IN SELECT x.*,
+                    (x.c_claim, x.c_claimant, x.c_claimed_at, x.c_location, x.c_tags, x.c_priority, x.c_due,
+                     x.c_latitude, x.c_longitude, x.c_claimant_type)
+                    IS NOT DISTINCT FROM (x.claim, x.claimant, x.claimed_at, x.location, x.tags, x.priority, x.due,
+                                          x.latitude, x.longitude, x.claimant_type)
                     AS same
-               FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
-              WHERE s.kind = 'case' ORDER BY s.line LOOP
+               FROM (SELECT s.line, s.by_handle, s.claim, s.tags,
+                            CASE WHEN s.partial AND s.claimed_at IS NULL THEN c.claimed_at ELSE s.claimed_at END AS claimed_at,
+                            CASE WHEN s.partial AND s.latitude IS NULL THEN c.latitude ELSE s.latitude END AS latitude,
+                            CASE WHEN s.partial AND s.latitude IS NULL THEN c.longitude ELSE s.longitude END AS longitude,
+                            CASE WHEN s.partial THEN c.claimant ELSE s.claimant END AS claimant,
+                            CASE WHEN s.partial THEN c.location ELSE s.location END AS location,
+                            CASE WHEN s.partial THEN c.priority ELSE s.priority END AS priority,
+                            CASE WHEN s.partial THEN c.due ELSE s.due END AS due,
+                            c.id AS case_id, c.claim AS c_claim, c.claimant AS c_claimant, c.claimed_at AS c_claimed_at,
+                            c.location AS c_location, c.tags AS c_tags, c.priority AS c_priority, c.due AS c_due,
+                            c.latitude AS c_latitude, c.longitude AS c_longitude,
+                            -- (an import sets a claimant's type, never clears it)
+                            coalesce(s.claimant_type, c.claimant_type) AS claimant_type, c.claimant_type AS c_claimant_type
+                       FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
+                      WHERE s.kind = 'case') x
+              ORDER BY x.line LOOP
         PERFORM setval('pg_temp.verity_import_line', r.line);
         IF r.same THEN
             n_unchanged := n_unchanged + 1;
@@ -233,7 +249,7 @@ BEGIN
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
                location = r.location, tags = r.tags, priority = r.priority, due = r.due,
-               claimant_type = coalesce(r.claimant_type, cases.claimant_type)
+               latitude = r.latitude, longitude = r.longitude, claimant_type = r.claimant_type
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
@@ -245,10 +261,11 @@ BEGIN
         -- of a row that a constraint refuses.)
         PERFORM set_config('verity.engine', 'on', true);
         WITH made AS (
-            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type,
-                               created_by, created_at, updated_at, state_changed_at, version)
+            INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
+                               claimant_type, created_by, created_at, updated_at, state_changed_at, version)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
-                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.claimant_type,
+                   s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+                   s.claimant_type,
                    v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
               FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
              WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
@@ -261,9 +278,11 @@ BEGIN
         -- ... or through the triggers: each row sets its own actor and time for the BEFORE
         -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
         -- every 'open' row from the inserted rows.
-        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type)
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
+                           claimant_type)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.claimant_type
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+               s.claimant_type
           FROM verity_import_rows s
          WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
          ORDER BY s.line;
@@ -1087,6 +1106,10 @@ BEGIN
         ensure_state       boolean NOT NULL DEFAULT false,  -- CSV: reach this state unless already there
         restricted         boolean,         -- case: restricted (an import restricts, never lifts)
         restriction_reason text,
+        latitude           numeric(8,6),    -- case: WGS 84 degrees, both or neither (as the columns of cases)
+        longitude          numeric(9,6),
+        partial            boolean NOT NULL DEFAULT false,  -- case from another tool's export: an existing case
+                                                            -- keeps its claimant, location, priority and due
         claimant_type      text,            -- case: Person or Organization (an import sets it, never clears it)
         link_role          text             -- link: appearance or evidence; NULL: the rule's (verity_import_apply_links)
     ) ON COMMIT DROP;
@@ -1169,6 +1192,7 @@ BEGIN
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                                        'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
+                                       'latitude', n.latitude, 'longitude', n.longitude,
                                        'claimant_type', n.claimant_type))
                                    || extra AS details
                               FROM verity_import_pending k JOIN cases n ON n.id = k.item_id

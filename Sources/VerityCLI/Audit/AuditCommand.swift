@@ -13,9 +13,10 @@ struct AuditCommand: ParsableCommand {
             chain (cases, sources and reviewers, chains of custody) and compares every case, note,
             link, assignment and proposal with its history; `head` prints the database's head hash,
             which a desk publishes or stores outside the database so that a later
-            `verify --expect-head HASH` detects a rebuilt history or a deleted tail.
+            `verify --expect-head HASH` detects a rebuilt history or a deleted tail. `stamp --tsa URL` \
+            has a time-stamping authority (RFC 3161) sign the head; `verify --tsa-ca FILE` checks the tokens.
             """),
-        subcommands: [AuditVerify.self, AuditHead.self])
+        subcommands: [AuditVerify.self, AuditHead.self, AuditStamp.self])
 }
 
 /// `--format table|json` for the audit commands.
@@ -28,20 +29,29 @@ struct AuditVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Recompute every case's hash chain and report the first row altered, deleted or inserted out of order.",
         discussion: Help.paragraphs("""
-            Exit status 0 when every chain is intact (and its head is the expected one), 65 otherwise.
+            Exit status 0 when every chain is intact (and its head is the expected one, and with \
+            --tsa-ca every stored stamp's token verifies for its head), 65 otherwise.
             Examples:
               verity audit verify
               verity audit verify --expect-head 3f1c...e9 --format json
+              verity audit verify --tsa-ca tsa-ca.pem
             """))
 
     @Option(
         name: .customLong("expect-head"),
         help: ArgumentHelp("The head hash printed earlier by `verity audit head`; a different head fails.", valueName: "hash"))
     var expectHead: String?
+    @Option(
+        name: .customLong("tsa-ca"),
+        help: ArgumentHelp("The time-stamping authority's CA certificate (PEM): every stored stamp's token is verified against it.", valueName: "file"))
+    var tsaCA: String?
     @Option(help: "Output format: table for people, json for programs.") var format: AuditFormat = .table
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
+        if let tsaCA, !FileManager.default.isReadableFile(atPath: tsaCA) {
+            throw ValidationError("--tsa-ca \(tsaCA) is not a readable file (the CA certificate of the time-stamping authority, PEM)")
+        }
         if let expectHead, expectHead.range(of: "^[0-9a-fA-F]{64}$", options: .regularExpression) == nil {
             throw ValidationError("--expect-head must be a SHA-256 in hex (64 characters), as `verity audit head` prints it")
         }
@@ -49,7 +59,8 @@ struct AuditVerify: ParsableCommand {
 
     func run() throws {
         let desk = Desk(connection: try Database.open(connection.location))
-        let report = try desk.verifyHistory(expectedHead: expectHead)
+        var report = try desk.verifyHistory(expectedHead: expectHead)
+        report.stamps = try desk.stamps(verifyingWith: tsaCA)
         let console = Console.current
         switch format {
         case .json:
@@ -72,6 +83,11 @@ struct AuditVerify: ParsableCommand {
                     "not checked   \(report.rowsHidden) row(s) this login may not see (links to restricted cases); "
                         + "run `verity audit verify` as an editor, an admin or the owner to check every row")
             }
+            for stamp in report.stamps {
+                let state = stamp.verified.map { $0 ? "verified" : "NOT VERIFIED: \(stamp.problem ?? "")" }
+                    ?? "not checked (give --tsa-ca FILE)"
+                lines.append("stamp \(stamp.id)       head \(stamp.head) at \(stamp.stampedAt) by \(stamp.tsaURL): \(state)")
+            }
             console.print(lines.joined(separator: "\n"))
             if !report.problems.isEmpty {
                 console.print("\nProblems (\(report.problemCount), in case and seq order)")
@@ -87,6 +103,10 @@ struct AuditVerify: ParsableCommand {
                             ]
                         }, maxWidth: 200))
             }
+        }
+        if let failed = report.stamps.first(where: { $0.verified == false }) {
+            console.error("error: stamp \(failed.id) does not verify: \(failed.problem ?? "")")
+            throw VerityCLIExit(status: .ruleViolated)
         }
         if let first = report.problems.first {
             console.error("error: the history is not intact: \(first.message)")

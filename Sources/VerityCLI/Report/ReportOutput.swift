@@ -11,6 +11,8 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// The formats of a dossier: a document, so no CSV (that is for `report status`).
 enum DossierFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case markdown, html, json
+    /// The HTML dossier printed by headless Chromium, for paper (docs/reports.md).
+    case pdf
 }
 
 /// `--output FILE`, shared by the reports and the ClaimReview export.
@@ -42,6 +44,29 @@ struct ReportOutputOptions: ParsableArguments {
 }
 
 extension ReportOutputOptions {
+    /// Checks that bytes that are not text (a PDF) have a file to go to: never standard output.
+    func requirePath(for what: String) throws {
+        guard path == nil else { return }
+        throw VerityError.usage("\(what) is written to a file, not to standard output", hint: "give --output FILE")
+    }
+
+    /// Writes bytes that are not text (a PDF) to the file, replaced whole or not at all
+    /// (`requirePath` first). Returns their SHA-256 and size, for the output log.
+    @discardableResult
+    func deliver(bytes data: Data) throws -> OutputDigest {
+        var digest = OutputDigest()
+        digest.update(bytes: data)
+        guard let path else { throw VerityError.usage("no --output file for the bytes", hint: "give --output FILE") }
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw VerityError.usage(
+                "cannot write \(path): \(error.localizedDescription)", hint: "check that the directory exists and is writable")
+        }
+        Console.current.writeErr("wrote \(path) (\(data.count) bytes)\n")
+        return digest
+    }
+
     /// Writes text piece by piece as `body` produces it, so a large export is
     /// never held whole in memory. A file is written beside its final name and
     /// renamed at the end, so it is replaced whole or not at all.

@@ -5,7 +5,7 @@ import ArgumentParser
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export the database (import format) or ClaimReview JSON-LD.",
-        subcommands: [ExportDatabase.self, ExportClaimReview.self],
+        abstract: "Export the database (import format), ClaimReview JSON-LD, or a verifiable bundle of cases.",
+        subcommands: [ExportDatabase.self, ExportClaimReview.self, ExportBundle.self],
         defaultSubcommand: ExportDatabase.self)
 }

@@ -10,16 +10,24 @@ enum DatabaseExportFormat: String, ExpressibleByArgument, CaseIterable {
 struct ExportDatabase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "database",
-        abstract: "The whole database as JSON Lines in the import format, history included (the default).",
+        abstract: "The whole desk as JSON Lines in the import format, history included (the default).",
         discussion: Help.paragraphs("""
-            Reviewers, cases, sources with their links, assignments, evidence notes, then every transition \
-            and assessment in history order, each with its by, at and reason. Importing the output into an \
-            empty database and exporting again gives the same bytes.
+            First the archive: an "archive" record for every row of every desk table as it is (reviewers, \
+            cases, sources, links, assignments, evidence, four-eyes proposals, case links, settings, every \
+            history row with its hash, custody events), each with its by and at. Then the records people \
+            and scripts read: reviewers, cases, sources with their links, assignments, evidence notes, then \
+            every transition and assessment in history order, each with its by, at and reason. Importing \
+            the output into an empty desk (as its owner) restores it as it was: the same history and \
+            hashes (a head anchored before the move verifies the new desk), and exporting again gives the \
+            same bytes. Not in it: logins' passwords; the output log only with --with-output-log. \
+            docs/import-export.md says more.
             Example: verity export --output desk.jsonl
             """))
 
     @Option(help: "Output format (jsonl, the import format).") var format: DatabaseExportFormat = .jsonl
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
+    @Flag(name: .customLong("with-output-log"), help: "Also archive the output log (every report and export given out).")
+    var withOutputLog = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -36,7 +44,9 @@ struct ExportDatabase: ParsableCommand {
                 caseCount += text.components(separatedBy: "{\"type\":\"case\",").count - 1
                 try sink.append(text)
             }
-            restrictedCases = try Exporter(connection: db).run(to: hashing).restrictedCases
+            var exporter = Exporter(connection: db)
+            exporter.withOutputLog = withOutputLog
+            restrictedCases = try exporter.run(to: hashing).restrictedCases
             try hashing.flush()
             try sink.flush()
         }

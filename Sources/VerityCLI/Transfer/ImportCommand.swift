@@ -14,10 +14,18 @@ struct ImportCommand: ParsableCommand {
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
             (reviewers). CSV: cases with the header ref,claim,claimant,claimed_at,location,tags,priority,due,state \
-            (tags separated by ;). claimreview: other desks' published reviews (schema.org ClaimReview JSON-LD, \
-            a DataFeed of them, or a Fact Check Tools claims:search response): each review a case, its page a \
-            source linked as evidence, its rating a context note, or with --as-assessed a verdict mapped by \
-            the rating map (--rating-map FILE overrides entries). Re-importing the same file changes nothing. Any invalid record aborts the \
+            (tags separated by ;). Other tools' exports: --format atlos-csv (Atlos's bulk CSV export: one case \
+            per incident, its sources linked, its status as a state, sensitive incidents restricted) and \
+            --format check-csv (Meedan Check's media export: one case per item); what they have no field \
+            for is kept in an evidence note. --format claimreview: other desks' published reviews (schema.org \
+            ClaimReview JSON-LD, a DataFeed of them, or a Fact Check Tools claims:search response): each review \
+            a case, its page a source linked as evidence, its rating a context note, or with --as-assessed a \
+            verdict mapped by the rating map (--rating-map FILE overrides entries). Re-importing the same file \
+            changes nothing. A file of `verity export` \
+            begins with "archive" records, every row of the desk as it was: into an empty desk they are \
+            restored as they are (same ids, history, hashes, links, proposals, settings, custody; needs \
+            the desk owner), and the records after them must describe the same desk; into a desk in use \
+            the records are merged and the archive rows only compared. Any invalid record aborts the \
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
@@ -25,7 +33,10 @@ struct ImportCommand: ParsableCommand {
             """))
 
     @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file")) var file: String
-    @Option(help: "jsonl, csv or claimreview. Default: from the file name (.csv is CSV, .json and .jsonld ClaimReview), else jsonl.")
+    @Option(help: """
+        jsonl, csv, atlos-csv, check-csv or claimreview. Default: from the file name (.csv is CSV, .json and .jsonld \
+        ClaimReview), else jsonl.
+        """)
     var format: ImportFormat?
     @Flag(name: .customLong("as-assessed"), help: "claimreview: assess each case with the verdict mapped from the review's rating.")
     var asAssessed = false
@@ -86,12 +97,27 @@ struct ImportCommand: ParsableCommand {
             console.error("error: the import was refused; nothing was written")
             throw VerityCLIExit(status: failure.isRuleViolation ? .ruleViolated : .usage)
         }
-        let rows = ImportSummary.kindOrder.map { kind -> [String] in
+        // Per record type, then the archive's rows per table (restored, or compared with a desk in use).
+        var rows = ImportSummary.kindOrder.map { kind -> [String] in
             let counts = summary.counts(kind)
             return [kind, String(counts.created), String(counts.updated), String(counts.unchanged)]
         }
+        for counts in summary.counts where !ImportSummary.kindOrder.contains(counts.kind) {
+            rows.append(["archive " + counts.kind, String(counts.created), String(counts.updated), String(counts.unchanged)])
+        }
         console.print(TableOutput.render(header: ["type", "created", "updated", "unchanged"], rows: rows))
-        let verb = summary.dryRun ? "Dry run: checked" : "Imported"
+        if !summary.restoredLogins.isEmpty {
+            console.error(
+                "note: the restored reviewers keep their database logins (\(summary.restoredLogins.joined(separator: ", "))): "
+                    + "a role of that name on this server acts as that reviewer; create the missing ones, and check who holds "
+                    + "the existing ones, before anyone connects (docs/access.md)")
+        }
+        if summary.archiveRowsNotRestored > 0 {
+            console.error(
+                "note: \(summary.archiveRowsNotRestored) archive row(s) differ from this desk or are not in it and were not "
+                    + "written: an archive is restored only into an empty desk (the file's other records were merged)")
+        }
+        let verb = summary.dryRun ? "Dry run: checked" : (summary.restoredArchive ? "Restored the archive of" : "Imported")
         let tail = summary.dryRun ? "; nothing was written" : (summary.changedNothing ? "; nothing changed" : "")
         console.print("\(verb) \(summary.records) \(summary.records == 1 ? "record" : "records") from \(label)\(tail).")
     }

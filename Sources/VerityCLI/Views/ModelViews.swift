@@ -85,6 +85,7 @@ enum ModelViews {
         ]
         if let at = c.claimedAt { fields.append(("claimed at", at.description)) }
         if let location = c.location { fields.append(("location", location)) }
+        if let place = c.coordinates { fields.append(("coordinates", place)) }
         if !c.tags.isEmpty { fields.append(("tags", c.tags.joined(separator: ", "))) }
         fields.append(("priority", c.priority.rawValue))
         if c.restricted { fields.append(("restricted", "yes: assigned reviewers, editors and admins only")) }

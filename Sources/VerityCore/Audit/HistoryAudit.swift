@@ -100,10 +100,13 @@ public struct HistoryAuditReport: Sendable, Encodable {
     /// Evidence notes added before the history kept the SHA-256 of a note's text: their text
     /// cannot be compared with the history (not a problem; docs/guarantees.md).
     public var notesWithoutDigest = 0
+    /// The desk's trusted timestamps (`verity audit stamp`), each verified when a CA was given;
+    /// in the JSON only when the desk has any.
+    public var stamps: [TrustedTimestamp.Stamp] = []
 
     enum CodingKeys: String, CodingKey {
         case intact, rowsChecked, cases, headHash, expectedHead, problemCount, problems, rowsHidden, recordRowsChecked
-        case custodyEventsChecked, notesWithoutDigest
+        case custodyEventsChecked, notesWithoutDigest, stamps
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -119,6 +122,7 @@ public struct HistoryAuditReport: Sendable, Encodable {
         try container.encode(recordRowsChecked, forKey: .recordRowsChecked)
         try container.encode(custodyEventsChecked, forKey: .custodyEventsChecked)
         try container.encode(notesWithoutDigest, forKey: .notesWithoutDigest)
+        if !stamps.isEmpty { try container.encode(stamps, forKey: .stamps) }
     }
 }
 
@@ -132,58 +136,68 @@ extension Desk {
     /// record chains' and the chains of custody's lines (as `verity_history_head()`).
     public func historyHead() throws -> String {
         try db.transaction(.repeatableRead) { db in
+            try db.execute(unsafeSQL: "SET TRANSACTION READ ONLY")
             var head = HistoryChain.HeadHasher()
-            try db.execute(
-                unsafeSQL: """
-                    SET TRANSACTION READ ONLY;
-                    DECLARE verity_audit_heads NO SCROLL CURSOR FOR
-                        SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC
-                    """)
-            while true {
-                let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_heads")
-                if chunk.rowCount == 0 { break }
-                for index in 0..<chunk.rowCount {
-                    let row = chunk[index]
-                    head.add(caseID: try row.decode(at: 0, as: Int.self), head: try row.decode(at: 1, as: String?.self) ?? "")
-                }
-            }
-            // Then the last row of every record chain (sql/migrations/003_integrity.sql), by table (bytewise) and row id.
-            let records: Bool = try db.query("SELECT to_regclass('public.record_history') IS NOT NULL AS r")[0].decode("r")
-            if !records { return head.finalize() }
-            try db.execute(
-                unsafeSQL: """
-                    DECLARE verity_audit_record_heads NO SCROLL CURSOR FOR
-                        SELECT table_name, row_id, hash FROM (
-                            SELECT DISTINCT ON (table_name, row_id) table_name, row_id, hash
-                              FROM public.record_history ORDER BY table_name, row_id, seq DESC) h
-                         ORDER BY table_name COLLATE "C", row_id
-                    """)
-            while true {
-                let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_record_heads")
-                if chunk.rowCount == 0 { break }
-                for index in 0..<chunk.rowCount {
-                    let table = chunk.text(row: index, column: 0) ?? ""
-                    let rowID = chunk.text(row: index, column: 1) ?? ""
-                    head.addLine("\(table)/\(rowID):\(chunk.text(row: index, column: 2) ?? "")\n")
-                }
-            }
-            // Then the last event of every source's chain of custody, by source id.
-            try db.execute(
-                unsafeSQL: """
-                    DECLARE verity_audit_custody_heads NO SCROLL CURSOR FOR
-                        SELECT DISTINCT ON (source_id) source_id, hash FROM public.source_custody_events
-                         ORDER BY source_id, seq DESC
-                    """)
-            while true {
-                let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_custody_heads")
-                if chunk.rowCount == 0 { break }
-                for index in 0..<chunk.rowCount {
-                    let sourceID = chunk.text(row: index, column: 0) ?? ""
-                    head.addLine("source_custody_events/\(sourceID):\(chunk.text(row: index, column: 1) ?? "")\n")
-                }
-            }
+            try Self.forEachHeadLine(db) { head.addLine($0) }
             return head.finalize()
         }
+    }
+
+    /// Hands every line the head hash covers to `body`, in order: "case_id:hash\n" per case
+    /// chain, then "table/row_id:hash\n" per record chain, then "source_custody_events/source_id:hash\n"
+    /// (`verity_history_head()`). Runs in the caller's transaction, read through cursors.
+    static func forEachHeadLine(_ db: Connection, _ body: (String) throws -> Void) throws {
+        try db.execute(
+            unsafeSQL: """
+                DECLARE verity_audit_heads NO SCROLL CURSOR FOR
+                    SELECT DISTINCT ON (case_id) case_id, hash FROM case_history ORDER BY case_id, seq DESC
+                """)
+        while true {
+            let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_heads")
+            if chunk.rowCount == 0 { break }
+            for index in 0..<chunk.rowCount {
+                let row = chunk[index]
+                try body("\(try row.decode(at: 0, as: Int.self)):\(try row.decode(at: 1, as: String?.self) ?? "")\n")
+            }
+        }
+        try db.execute(unsafeSQL: "CLOSE verity_audit_heads")
+        // Then the last row of every record chain (sql/migrations/003_integrity.sql), by table (bytewise) and row id.
+        let records: Bool = try db.query("SELECT to_regclass('public.record_history') IS NOT NULL AS r")[0].decode("r")
+        if !records { return }
+        try db.execute(
+            unsafeSQL: """
+                DECLARE verity_audit_record_heads NO SCROLL CURSOR FOR
+                    SELECT table_name, row_id, hash FROM (
+                        SELECT DISTINCT ON (table_name, row_id) table_name, row_id, hash
+                          FROM public.record_history ORDER BY table_name, row_id, seq DESC) h
+                     ORDER BY table_name COLLATE "C", row_id
+                """)
+        while true {
+            let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_record_heads")
+            if chunk.rowCount == 0 { break }
+            for index in 0..<chunk.rowCount {
+                let table = chunk.text(row: index, column: 0) ?? ""
+                let rowID = chunk.text(row: index, column: 1) ?? ""
+                try body("\(table)/\(rowID):\(chunk.text(row: index, column: 2) ?? "")\n")
+            }
+        }
+        try db.execute(unsafeSQL: "CLOSE verity_audit_record_heads")
+        // Then the last event of every source's chain of custody, by source id.
+        try db.execute(
+            unsafeSQL: """
+                DECLARE verity_audit_custody_heads NO SCROLL CURSOR FOR
+                    SELECT DISTINCT ON (source_id) source_id, hash FROM public.source_custody_events
+                     ORDER BY source_id, seq DESC
+                """)
+        while true {
+            let chunk = try db.query("FETCH FORWARD 10000 FROM verity_audit_custody_heads")
+            if chunk.rowCount == 0 { break }
+            for index in 0..<chunk.rowCount {
+                let sourceID = chunk.text(row: index, column: 0) ?? ""
+                try body("source_custody_events/\(sourceID):\(chunk.text(row: index, column: 1) ?? "")\n")
+            }
+        }
+        try db.execute(unsafeSQL: "CLOSE verity_audit_custody_heads")
     }
 
     /// Recomputes every case's hash chain from the raw columns, in Swift,

@@ -96,7 +96,8 @@ extension Desk {
                (SELECT r.handle FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
                  WHERE a.case_id = c.id AND a.is_lead) AS lead,
                coalesce(c.due < current_date AND c.state <> 'assessed', false) AS overdue, c.restricted,
-               dl.other_id AS duplicate_of, vp.id IS NOT NULL AS awaiting_sign_off
+               dl.other_id AS duplicate_of, vp.id IS NOT NULL AS awaiting_sign_off,
+               c.latitude::float8 AS latitude, c.longitude::float8 AS longitude
           FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
           -- at most one row each (unique partial indexes of sql/migrations/001_baseline.sql)
           LEFT JOIN case_links dl ON dl.case_id = c.id AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL
@@ -570,6 +571,7 @@ extension Desk {
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"),
             reviewers: try row.decode("reviewers"), lead: try row.decode("lead"), overdue: try row.decode("overdue"),
             restricted: try row.decode("restricted"),
-            duplicateOf: try row.decode("duplicate_of"), awaitingSignOff: try row.decode("awaiting_sign_off"))
+            duplicateOf: try row.decode("duplicate_of"), awaitingSignOff: try row.decode("awaiting_sign_off"),
+            latitude: try row.decode("latitude"), longitude: try row.decode("longitude"))
     }
 }

@@ -134,6 +134,7 @@ extension CaseDossier {
         out.append("- **Claimant:** \(md(c.claimant))")
         out.append("- **Claimed on:** \(F.date(c.claimedAt))")
         if let location = c.location { out.append("- **Location:** \(md(location))") }
+        if let place = c.coordinates { out.append("- **Coordinates:** \(place)") }
         out.append("- **State:** \(c.state.rawValue) (since \(F.time(c.stateChangedAt)))")
         out.append("- **Priority:** \(c.priority.rawValue)" + (c.due.map { ", due \($0)" + (c.overdue ? " (overdue)" : "") } ?? ""))
         if !c.tags.isEmpty { out.append("- **Tags:** \(md(c.tags.joined(separator: ", ")))") }
@@ -212,13 +213,16 @@ extension CaseDossier {
 
     // MARK: HTML
 
-    public func html() -> String {
+    /// The dossier as one HTML page. With `printing`, the page for paper: print CSS with the
+    /// case and page numbers on every page, the provenance footer and a signature block.
+    public func html(printing: DossierPrint? = nil) -> String {
         typealias F = ReportFormatting
         let t = HTML.text
         let c = self.case
         func field(_ name: String, _ value: String) -> [HTML] { [el("dt", text: name), el("dd", text: value)] }
         var facts: [HTML] = field("Claimant", c.claimant) + field("Claimed on", F.date(c.claimedAt))
         if let location = c.location { facts += field("Location", location) }
+        if let place = c.coordinates { facts += field("Coordinates", place) }
         facts += field("State", "\(c.state.rawValue) since \(F.time(c.stateChangedAt))")
         facts += field("Priority", c.priority.rawValue + (c.due.map { ", due \($0)" + (c.overdue ? " (overdue)" : "") } ?? ""))
         if !c.tags.isEmpty { facts += field("Tags", c.tags.joined(separator: ", ")) }
@@ -304,9 +308,10 @@ extension CaseDossier {
                 el("section", [:], [el("h2", text: "Claim"), el("blockquote", ["class": "claim-quote"], text: c.claim), el("dl", [:], facts)]),
                 el("section", [:], verdictChildren),
                 reviewerSection, sourceSection, el("section", [:], evidenceChildren), timelineSection,
-            ]),
+            ] + (printing?.closingSections() ?? [])),
         ]
-        return HTML.page(title: title, style: ReportStyle.css + ReportStyle.dossierCSS, body: body)
+        let style = ReportStyle.css + ReportStyle.dossierCSS + (printing?.css(caseLabel: self.case.ref ?? String(self.case.id)) ?? "")
+        return HTML.page(title: title, style: style, body: body)
     }
 }
 

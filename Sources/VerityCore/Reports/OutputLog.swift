@@ -14,6 +14,11 @@ public struct OutputDigest {
         byteCount += text.utf8.count
     }
 
+    public mutating func update(bytes: Data) {
+        bytes.regions.forEach { region in region.withUnsafeBytes { hasher.update($0) } }
+        byteCount += bytes.count
+    }
+
     /// Lowercase hex, the form the log stores.
     public var hex: String { hasher.hexDigest() }
 }

@@ -26,13 +26,23 @@ public final class ChunkedOutput {
 }
 
 /// Writes the whole database in the import format (JSON Lines), history
-/// included: reviewers, cases, sources with their links, assignments, evidence
-/// notes, then every transition and assessment in history order. Rows are read
-/// through a cursor in batches, so memory stays flat. Importing the output into
-/// an empty database and exporting again gives the same bytes.
+/// included. First the archive: one "archive" record per row of every desk table,
+/// as it is (ids, times, actors, hashes), the tables in the order a restore writes
+/// them, each row with the reviewer and time it names as "by" and "at"; then the
+/// records a person or a script reads and that `verity import` merges into a desk in
+/// use: reviewers, cases, sources with their links, assignments, evidence notes, then
+/// every transition and assessment in history order. Rows are read through a cursor
+/// in batches, so memory stays flat. Importing the output into an empty database
+/// restores the archive, and exporting again gives the same bytes.
 public struct Exporter {
     public let db: Connection
     public var batchSize = 2000
+    /// Whether the export begins with the archive: every row of every desk table as it is
+    /// (`verity_archive_tables()` in sql/definitions/72_archive.sql). Without it, the
+    /// records alone (what `verity import` checks a restored desk against).
+    public var withArchive = true
+    /// Whether the archive also holds the output log (`verity export --with-output-log`).
+    public var withOutputLog = false
 
     public init(connection: Connection) { db = connection }
 
@@ -65,6 +75,21 @@ public struct Exporter {
         }
 
         try db.transaction(.repeatableRead) { db in
+            // The archive's rows carry their times as to_jsonb writes them, in the session's zone.
+            try db.execute(unsafeSQL: "SET LOCAL TimeZone = 'UTC'")
+            if withArchive {
+                for table in Self.archiveTables + (withOutputLog ? [Self.outputLogTable] : []) {
+                    try stream(db, table.query) { row in
+                        var json = JSONLineWriter()
+                        json.field("type", "archive")
+                        json.field("table", table.name)
+                        json.field("by", try row.text("by"))
+                        json.field("at", try row.text("at"))
+                        json.field("row", json: try row.text("row") ?? "{}")
+                        return json.line()
+                    }
+                }
+            }
             try stream(db, """
                 SELECT v.handle, v.name, v.email, v.role, v.active, verity_iso(v.created_at) AS at
                   FROM reviewers v ORDER BY v.id
@@ -82,7 +107,7 @@ public struct Exporter {
             try stream(db, """
                 SELECT \(Self.caseRef) AS ref, c.claim, c.claimant, c.claimed_at::text AS claimed_at, c.location,
                        c.tags, c.priority, c.due::text AS due, v.handle AS by, verity_iso(c.created_at) AS at,
-                       c.restricted, c.claimant_type,
+                       c.restricted, c.latitude::text AS latitude, c.longitude::text AS longitude, c.claimant_type,
                        CASE WHEN c.restricted THEN
                            (SELECT h.reason FROM case_history h
                              WHERE h.case_id = c.id AND h.action = 'restrict' ORDER BY h.seq DESC LIMIT 1)
@@ -99,6 +124,11 @@ public struct Exporter {
                 json.field("tags", try row.decode("tags", as: [String].self))
                 json.field("priority", try row.text("priority"))
                 json.field("due", try row.text("due"))
+                // Coordinates only when the case has them, as numbers (docs/import-export.md).
+                if let latitude = try row.text("latitude"), let longitude = try row.text("longitude") {
+                    json.field("latitude", json: latitude)
+                    json.field("longitude", json: longitude)
+                }
                 json.field("by", try row.text("by"))
                 json.field("at", try row.text("at"))
                 if let type = try row.text("claimant_type") { json.field("claimant_type", type) }
@@ -211,6 +241,49 @@ public struct Exporter {
         try output.flush()
         return Written(lines: linesWritten, restrictedCases: restrictedCases)
     }
+
+    /// One table of the archive: its name and the query of its rows in the order they are
+    /// written (id, or the primary key), each with its acting reviewer and time.
+    struct ArchiveTable {
+        var name: String
+        var by: String?
+        var at: String?
+        var order: String
+
+        var query: String {
+            query(where: "true")
+        }
+
+        /// The same for the rows that `condition` (SQL on `x`, built from ids only) selects.
+        func query(where condition: String) -> String {
+            // record_history, audit_stamps and output_log name their actor by handle already.
+            let handle = by.map { ["actor", "recorded_by", "reviewer"].contains($0) ? "x.\($0)" : "(SELECT v.handle FROM reviewers v WHERE v.id = x.\($0))" } ?? "NULL::text"
+            let time = at.map { "verity_iso(x.\($0))" } ?? "NULL::text"
+            return "SELECT \(handle) AS by, \(time) AS at, (to_jsonb(x) - 'search')::text AS row FROM \(name) x "
+                + "WHERE \(condition) ORDER BY \(order)"
+        }
+    }
+
+    /// The tables of sql/definitions/72_archive.sql's verity_archive_tables(), in its order.
+    static let archiveTables: [ArchiveTable] = [
+        ArchiveTable(name: "reviewers", by: nil, at: "created_at", order: "x.id"),
+        ArchiveTable(name: "cases", by: "created_by", at: "created_at", order: "x.id"),
+        ArchiveTable(name: "sources", by: "added_by", at: "created_at", order: "x.id"),
+        ArchiveTable(name: "case_sources", by: "linked_by", at: "linked_at", order: "x.case_id, x.source_id"),
+        ArchiveTable(name: "case_assignments", by: "assigned_by", at: "assigned_at", order: "x.case_id, x.reviewer_id"),
+        ArchiveTable(name: "evidence_notes", by: "author_id", at: "created_at", order: "x.id"),
+        ArchiveTable(name: "verdict_proposals", by: "proposed_by", at: "proposed_at", order: "x.id"),
+        ArchiveTable(name: "case_links", by: "linked_by", at: "linked_at", order: "x.id"),
+        ArchiveTable(name: "desk_settings", by: "updated_by", at: "updated_at", order: "x.key COLLATE \"C\""),
+        ArchiveTable(name: "desk_settings_history", by: "changed_by", at: "changed_at", order: "x.id"),
+        ArchiveTable(name: "case_history", by: "actor_id", at: "at", order: "x.id"),
+        ArchiveTable(name: "record_history", by: "actor", at: "at", order: "x.id"),
+        ArchiveTable(name: "source_custody_events", by: "actor_id", at: "at", order: "x.id"),
+        ArchiveTable(name: "audit_stamps", by: "recorded_by", at: "stamped_at", order: "x.id"),
+    ]
+
+    /// The output log, last, with `withOutputLog` (its reviewer is a handle already).
+    static let outputLogTable = ArchiveTable(name: "output_log", by: "reviewer", at: "at", order: "x.id")
 
     /// A source's links: a plain reference when the link was made with the
     /// source (same by and at), otherwise an object with its own by and at.

@@ -30,6 +30,7 @@ enum StagingColumn: Int, CaseIterable {
     case lead, toState, verdict, confidence, rationale, ensureState
     case restricted, restrictionReason
     case claimantType, linkRole
+    case latitude, longitude, partial
 
     var sqlName: String {
         switch self {
@@ -67,6 +68,7 @@ struct StagedRow {
         values[StagingColumn.line.rawValue] = String(line)
         values[StagingColumn.kind.rawValue] = kind
         values[StagingColumn.ensureState.rawValue] = "f"
+        values[StagingColumn.partial.rawValue] = "f"
     }
 
     subscript(column: StagingColumn) -> String? {
@@ -116,7 +118,7 @@ struct RecordValidator {
     static let allowedFields: [String: Set<String>] = [
         "reviewer": ["handle", "name", "email", "role", "active"],
         "case": ["ref", "claim", "claimant", "claimed_at", "location", "tags", "priority", "due", "restricted",
-                 "restriction_reason", "claimant_type"],
+                 "restriction_reason", "claimant_type", "latitude", "longitude"],
         "source": ["ref", "url", "title", "publisher", "author", "published_at", "kind", "reliability", "file_name",
                    "file_sha256", "file_size", "archive_url", "cases"],
         "evidence": ["case", "source", "stance", "credibility", "note", "retracted_at", "retracted_by",
@@ -236,6 +238,27 @@ struct RecordValidator {
             }
         }
 
+        /// WGS 84 decimal degrees from -limit to limit, as a JSON number (or a string of one, as CSV gives it),
+        /// rounded to the six decimals the database keeps (so that a re-import compares equal).
+        mutating func degrees(_ name: String, limit: Double) -> String? {
+            let text: String
+            switch members[name] {
+            case nil, .null?: return nil
+            case .number(let number)?: text = number
+            case .string(let string)?: text = string.trimmingCharacters(in: .whitespaces)
+            case let other?:
+                problem(name, "must be a number of degrees, not \(other.kindName)")
+                return nil
+            }
+            guard let value = Double(text), value.isFinite, !text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }),
+                abs(value) <= limit
+            else {
+                problem(name, "\"\(text.prefix(40))\" is not a \(name) in decimal degrees from -\(Int(limit)) to \(Int(limit)), such as \(name == "latitude" ? "49.2125" : "37.2569")")
+                return nil
+            }
+            return String(format: "%.6f", value)
+        }
+
         mutating func date(_ name: String) -> CalendarDate? {
             guard let text = string(name) else { return nil }
             guard let date = CalendarDate(text) else {
@@ -316,6 +339,12 @@ struct RecordValidator {
             row[.restrictionReason] = fields.string("restriction_reason")
             if fields.members["claimant_type"] != nil, fields.members["claimant_type"] != .null {
                 row[.claimantType] = fields.oneOf("claimant_type", ClaimantType.allCases.map(\.rawValue))
+            }
+            row[.latitude] = fields.degrees("latitude", limit: 90)
+            row[.longitude] = fields.degrees("longitude", limit: 180)
+            if (row[.latitude] == nil) != (row[.longitude] == nil), fields.issues.isEmpty {
+                fields.problem(row[.latitude] == nil ? "latitude" : "longitude",
+                               "is required with \(row[.latitude] == nil ? "longitude" : "latitude"): a place needs both")
             }
         case "source":
             row[.ref] = fields.ref("ref")

@@ -5,6 +5,8 @@ import PostgresClient
 public enum ImportFormat: String, CaseIterable, Sendable {
     case jsonl, csv
     case claimreview
+    /// Other tools' exports, mapped to Verity's records (Transfer/Formats/).
+    case atlosCSV = "atlos-csv", checkCSV = "check-csv"
 }
 
 /// What an import changed (or, in a dry run, would change), per record type.
@@ -19,6 +21,14 @@ public struct ImportSummary: Sendable, Equatable {
     public var records: Int
     public var counts: [Counts]
     public var dryRun: Bool
+    /// Archive rows that a desk in use holds otherwise or not at all: an archive is
+    /// restored only into an empty desk, so these were not written.
+    public var archiveRowsNotRestored = 0
+    /// Whether the file's archive was restored (into an empty desk).
+    public var restoredArchive = false
+    /// The database logins the restored reviewers name: roles of the old server, which this
+    /// server may not have (or may have for someone else).
+    public var restoredLogins: [String] = []
 
     public func counts(_ kind: String) -> Counts {
         counts.first { $0.kind == kind } ?? Counts(kind: kind, created: 0, updated: 0, unchanged: 0)
@@ -97,8 +107,19 @@ public struct Importer {
             }
         }
 
+        // An export's "archive" records (sql/definitions/72_archive.sql): kept aside, then restored
+        // into an empty desk, where the records after them are only compared with the restored desk;
+        // into a desk in use, compared with what it holds while the records are merged as always.
+        let archive = ArchiveSpool()
+        defer { archive.remove() }
+        var restoring = false
+        var recordDigests: [(line: Int, digest: LineDigest)] = []
+        var firstStagedLine: Int?
+
         let outcome: Result<ImportSummary, Error> = Result {
             try db.transaction { db in
+                let deskEmpty: Bool = try format == .jsonl
+                    && db.query("SELECT verity_archive_desk_empty() AS empty")[0].decode("empty")
                 try db.query("SELECT verity_import_stage()")
                 try db.copyIn(Query(unsafeSQL: StagingColumn.copyStatement)) { writer in
                     switch format {
@@ -118,6 +139,16 @@ public struct Importer {
                                 note([ImportIssue(line: line, field: "json", problem: "\(failure.problem) (column \(failure.column))")])
                                 continue
                             }
+                            if case .object(let members) = value, members.contains(where: { $0.0 == "type" && $0.1 == .string("archive") }) {
+                                try archive.append(line: line, bytes)
+                                if deskEmpty { restoring = true }
+                                continue
+                            }
+                            if restoring {
+                                recordDigests.append((line, LineDigest(bytes)))
+                                continue
+                            }
+                            if firstStagedLine == nil { firstStagedLine = line }
                             let (rows, found) = validator.stage(value, line: line)
                             note(found)
                             if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
@@ -159,10 +190,76 @@ public struct Importer {
                             note(found.map { ImportIssue(line: $0.line, field: record.fieldNames[$0.field] ?? $0.field, problem: $0.problem) })
                             if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
                         }
+                    case .atlosCSV, .checkCSV:
+                        guard var mapping = format.foreignCSV else { break }
+                        var csv = CSVReader(reader)
+                        var haveHeader = false
+                        while issues.count < maxIssues {
+                            let next: (line: Int, fields: [String])?
+                            do {
+                                next = try csv.next()
+                            } catch let failure as CSVReader.Failure {
+                                note([ImportIssue(line: failure.line, field: "csv", problem: failure.problem)])
+                                break
+                            }
+                            guard let (line, fields) = next else { break }
+                            guard haveHeader else {
+                                haveHeader = true
+                                note(mapping.readHeader(fields, line: line))
+                                continue
+                            }
+                            records += 1
+                            let (rows, found) = mapping.stage(fields, line: line, validator: validator)
+                            note(found)
+                            if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
+                            report("reading")
+                        }
+                        if !haveHeader { note([ImportIssue(line: 1, field: "csv", problem: mapping.missingHeader)]) }
+                        if issues.count >= maxIssues { truncated = true }
                     }
                 }
                 report("applying", force: true)
                 if !issues.isEmpty { throw ImportFailure(issues: issues, truncated: truncated) }
+                if !archive.isEmpty {
+                    try archive.finishWriting()
+                    try db.query("SELECT verity_archive_stage()")
+                    try db.copyIn(Query(unsafeSQL: "COPY pg_temp.verity_archive_rows (line, record) FROM STDIN")) { writer in
+                        try archive.forEach { line, text in try writer.writeRow([String(line), text]) }
+                    }
+                }
+                if restoring {
+                    if let line = firstStagedLine {
+                        throw ImportFailure(issues: [ImportIssue(
+                            line: line, field: "type",
+                            problem: "comes before the archive records; in an archive the records follow the \"archive\" rows, as `verity export` writes them")],
+                            truncated: false)
+                    }
+                    // The import lock of verity_import_check (nothing is staged), under which a dry run may
+                    // make the sequences transactional.
+                    try db.query("SELECT verity_import_check()")
+                    if dryRun { try db.query("SELECT verity_import_dry_run()") }
+                    let tables = try apply(db, "SELECT kind, created, updated, unchanged FROM verity_archive_restore()")
+                    try checkRecords(db, against: recordDigests)
+                    // What the restored desk holds, counted as the records that describe it.
+                    let described = try db.query(
+                        """
+                        SELECT (SELECT count(*) FROM reviewers) AS reviewer, (SELECT count(*) FROM cases) AS "case",
+                               (SELECT count(*) FROM sources) AS source, (SELECT count(*) FROM case_sources) AS link,
+                               (SELECT count(*) FROM case_assignments) AS assignment,
+                               (SELECT count(*) FROM evidence_notes) AS evidence,
+                               (SELECT count(*) FROM case_history WHERE to_state IS NOT NULL AND action NOT IN ('open', 'assess')) AS transition,
+                               (SELECT count(*) FROM case_history WHERE action = 'assess') AS assessment
+                        """)[0]
+                    let counts = try ImportSummary.kindOrder.map {
+                        ImportSummary.Counts(kind: $0, created: try described.decode($0, as: Int.self), updated: 0, unchanged: 0)
+                    } + tables
+                    var summary = ImportSummary(records: records, counts: counts, dryRun: dryRun)
+                    summary.restoredArchive = true
+                    summary.restoredLogins = try db.query("SELECT login FROM reviewers WHERE login IS NOT NULL ORDER BY login")
+                        .rows.map { try $0.decode("login", as: String.self) }
+                    if dryRun { throw DryRunRollback(summary: summary) }
+                    return summary
+                }
                 // Unknown references and duplicate keys are reported together; only a clean
                 // import is applied, so that the rules' refusals are about real records. The
                 // check first takes the lock under which one import at a time checks and applies.
@@ -184,7 +281,16 @@ public struct Importer {
                     }
                     throw ImportFailure(issues: Array(all.prefix(maxIssues)), truncated: all.count > maxIssues)
                 }
-                let summary = ImportSummary(records: records, counts: counts, dryRun: dryRun)
+                var summary = ImportSummary(records: records, counts: counts, dryRun: dryRun)
+                if !archive.isEmpty {
+                    for compared in try apply(db, "SELECT kind, created, updated, unchanged FROM verity_archive_compare()") {
+                        if compared.kind.hasSuffix(" (not restored)") {
+                            summary.archiveRowsNotRestored += compared.unchanged
+                        } else {
+                            summary.counts.append(compared)
+                        }
+                    }
+                }
                 if dryRun { throw DryRunRollback(summary: summary) }
                 return summary
             }
@@ -220,11 +326,46 @@ public struct Importer {
 
     private struct DryRunRollback: Error { let summary: ImportSummary }
 
+    /// After a restore: the records that follow the archive must be exactly what the restored
+    /// desk exports (the same desk, described for people and scripts), line by line.
+    private func checkRecords(_ db: Connection, against digests: [(line: Int, digest: LineDigest)]) throws {
+        var exporter = Exporter(connection: db)
+        exporter.withArchive = false
+        var index = 0
+        var differing: Int?
+        var pending = [UInt8]()
+        let output = ChunkedOutput(chunkSize: 64 * 1024) { text in
+            pending.append(contentsOf: text.utf8)
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 10) {
+                let digest = LineDigest(pending[start..<newline])
+                if differing == nil, index >= digests.count || digests[index].digest != digest {
+                    differing = index < digests.count ? digests[index].line : (digests.last?.line ?? 0) + 1
+                }
+                index += 1
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+        }
+        try exporter.run(to: output)
+        if differing == nil, index < digests.count { differing = digests[index].line }
+        if let line = differing {
+            throw ImportFailure(issues: [ImportIssue(
+                line: line, field: "record",
+                problem: "is not what the archive before it restores (from this line on, the records and the archive "
+                    + "describe different desks): the file was edited after `verity export` wrote it; "
+                    + "restore the file as it was written, or import the records without the \"archive\" lines")],
+                truncated: false)
+        }
+    }
+
     /// Runs the apply function; a refusal raised inside it names its line.
-    private func apply(_ db: Connection) throws -> [ImportSummary.Counts] {
+    private func apply(
+        _ db: Connection, _ sql: String? = nil
+    ) throws -> [ImportSummary.Counts] {
         let result: ResultSet
         do {
-            result = try db.query("SELECT kind, created, updated, unchanged FROM verity_import_apply(\(maxIssues))")
+            result = try db.query(Query(unsafeSQL: sql ?? "SELECT kind, created, updated, unchanged FROM verity_import_apply(\(maxIssues))"))
         } catch let error as PostgresError where error.kind == .server {
             if let conflict = Self.concurrentChange(error) { throw conflict }
             guard let detail = error.detail, detail.hasPrefix("import line ") else { throw error }
@@ -244,9 +385,9 @@ public struct Importer {
                 kind: try $0.decode("kind"), created: try $0.decode("created"), updated: try $0.decode("updated"),
                 unchanged: try $0.decode("unchanged"))
         }
-        counts.sort {
+        if sql == nil { counts.sort {
             (ImportSummary.kindOrder.firstIndex(of: $0.kind) ?? 99) < (ImportSummary.kindOrder.firstIndex(of: $1.kind) ?? 99)
-        }
+        } }
         return counts
     }
 
@@ -279,5 +420,75 @@ public struct Importer {
             issues.append(ImportIssue(line: line, field: "header", problem: "a column is named twice"))
         }
         return issues
+    }
+}
+
+/// An import's archive records, kept aside in a temporary file while the file is read (they
+/// go to their own COPY afterwards), so that memory stays flat whatever the desk's size.
+final class ArchiveSpool {
+    private var path: String?
+    private var handle: FileHandle?
+    private var buffer = Data()
+    private var lines: [Int] = []
+
+    var isEmpty: Bool { lines.isEmpty }
+
+    func append(line: Int, _ bytes: [UInt8]) throws {
+        if handle == nil {
+            let file = NSTemporaryDirectory() + "verity-archive-\(getpid())-\(UUID().uuidString).jsonl"
+            guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let opened = FileHandle(forWritingAtPath: file)
+            else {
+                throw VerityError(.failure, "cannot write a temporary file in \(NSTemporaryDirectory()) for the import's archive records")
+            }
+            path = file
+            handle = opened
+        }
+        lines.append(line)
+        buffer.append(contentsOf: bytes)
+        buffer.append(10)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try handle?.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finishWriting() throws {
+        try flush()
+        try handle?.close()
+        handle = nil
+    }
+
+    /// Every record with its line in the import file, in file order.
+    func forEach(_ body: (Int, String) throws -> Void) throws {
+        guard let path else { return }
+        let reader = try LineReader(path: path)
+        var index = 0
+        while let bytes = try reader.nextLine() {
+            guard index < lines.count else { break }
+            try body(lines[index], String(decoding: bytes, as: UTF8.self))
+            index += 1
+        }
+    }
+
+    func remove() {
+        try? handle?.close()
+        if let path { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
+
+/// The first 128 bits of a line's SHA-256, kept per record line of a restored archive (16 bytes,
+/// not a 64-character string, so that a large desk's lines fit in little memory).
+struct LineDigest: Equatable {
+    var high: UInt64
+    var low: UInt64
+
+    init<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let hex = Array(bytes).withUnsafeBytes { SHA256Hasher.hex(of: $0) }
+        high = UInt64(hex.prefix(16), radix: 16) ?? 0
+        low = UInt64(hex.dropFirst(16).prefix(16), radix: 16) ?? 0
     }
 }

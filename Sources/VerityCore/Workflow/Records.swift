@@ -48,13 +48,16 @@ public struct CaseSummary: Codable, Sendable {
     public var ownState: CaseState? = nil
     /// Four-eyes: a proposed verdict waits for a second reviewer's sign-off.
     public var awaitingSignOff = false
+    /// Where it happened, WGS 84 decimal degrees (both or neither).
+    public var latitude: Double? = nil
+    public var longitude: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, ref, claim, claimant, claimedAt, location, tags, priority, due, state, verdict, confidence
         case rationale, assessedBy, assessedAt, stateChangedAt, createdAt, updatedAt, version, reviewers, lead, overdue
         case restricted
         case canonicalCaseID = "canonical_case_id"
-        case ownState, awaitingSignOff
+        case ownState, awaitingSignOff, latitude, longitude
     }
 
     /// Absent values are written as null, so scripts see every field.
@@ -86,10 +89,18 @@ public struct CaseSummary: Codable, Sendable {
         try c.encode(canonicalCaseID, forKey: .canonicalCaseID)
         try c.encode(ownState, forKey: .ownState)
         try c.encode(awaitingSignOff, forKey: .awaitingSignOff)
+        try c.encode(latitude, forKey: .latitude)
+        try c.encode(longitude, forKey: .longitude)
     }
 
     /// "12" or "12 (IZY-001)", for messages.
     public var label: String { ref.map { "\(id) (\($0))" } ?? String(id) }
+
+    /// "49.212500, 37.256900" (latitude, longitude; six decimals, as the desk keeps them), for people.
+    public var coordinates: String? {
+        guard let latitude, let longitude else { return nil }
+        return String(format: "%.6f, %.6f", latitude, longitude)
+    }
 }
 
 /// A case with everything linked to it, as `case show` prints it.
