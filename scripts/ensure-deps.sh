@@ -13,6 +13,9 @@
 #   libpq and OpenSSL headers, pkg-config   the build (CLibPQ)
 #   python3, /usr/bin/time     scripts/bench.sh
 #   cc, pg_config              scripts/bench.sh's C floor (bench/floor.c)
+#   pyshacl (PyPI)             the ClaimReview export test (Tests/Fixtures/claimreview/validate.py);
+#                              pip installs it for the user running this script, root or not
+#                              (~/.local, or the active virtualenv); pip comes from apt (python3-pip)
 #   chromium                   `report case --format pdf` prints the HTML dossier with it (DossierPDFTests)
 #   pdftoppm, pdftotext        poppler-utils: DossierPDFTests read the PDF back as pages and text
 #   openssl, curl              `audit stamp` and `verify --tsa-ca` (RFC 3161 tokens), TimestampTests' local TSA
@@ -27,7 +30,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
     --ci) ci=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "ensure-deps.sh: unknown argument $arg (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -78,8 +81,35 @@ if [ "$ci" = 1 ]; then
   have make || add needed make
   have shellcheck || add needed shellcheck
 fi
+have_pyshacl() { have python3 && python3 -c 'import pyshacl' >/dev/null 2>&1; }
+have_pyshacl || python3 -m pip --version >/dev/null 2>&1 || add needed python3-pip
 
-[ ${#needed[@]} -eq 0 ] && [ ${#wanted[@]} -eq 0 ] && exit 0
+# pyshacl is on PyPI, not in every release's archive: pip, once apt has done its part.
+ensure_pyshacl() {
+  have_pyshacl && return 0
+  local pip=(python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location)
+  # Outside a virtualenv, for this user only (~/.local), which needs no root; Debian's python3
+  # refuses that too without --break-system-packages (PEP 668), though it touches no system package.
+  if python3 -c 'import sys; sys.exit(sys.prefix != sys.base_prefix)'; then pip+=(--user); fi
+  # rdflib (pyshacl's) needs pyparsing 3.1 or later, which an older system one does not satisfy
+  # even where pip takes it to: the user's own copy comes first on python3's path.
+  local packages=(pyshacl 'pyparsing>=3.1')
+  echo "Installing pyshacl with pip for $(id -un)..." >&2
+  "${pip[@]}" "${packages[@]}" >/dev/null 2>&1 || "${pip[@]}" --break-system-packages "${packages[@]}" >/dev/null || {
+    echo "Verity's tests need pyshacl; install it with: python3 -m pip install --user pyshacl 'pyparsing>=3.1'" >&2
+    exit 1
+  }
+  have_pyshacl || {
+    echo "pyshacl is installed but python3 cannot import it:" >&2
+    python3 -c 'import pyshacl' 2>&1 | tail -1 >&2
+    exit 1
+  }
+}
+
+if [ ${#needed[@]} -eq 0 ] && [ ${#wanted[@]} -eq 0 ]; then
+  ensure_pyshacl
+  exit 0
+fi
 
 # What to tell someone who cannot install, and whether that stops the run.
 explain() { # explain HOW-TO-INSTALL
@@ -90,6 +120,7 @@ explain() { # explain HOW-TO-INSTALL
     exit 1
   fi
   echo "note: ${wanted[*]} is not installed (install it with: $1 ${wanted[*]}); scripts/bench.sh --smoke times each run itself without hyperfine, make bench needs it." >&2
+  ensure_pyshacl
   exit 0
 }
 if ! have apt-get; then
@@ -114,3 +145,4 @@ if [ ${#needed[@]} -gt 0 ]; then apt_install "${needed[@]}"; fi
 if [ ${#wanted[@]} -gt 0 ] && ! apt_install "${wanted[@]}"; then
   echo "note: apt-get could not install ${wanted[*]}; scripts/bench.sh --smoke times each run itself without it." >&2
 fi
+ensure_pyshacl

@@ -255,7 +255,8 @@ BEGIN
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
            under || coalesce((SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title))
+                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title,
+                                         'role', n.role))
                                 FROM public.sources s WHERE s.id = n.source_id),
                              '{}'::jsonb) || over
       FROM verity_new_links n;
@@ -274,6 +275,34 @@ CREATE FUNCTION public.case_sources_before_insert() RETURNS trigger
 BEGIN
     NEW.linked_by := verity_actor_id();
     NEW.linked_at := verity_now();
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: case_sources_before_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.case_sources_before_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.case_id, NEW.source_id, NEW.linked_by, NEW.linked_at)
+       IS DISTINCT FROM (OLD.case_id, OLD.source_id, OLD.linked_by, OLD.linked_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = 'case_sources is append-only: update is not allowed, except of a link''s role',
+            HINT = 'link the source again; a link''s role is set with `verity source link SOURCE --case CASE --role ROLE`';
+    END IF;
+    IF NEW.role IS DISTINCT FROM OLD.role THEN
+        IF NEW.role IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR004',
+                MESSAGE = 'a link''s role, once said, is changed to the other role, never removed';
+        END IF;
+        PERFORM public.verity_record(NEW.case_id, 'source-role', NULL, NULL,
+                                     pg_catalog.jsonb_build_object('source_id', NEW.source_id,
+                                                                   'from', OLD.role, 'to', NEW.role));
+    END IF;
     RETURN NEW;
 END $$;
 
@@ -298,7 +327,7 @@ BEGIN
            under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                'location', n.location, 'tags', pg_catalog.to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
-               'latitude', n.latitude, 'longitude', n.longitude)) || over
+               'latitude', n.latitude, 'longitude', n.longitude, 'claimant_type', n.claimant_type)) || over
       FROM verity_new_cases n;
     RETURN NULL;
 END $$;
@@ -509,9 +538,9 @@ BEGIN
             HINT = 'say why with --reason (e.g. "the quote was mistranscribed"); it is recorded in the history';
     END IF;
     IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due,
-        NEW.latitude, NEW.longitude)
+        NEW.latitude, NEW.longitude, NEW.claimant_type)
        IS DISTINCT FROM (OLD.ref, OLD.claim, OLD.claimant, OLD.claimed_at, OLD.location, OLD.tags, OLD.priority, OLD.due,
-                         OLD.latitude, OLD.longitude) THEN
+                         OLD.latitude, OLD.longitude, OLD.claimant_type) THEN
         IF NEW.ref IS DISTINCT FROM OLD.ref THEN
             changes := changes || jsonb_build_object('ref', jsonb_build_object('from', to_jsonb(OLD.ref), 'to', to_jsonb(NEW.ref)));
         END IF;
@@ -535,6 +564,9 @@ BEGIN
         END IF;
         IF NEW.due IS DISTINCT FROM OLD.due THEN
             changes := changes || jsonb_build_object('due', jsonb_build_object('from', to_jsonb(OLD.due), 'to', to_jsonb(NEW.due)));
+        END IF;
+        IF NEW.claimant_type IS DISTINCT FROM OLD.claimant_type THEN
+            changes := changes || jsonb_build_object('claimant_type', jsonb_build_object('from', to_jsonb(OLD.claimant_type), 'to', to_jsonb(NEW.claimant_type)));
         END IF;
         IF NEW.latitude IS DISTINCT FROM OLD.latitude THEN
             changes := changes || jsonb_build_object('latitude', jsonb_build_object('from', to_jsonb(OLD.latitude), 'to', to_jsonb(NEW.latitude)));
@@ -1722,6 +1754,7 @@ DECLARE
     current_line bigint;
     counts jsonb := '{}';
     evidence jsonb;
+    links jsonb;
     err_state text;
     err_message text;
     err_detail text;
@@ -1751,13 +1784,15 @@ BEGIN
         counts := public.verity_import_apply_reviewers();
         counts := counts || public.verity_import_apply_cases(engine);
         counts := counts || public.verity_import_apply_sources();
-        counts := counts || public.verity_import_apply_links(engine);
+        links := public.verity_import_apply_links(engine);
+        counts := counts || links;
         counts := counts || public.verity_import_apply_assignments(engine);
         evidence := public.verity_import_apply_evidence(engine);
         counts := counts || public.verity_import_apply_steps(engine, max_errors);
         -- Retractions and restrictions go through the row triggers, after what came before.
         PERFORM public.verity_import_flush();
         counts := counts || public.verity_import_apply_retractions(evidence);
+        counts := counts || public.verity_import_apply_link_roles(links);
         PERFORM public.verity_import_apply_last();
     EXCEPTION WHEN OTHERS THEN
         IF current_line IS NULL THEN
@@ -1896,9 +1931,9 @@ BEGIN
     n_updated := 0; n_unchanged := 0;
     FOR r IN SELECT x.*,
                     (x.c_claim, x.c_claimant, x.c_claimed_at, x.c_location, x.c_tags, x.c_priority, x.c_due,
-                     x.c_latitude, x.c_longitude)
+                     x.c_latitude, x.c_longitude, x.c_claimant_type)
                     IS NOT DISTINCT FROM (x.claim, x.claimant, x.claimed_at, x.location, x.tags, x.priority, x.due,
-                                          x.latitude, x.longitude)
+                                          x.latitude, x.longitude, x.claimant_type)
                     AS same
                FROM (SELECT s.line, s.by_handle, s.claim, s.tags,
                             CASE WHEN s.partial AND s.claimed_at IS NULL THEN c.claimed_at ELSE s.claimed_at END AS claimed_at,
@@ -1910,7 +1945,9 @@ BEGIN
                             CASE WHEN s.partial THEN c.due ELSE s.due END AS due,
                             c.id AS case_id, c.claim AS c_claim, c.claimant AS c_claimant, c.claimed_at AS c_claimed_at,
                             c.location AS c_location, c.tags AS c_tags, c.priority AS c_priority, c.due AS c_due,
-                            c.latitude AS c_latitude, c.longitude AS c_longitude
+                            c.latitude AS c_latitude, c.longitude AS c_longitude,
+                            -- (an import sets a claimant's type, never clears it)
+                            coalesce(s.claimant_type, c.claimant_type) AS claimant_type, c.claimant_type AS c_claimant_type
                        FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
                       WHERE s.kind = 'case') x
               ORDER BY x.line LOOP
@@ -1925,7 +1962,7 @@ BEGIN
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
                location = r.location, tags = r.tags, priority = r.priority, due = r.due,
-               latitude = r.latitude, longitude = r.longitude
+               latitude = r.latitude, longitude = r.longitude, claimant_type = r.claimant_type
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
@@ -1938,9 +1975,10 @@ BEGIN
         PERFORM set_config('verity.engine', 'on', true);
         WITH made AS (
             INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
-                               created_by, created_at, updated_at, state_changed_at, version)
+                               claimant_type, created_by, created_at, updated_at, state_changed_at, version)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
                    s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+                   s.claimant_type,
                    v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
               FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
              WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
@@ -1953,9 +1991,11 @@ BEGIN
         -- ... or through the triggers: each row sets its own actor and time for the BEFORE
         -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
         -- every 'open' row from the inserted rows.
-        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude)
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
+                           claimant_type)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+               s.claimant_type
           FROM verity_import_rows s
          WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
          ORDER BY s.line;
@@ -2099,6 +2139,40 @@ END $$;
 
 
 --
+-- Name: verity_import_apply_link_roles(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.verity_import_apply_link_roles(links jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+    n_updated bigint := 0;
+BEGIN
+    FOR r IN SELECT DISTINCT ON (c.id, o.id) s.line, s.by_handle, s.at, s.link_role, c.id AS case_id, o.id AS source_id
+               FROM verity_import_rows s
+               JOIN cases c ON c.ref = s.case_ref
+               JOIN sources o ON o.ref = s.source_ref
+               -- (only the links whose role changes: one set-based look, then a row each)
+               JOIN case_sources l ON l.case_id = c.id AND l.source_id = o.id AND l.role IS DISTINCT FROM s.link_role
+              WHERE s.kind = 'link' AND s.link_role IS NOT NULL
+              ORDER BY c.id, o.id, s.line LOOP
+        PERFORM setval('pg_temp.verity_import_line', r.line);
+        PERFORM set_config('verity.actor', r.by_handle, true),
+                set_config('verity.at', coalesce(r.at::text, ''), true),
+                set_config('verity.reason', format('role set by an import (line %s)', r.line), true);
+        UPDATE case_sources SET role = r.link_role
+         WHERE case_id = r.case_id AND source_id = r.source_id AND role IS DISTINCT FROM r.link_role;
+        IF FOUND THEN n_updated := n_updated + 1; END IF;
+    END LOOP;
+    PERFORM set_config('verity.reason', '', true);
+    RETURN jsonb_build_object('link', jsonb_build_array((links->'link'->>0)::bigint, n_updated,
+        greatest((links->'link'->>2)::bigint - n_updated, 0)));
+END $$;
+
+
+--
 -- Name: verity_import_apply_links(boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2122,17 +2196,27 @@ BEGIN
         -- with what case_sources_before_insert fills in; the history waits for the flush
         PERFORM set_config('verity.engine', 'on', true);
         WITH firsts AS (
-            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord
+            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord,
+                   coalesce(s.link_role,
+                            CASE WHEN ev.case_ref IS NOT NULL
+                                   OR EXISTS (SELECT 1 FROM evidence_notes n
+                                               WHERE n.case_id = c.id AND n.source_id = o.id
+                                                 AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                                 THEN 'evidence' ELSE 'appearance' END) AS role
               FROM (SELECT i.*, row_number() OVER (ORDER BY i.line, i.ctid) AS ord
                       FROM verity_import_rows i WHERE i.kind = 'link') s
               JOIN cases c ON c.ref = s.case_ref
               JOIN sources o ON o.ref = s.source_ref
+              -- the import's own supporting and refuting notes, by case and source (one pass)
+              LEFT JOIN (SELECT DISTINCT e.case_ref, e.source_ref FROM verity_import_rows e
+                      WHERE e.kind = 'evidence' AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL) ev
+                ON ev.case_ref = s.case_ref AND ev.source_ref = s.source_ref
              WHERE NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
              ORDER BY c.id, o.id, s.ord),
         made AS (
-            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at)
+            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at, role)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', f.line) > 0 THEN f.case_id END, f.source_id,
-                   v.id, coalesce(f.at, now())
+                   v.id, coalesce(f.at, now()), f.role
               FROM firsts f JOIN reviewers v ON v.handle = f.by_handle
              ORDER BY f.ord
             RETURNING case_id, source_id)
@@ -2141,11 +2225,20 @@ BEGIN
           FROM made m JOIN firsts f ON f.case_id = m.case_id AND f.source_id = m.source_id;
         PERFORM set_config('verity.engine', '', true);
     ELSE
-        INSERT INTO case_sources (case_id, source_id)
-        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id
+        INSERT INTO case_sources (case_id, source_id, role)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id,
+               coalesce(s.link_role,
+                            CASE WHEN ev.case_ref IS NOT NULL
+                                   OR EXISTS (SELECT 1 FROM evidence_notes n
+                                               WHERE n.case_id = c.id AND n.source_id = o.id
+                                                 AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                                 THEN 'evidence' ELSE 'appearance' END)
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
           JOIN sources o ON o.ref = s.source_ref
+          LEFT JOIN (SELECT DISTINCT e.case_ref, e.source_ref FROM verity_import_rows e
+                  WHERE e.kind = 'evidence' AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL) ev
+            ON ev.case_ref = s.case_ref AND ev.source_ref = s.source_ref
          WHERE s.kind = 'link'
            AND NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
          ORDER BY s.line, s.ctid
@@ -2430,7 +2523,8 @@ BEGIN
             CREATE TEMP TABLE verity_import_steps ON COMMIT DROP AS
             SELECT s.line, s.kind, c.id AS case_id, s.to_state, s.by_handle, s.at, s.reason,
                    s.verdict, s.confidence, s.rationale, s.ensure_state,
-                   row_number() OVER (PARTITION BY c.id ORDER BY s.line) AS round
+                   -- (records of one line, as a feed item's several records, in file order)
+                   row_number() OVER (PARTITION BY c.id ORDER BY s.line, s.ctid) AS round
               FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
              WHERE s.kind IN ('transition', 'assessment');
             CREATE INDEX ON verity_import_steps (round);
@@ -2469,7 +2563,7 @@ BEGIN
     IF NOT fast_done THEN
         FOR r IN SELECT s.*, c.id AS case_id
                    FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
-                  WHERE s.kind IN ('transition', 'assessment') ORDER BY s.line LOOP
+                  WHERE s.kind IN ('transition', 'assessment') ORDER BY s.line, s.ctid LOOP
             PERFORM setval('pg_temp.verity_import_line', r.line);
             IF n_errors >= max_errors THEN EXIT; END IF;
             IF r.case_id = ANY (broken) THEN CONTINUE; END IF;
@@ -2754,7 +2848,8 @@ BEGIN
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                                        'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
-                                       'latitude', n.latitude, 'longitude', n.longitude))
+                                       'latitude', n.latitude, 'longitude', n.longitude,
+                                       'claimant_type', n.claimant_type))
                                    || extra AS details
                               FROM verity_import_pending k JOIN cases n ON n.id = k.item_id
                              WHERE k.phase = 1
@@ -2762,7 +2857,8 @@ BEGIN
                             -- case_sources_after_insert
                             SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
                                    coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
-                                                                                 'url', s.url, 'title', s.title)),
+                                                                                 'url', s.url, 'title', s.title,
+                                                                                 'role', n.role)),
                                             '{}'::jsonb) || extra
                               FROM verity_import_pending k
                               JOIN case_sources n ON n.case_id = k.case_id AND n.source_id = k.item_id
@@ -2873,8 +2969,10 @@ BEGIN
         restriction_reason text,
         latitude           numeric(8,6),    -- case: WGS 84 degrees, both or neither (as the columns of cases)
         longitude          numeric(9,6),
-        partial            boolean NOT NULL DEFAULT false  -- case from another tool's export: an existing case
-                                                           -- keeps its claimant, location, priority and due
+        partial            boolean NOT NULL DEFAULT false,  -- case from another tool's export: an existing case
+                                                            -- keeps its claimant, location, priority and due
+        claimant_type      text,            -- case: Person or Organization (an import sets it, never clears it)
+        link_role          text             -- link: appearance or evidence; NULL: the rule's (verity_import_apply_links)
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,
@@ -3611,7 +3709,7 @@ CREATE TABLE public.case_history (
     prev_hash text,
     hash text NOT NULL,
     CONSTRAINT case_history_reason_length CHECK ((char_length(reason) <= 4000)),
-    CONSTRAINT history_action_known CHECK ((action = ANY (ARRAY['open'::text, 'update'::text, 'dispute'::text, 'move'::text, 'assess'::text, 'reopen'::text, 'assign'::text, 'unassign'::text, 'link-source'::text, 'add-evidence'::text, 'retract-evidence'::text, 'restrict'::text, 'unrestrict'::text, 'propose-verdict'::text, 'sign-off'::text, 'reject-verdict'::text, 'link-case'::text, 'unlink-case'::text, 'withdraw-verdict'::text]))),
+    CONSTRAINT history_action_known CHECK ((action = ANY (ARRAY['open'::text, 'update'::text, 'dispute'::text, 'move'::text, 'assess'::text, 'reopen'::text, 'assign'::text, 'unassign'::text, 'link-source'::text, 'add-evidence'::text, 'retract-evidence'::text, 'restrict'::text, 'unrestrict'::text, 'propose-verdict'::text, 'sign-off'::text, 'reject-verdict'::text, 'link-case'::text, 'unlink-case'::text, 'withdraw-verdict'::text, 'source-role'::text]))),
     CONSTRAINT history_chain_start CHECK (((seq = 1) = (prev_hash IS NULL))),
     CONSTRAINT history_hash_hex CHECK (((length(hash) = 64) AND (hash !~ '[^0-9a-f]'::text))),
     CONSTRAINT history_prev_hash_hex CHECK (((length(prev_hash) = 64) AND (prev_hash !~ '[^0-9a-f]'::text))),
@@ -3679,7 +3777,9 @@ CREATE TABLE public.case_sources (
     case_id bigint NOT NULL,
     source_id bigint NOT NULL,
     linked_by bigint,
-    linked_at timestamp with time zone DEFAULT now() NOT NULL
+    linked_at timestamp with time zone DEFAULT now() NOT NULL,
+    role text,
+    CONSTRAINT case_sources_role_known CHECK (((role IS NULL) OR (role = ANY (ARRAY['appearance'::text, 'evidence'::text]))))
 );
 
 
@@ -3733,6 +3833,7 @@ CREATE TABLE public.cases (
     version integer DEFAULT 1 NOT NULL,
     restricted boolean DEFAULT false NOT NULL,
     search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))) || to_tsvector('public.verity_words'::regconfig, (((("left"(claim, 4000) || ' '::text) || "left"(claimant, 500)) || ' '::text) || "left"(COALESCE(location, ''::text), 500))))) STORED,
+    claimant_type text,
     latitude numeric(8,6),
     longitude numeric(9,6),
     CONSTRAINT case_claim_present CHECK ((btrim(claim) <> ''::text)),
@@ -3748,6 +3849,7 @@ CREATE TABLE public.cases (
     CONSTRAINT case_verdict_when_assessed CHECK ((((state = 'assessed'::text) = (verdict IS NOT NULL)) AND ((verdict IS NULL) OR ((confidence IS NOT NULL) AND (rationale IS NOT NULL) AND (btrim(rationale) <> ''::text))))),
     CONSTRAINT cases_claim_length CHECK ((char_length(claim) <= 4000)),
     CONSTRAINT cases_claimant_length CHECK ((char_length(claimant) <= 500)),
+    CONSTRAINT cases_claimant_type_known CHECK (((claimant_type IS NULL) OR (claimant_type = ANY (ARRAY['Person'::text, 'Organization'::text])))),
     CONSTRAINT cases_location_length CHECK ((char_length(location) <= 500)),
     CONSTRAINT cases_rationale_length CHECK ((char_length(rationale) <= 20000)),
     CONSTRAINT cases_tags_defined CHECK (((cardinality(tags) = 0) OR ((cardinality(string_to_array(array_to_string(tags, ''::text), ''::text)) = cardinality(tags)) AND (((''::text || array_to_string(tags, ''::text)) || ''::text) !~ '|\s|\s|;|[-]|[^]{65}'::text) AND (array_to_string(tags, ''::text) = lower((array_to_string(tags, ''::text) COLLATE "und-x-icu"))))))
@@ -3777,8 +3879,15 @@ CREATE TABLE public.desk_settings (
     value text NOT NULL,
     updated_by bigint,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT desk_setting_known CHECK ((key = 'four_eyes'::text)),
-    CONSTRAINT desk_setting_value_valid CHECK (((key <> 'four_eyes'::text) OR (value = ANY (ARRAY['on'::text, 'off'::text]))))
+    CONSTRAINT desk_setting_known CHECK ((key = ANY (ARRAY['four_eyes'::text, 'publisher'::text, 'publisher_url'::text, 'review_url_template'::text, 'label_true'::text, 'label_mostly_true'::text, 'label_mixed'::text, 'label_mostly_false'::text, 'label_false'::text, 'label_unverifiable'::text]))),
+    CONSTRAINT desk_setting_value_valid CHECK (
+CASE key
+    WHEN 'four_eyes'::text THEN (value = ANY (ARRAY['on'::text, 'off'::text]))
+    WHEN 'publisher_url'::text THEN ((value = ''::text) OR (value ~ '^https?://[^\s]+$'::text))
+    WHEN 'review_url_template'::text THEN ((value = ''::text) OR (value ~ '^https?://[^\s]+$'::text))
+    WHEN 'publisher'::text THEN ((length(value) <= 500) AND (value !~ '[\x01-\x1f]'::text))
+    ELSE ((btrim(value) <> ''::text) AND (length(value) <= 100) AND (value !~ '[\x01-\x1f]'::text))
+END)
 );
 
 
@@ -4555,7 +4664,7 @@ CREATE TRIGGER case_sources_after_insert AFTER INSERT ON public.case_sources REF
 -- Name: case_sources case_sources_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER case_sources_append_only BEFORE DELETE OR UPDATE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+CREATE TRIGGER case_sources_append_only BEFORE DELETE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
 
 
 --
@@ -4563,6 +4672,13 @@ CREATE TRIGGER case_sources_append_only BEFORE DELETE OR UPDATE ON public.case_s
 --
 
 CREATE TRIGGER case_sources_before_insert BEFORE INSERT ON public.case_sources FOR EACH ROW WHEN (((current_setting('verity.engine'::text, true) IS DISTINCT FROM 'on'::text) OR (NOT pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text)))) EXECUTE FUNCTION public.case_sources_before_insert();
+
+
+--
+-- Name: case_sources case_sources_before_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER case_sources_before_update BEFORE UPDATE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.case_sources_before_update();
 
 
 --

@@ -17,13 +17,21 @@ struct SchemaLayoutTests {
         rows.split(separator: "\n").filter { !$0.hasPrefix("INSERT INTO public.record_history ") }.joined(separator: "\n")
     }
 
-    /// Rows as the old release wrote them: without the columns that later migrations added to its
-    /// tables (009: a case's latitude and longitude, NULL for every case the old release opened).
+    /// Rows as the old release wrote them: without the columns that later migrations added at the end
+    /// of its tables (008: a case's claimant_type and a link's role; 009: a case's latitude and
+    /// longitude; NULL for every row the old release wrote) and the desk settings 008 adds.
     static func withoutAddedColumns(_ rows: String) -> String {
-        rows.split(separator: "\n").map { line -> String in
-            guard line.hasPrefix("INSERT INTO public.cases "), line.hasSuffix(", NULL, NULL);") else { return String(line) }
-            return String(line.dropLast(", NULL, NULL);".count))
-                .replacingOccurrences(of: ", latitude, longitude) VALUES", with: ") VALUES") + ");"
+        let added = [("cases", ["claimant_type", "latitude", "longitude"]), ("case_sources", ["role"])]
+        return rows.split(separator: "\n").compactMap { line -> String? in
+            var line = String(line)
+            if line.hasPrefix("INSERT INTO public.desk_settings "), !line.contains("'four_eyes'") { return nil }
+            for (table, columns) in added where line.hasPrefix("INSERT INTO public.\(table) (") {
+                let nulls = String(repeating: ", NULL", count: columns.count) + ");"
+                guard line.hasSuffix(nulls) else { continue }
+                line = String(line.dropLast(nulls.count)) + ");"
+                line = line.replacingOccurrences(of: ", " + columns.joined(separator: ", ") + ") VALUES", with: ") VALUES")
+            }
+            return line
         }.joined(separator: "\n")
     }
 

@@ -85,7 +85,7 @@ BEGIN
            under || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                'location', n.location, 'tags', pg_catalog.to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
-               'latitude', n.latitude, 'longitude', n.longitude)) || over
+               'latitude', n.latitude, 'longitude', n.longitude, 'claimant_type', n.claimant_type)) || over
       FROM verity_new_cases n;
     RETURN NULL;
 END $$;
@@ -246,9 +246,9 @@ BEGIN
             HINT = 'say why with --reason (e.g. "the quote was mistranscribed"); it is recorded in the history';
     END IF;
     IF (NEW.ref, NEW.claim, NEW.claimant, NEW.claimed_at, NEW.location, NEW.tags, NEW.priority, NEW.due,
-        NEW.latitude, NEW.longitude)
+        NEW.latitude, NEW.longitude, NEW.claimant_type)
        IS DISTINCT FROM (OLD.ref, OLD.claim, OLD.claimant, OLD.claimed_at, OLD.location, OLD.tags, OLD.priority, OLD.due,
-                         OLD.latitude, OLD.longitude) THEN
+                         OLD.latitude, OLD.longitude, OLD.claimant_type) THEN
         IF NEW.ref IS DISTINCT FROM OLD.ref THEN
             changes := changes || jsonb_build_object('ref', jsonb_build_object('from', to_jsonb(OLD.ref), 'to', to_jsonb(NEW.ref)));
         END IF;
@@ -272,6 +272,9 @@ BEGIN
         END IF;
         IF NEW.due IS DISTINCT FROM OLD.due THEN
             changes := changes || jsonb_build_object('due', jsonb_build_object('from', to_jsonb(OLD.due), 'to', to_jsonb(NEW.due)));
+        END IF;
+        IF NEW.claimant_type IS DISTINCT FROM OLD.claimant_type THEN
+            changes := changes || jsonb_build_object('claimant_type', jsonb_build_object('from', to_jsonb(OLD.claimant_type), 'to', to_jsonb(NEW.claimant_type)));
         END IF;
         IF NEW.latitude IS DISTINCT FROM OLD.latitude THEN
             changes := changes || jsonb_build_object('latitude', jsonb_build_object('from', to_jsonb(OLD.latitude), 'to', to_jsonb(NEW.latitude)));

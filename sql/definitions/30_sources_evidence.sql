@@ -18,11 +18,38 @@ BEGIN
     INSERT INTO public.case_history (case_id, at, actor_id, action, from_state, to_state, reason, details)
     SELECT n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
            under || coalesce((SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title))
+                                         'source_id', s.id, 'source_ref', s.ref, 'url', s.url, 'title', s.title,
+                                         'role', n.role))
                                 FROM public.sources s WHERE s.id = n.source_id),
                              '{}'::jsonb) || over
       FROM verity_new_links n;
     RETURN NULL;
+END $$;
+
+-- A link is never changed, except for its role (appearance or evidence), which is
+-- said once for a link made without one, or corrected: a `source-role` row of the
+-- case's history keeps the change.
+CREATE OR REPLACE FUNCTION public.case_sources_before_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.case_id, NEW.source_id, NEW.linked_by, NEW.linked_at)
+       IS DISTINCT FROM (OLD.case_id, OLD.source_id, OLD.linked_by, OLD.linked_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'VR004',
+            MESSAGE = 'case_sources is append-only: update is not allowed, except of a link''s role',
+            HINT = 'link the source again; a link''s role is set with `verity source link SOURCE --case CASE --role ROLE`';
+    END IF;
+    IF NEW.role IS DISTINCT FROM OLD.role THEN
+        IF NEW.role IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'VR004',
+                MESSAGE = 'a link''s role, once said, is changed to the other role, never removed';
+        END IF;
+        PERFORM public.verity_record(NEW.case_id, 'source-role', NULL, NULL,
+                                     pg_catalog.jsonb_build_object('source_id', NEW.source_id,
+                                                                   'from', OLD.role, 'to', NEW.role));
+    END IF;
+    RETURN NEW;
 END $$;
 
 -- Fills who linked a source to a case, and when.
@@ -182,7 +209,8 @@ END $$;
 -- engine writes set-based what it would do, in a session of the desk owner or a superuser
 -- only (who may disable triggers anyway): see the top of 70_import.sql.
 CREATE OR REPLACE TRIGGER case_sources_after_insert AFTER INSERT ON public.case_sources REFERENCING NEW TABLE AS verity_new_links FOR EACH STATEMENT WHEN (pg_catalog.current_setting('verity.engine', true) IS DISTINCT FROM 'on' OR NOT pg_catalog.pg_has_role(SESSION_USER, 'pg_database_owner', 'MEMBER')) EXECUTE FUNCTION public.case_sources_after_insert();
-CREATE OR REPLACE TRIGGER case_sources_append_only BEFORE DELETE OR UPDATE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+CREATE OR REPLACE TRIGGER case_sources_append_only BEFORE DELETE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.verity_refuse_change();
+CREATE OR REPLACE TRIGGER case_sources_before_update BEFORE UPDATE ON public.case_sources FOR EACH ROW EXECUTE FUNCTION public.case_sources_before_update();
 CREATE OR REPLACE TRIGGER case_sources_before_insert BEFORE INSERT ON public.case_sources FOR EACH ROW WHEN (pg_catalog.current_setting('verity.engine', true) IS DISTINCT FROM 'on' OR NOT pg_catalog.pg_has_role(SESSION_USER, 'pg_database_owner', 'MEMBER')) EXECUTE FUNCTION public.case_sources_before_insert();
 CREATE OR REPLACE TRIGGER evidence_notes_after_insert AFTER INSERT ON public.evidence_notes REFERENCING NEW TABLE AS verity_new_notes FOR EACH STATEMENT WHEN (pg_catalog.current_setting('verity.engine', true) IS DISTINCT FROM 'on' OR NOT pg_catalog.pg_has_role(SESSION_USER, 'pg_database_owner', 'MEMBER')) EXECUTE FUNCTION public.evidence_notes_after_insert();
 CREATE OR REPLACE TRIGGER evidence_notes_after_write AFTER UPDATE ON public.evidence_notes FOR EACH ROW EXECUTE FUNCTION public.evidence_notes_after_write();

@@ -71,6 +71,7 @@ DECLARE
     current_line bigint;
     counts jsonb := '{}';
     evidence jsonb;
+    links jsonb;
     err_state text;
     err_message text;
     err_detail text;
@@ -100,13 +101,15 @@ BEGIN
         counts := public.verity_import_apply_reviewers();
         counts := counts || public.verity_import_apply_cases(engine);
         counts := counts || public.verity_import_apply_sources();
-        counts := counts || public.verity_import_apply_links(engine);
+        links := public.verity_import_apply_links(engine);
+        counts := counts || links;
         counts := counts || public.verity_import_apply_assignments(engine);
         evidence := public.verity_import_apply_evidence(engine);
         counts := counts || public.verity_import_apply_steps(engine, max_errors);
         -- Retractions and restrictions go through the row triggers, after what came before.
         PERFORM public.verity_import_flush();
         counts := counts || public.verity_import_apply_retractions(evidence);
+        counts := counts || public.verity_import_apply_link_roles(links);
         PERFORM public.verity_import_apply_last();
     EXCEPTION WHEN OTHERS THEN
         IF current_line IS NULL THEN
@@ -215,9 +218,9 @@ BEGIN
     n_updated := 0; n_unchanged := 0;
     FOR r IN SELECT x.*,
                     (x.c_claim, x.c_claimant, x.c_claimed_at, x.c_location, x.c_tags, x.c_priority, x.c_due,
-                     x.c_latitude, x.c_longitude)
+                     x.c_latitude, x.c_longitude, x.c_claimant_type)
                     IS NOT DISTINCT FROM (x.claim, x.claimant, x.claimed_at, x.location, x.tags, x.priority, x.due,
-                                          x.latitude, x.longitude)
+                                          x.latitude, x.longitude, x.claimant_type)
                     AS same
                FROM (SELECT s.line, s.by_handle, s.claim, s.tags,
                             CASE WHEN s.partial AND s.claimed_at IS NULL THEN c.claimed_at ELSE s.claimed_at END AS claimed_at,
@@ -229,7 +232,9 @@ BEGIN
                             CASE WHEN s.partial THEN c.due ELSE s.due END AS due,
                             c.id AS case_id, c.claim AS c_claim, c.claimant AS c_claimant, c.claimed_at AS c_claimed_at,
                             c.location AS c_location, c.tags AS c_tags, c.priority AS c_priority, c.due AS c_due,
-                            c.latitude AS c_latitude, c.longitude AS c_longitude
+                            c.latitude AS c_latitude, c.longitude AS c_longitude,
+                            -- (an import sets a claimant's type, never clears it)
+                            coalesce(s.claimant_type, c.claimant_type) AS claimant_type, c.claimant_type AS c_claimant_type
                        FROM verity_import_rows s JOIN cases c ON c.ref = s.ref
                       WHERE s.kind = 'case') x
               ORDER BY x.line LOOP
@@ -244,7 +249,7 @@ BEGIN
                 set_config('verity.at', '', true);
         UPDATE cases SET claim = r.claim, claimant = r.claimant, claimed_at = r.claimed_at,
                location = r.location, tags = r.tags, priority = r.priority, due = r.due,
-               latitude = r.latitude, longitude = r.longitude
+               latitude = r.latitude, longitude = r.longitude, claimant_type = r.claimant_type
          WHERE id = r.case_id;
         n_updated := n_updated + 1;
     END LOOP;
@@ -257,9 +262,10 @@ BEGIN
         PERFORM set_config('verity.engine', 'on', true);
         WITH made AS (
             INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
-                               created_by, created_at, updated_at, state_changed_at, version)
+                               claimant_type, created_by, created_at, updated_at, state_changed_at, version)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', s.line) > 0 THEN s.ref END,
                    s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+                   s.claimant_type,
                    v.id, coalesce(s.at, now()), coalesce(s.at, now()), coalesce(s.at, now()), 1
               FROM verity_import_rows s JOIN reviewers v ON v.handle = s.by_handle
              WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
@@ -272,9 +278,11 @@ BEGIN
         -- ... or through the triggers: each row sets its own actor and time for the BEFORE
         -- trigger (verity_import_acting), and the statement-level AFTER trigger writes
         -- every 'open' row from the inserted rows.
-        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude)
+        INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, latitude, longitude,
+                           claimant_type)
         SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, s.ref),
-               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude
+               s.claim, s.claimant, s.claimed_at, s.location, s.tags, s.priority, s.due, s.latitude, s.longitude,
+               s.claimant_type
           FROM verity_import_rows s
          WHERE s.kind = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = s.ref)
          ORDER BY s.line;
@@ -330,7 +338,13 @@ BEGIN
     RETURN counts;
 END $$;
 
--- Links of sources to cases, in one INSERT (a pair named twice: its first record).
+-- Links of sources to cases, in one INSERT (a pair named twice: its first record), each
+-- with the role its record names or, for a new link whose record names none, the rule's:
+-- `evidence` when a note on the case, in this import or on the desk and not retracted,
+-- cites the source as supporting or refuting the claim; otherwise `appearance` (the
+-- article quoting the claim, the post that made it); docs/import-export.md states the
+-- rule. An existing link keeps its role unless a record names another
+-- (verity_import_apply_link_roles).
 CREATE OR REPLACE FUNCTION public.verity_import_apply_links(engine boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -351,17 +365,27 @@ BEGIN
         -- with what case_sources_before_insert fills in; the history waits for the flush
         PERFORM set_config('verity.engine', 'on', true);
         WITH firsts AS (
-            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord
+            SELECT DISTINCT ON (c.id, o.id) c.id AS case_id, o.id AS source_id, s.line, s.by_handle, s.at, s.ord,
+                   coalesce(s.link_role,
+                            CASE WHEN ev.case_ref IS NOT NULL
+                                   OR EXISTS (SELECT 1 FROM evidence_notes n
+                                               WHERE n.case_id = c.id AND n.source_id = o.id
+                                                 AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                                 THEN 'evidence' ELSE 'appearance' END) AS role
               FROM (SELECT i.*, row_number() OVER (ORDER BY i.line, i.ctid) AS ord
                       FROM verity_import_rows i WHERE i.kind = 'link') s
               JOIN cases c ON c.ref = s.case_ref
               JOIN sources o ON o.ref = s.source_ref
+              -- the import's own supporting and refuting notes, by case and source (one pass)
+              LEFT JOIN (SELECT DISTINCT e.case_ref, e.source_ref FROM verity_import_rows e
+                      WHERE e.kind = 'evidence' AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL) ev
+                ON ev.case_ref = s.case_ref AND ev.source_ref = s.source_ref
              WHERE NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
              ORDER BY c.id, o.id, s.ord),
         made AS (
-            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at)
+            INSERT INTO case_sources (case_id, source_id, linked_by, linked_at, role)
             SELECT CASE WHEN setval('pg_temp.verity_import_line', f.line) > 0 THEN f.case_id END, f.source_id,
-                   v.id, coalesce(f.at, now())
+                   v.id, coalesce(f.at, now()), f.role
               FROM firsts f JOIN reviewers v ON v.handle = f.by_handle
              ORDER BY f.ord
             RETURNING case_id, source_id)
@@ -370,11 +394,20 @@ BEGIN
           FROM made m JOIN firsts f ON f.case_id = m.case_id AND f.source_id = m.source_id;
         PERFORM set_config('verity.engine', '', true);
     ELSE
-        INSERT INTO case_sources (case_id, source_id)
-        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id
+        INSERT INTO case_sources (case_id, source_id, role)
+        SELECT verity_import_acting(s.line, s.by_handle, s.at, NULL, c.id), o.id,
+               coalesce(s.link_role,
+                            CASE WHEN ev.case_ref IS NOT NULL
+                                   OR EXISTS (SELECT 1 FROM evidence_notes n
+                                               WHERE n.case_id = c.id AND n.source_id = o.id
+                                                 AND n.stance IN ('supports', 'refutes') AND n.retracted_at IS NULL)
+                                 THEN 'evidence' ELSE 'appearance' END)
           FROM verity_import_rows s
           JOIN cases c ON c.ref = s.case_ref
           JOIN sources o ON o.ref = s.source_ref
+          LEFT JOIN (SELECT DISTINCT e.case_ref, e.source_ref FROM verity_import_rows e
+                  WHERE e.kind = 'evidence' AND e.stance IN ('supports', 'refutes') AND e.retraction_reason IS NULL) ev
+            ON ev.case_ref = s.case_ref AND ev.source_ref = s.source_ref
          WHERE s.kind = 'link'
            AND NOT EXISTS (SELECT 1 FROM case_sources l WHERE l.case_id = c.id AND l.source_id = o.id)
          ORDER BY s.line, s.ctid
@@ -382,6 +415,38 @@ BEGIN
     END IF;
     PERFORM setval('pg_temp.verity_import_line', 1, false);
     RETURN jsonb_build_object('link', jsonb_build_array(n_created, 0, n_unchanged));
+END $$;
+
+-- The role a record names for a link that existed before the import, when it differs:
+-- through case_sources_before_update (a `source-role` history row), after the flush.
+-- Returns the link counts with those links counted as updated.
+CREATE OR REPLACE FUNCTION public.verity_import_apply_link_roles(links jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+    n_updated bigint := 0;
+BEGIN
+    FOR r IN SELECT DISTINCT ON (c.id, o.id) s.line, s.by_handle, s.at, s.link_role, c.id AS case_id, o.id AS source_id
+               FROM verity_import_rows s
+               JOIN cases c ON c.ref = s.case_ref
+               JOIN sources o ON o.ref = s.source_ref
+               -- (only the links whose role changes: one set-based look, then a row each)
+               JOIN case_sources l ON l.case_id = c.id AND l.source_id = o.id AND l.role IS DISTINCT FROM s.link_role
+              WHERE s.kind = 'link' AND s.link_role IS NOT NULL
+              ORDER BY c.id, o.id, s.line LOOP
+        PERFORM setval('pg_temp.verity_import_line', r.line);
+        PERFORM set_config('verity.actor', r.by_handle, true),
+                set_config('verity.at', coalesce(r.at::text, ''), true),
+                set_config('verity.reason', format('role set by an import (line %s)', r.line), true);
+        UPDATE case_sources SET role = r.link_role
+         WHERE case_id = r.case_id AND source_id = r.source_id AND role IS DISTINCT FROM r.link_role;
+        IF FOUND THEN n_updated := n_updated + 1; END IF;
+    END LOOP;
+    PERFORM set_config('verity.reason', '', true);
+    RETURN jsonb_build_object('link', jsonb_build_array((links->'link'->>0)::bigint, n_updated,
+        greatest((links->'link'->>2)::bigint - n_updated, 0)));
 END $$;
 
 -- Assignments: one INSERT for cases with none yet and a plain list of reviewers; the others
@@ -705,7 +770,8 @@ BEGIN
             CREATE TEMP TABLE verity_import_steps ON COMMIT DROP AS
             SELECT s.line, s.kind, c.id AS case_id, s.to_state, s.by_handle, s.at, s.reason,
                    s.verdict, s.confidence, s.rationale, s.ensure_state,
-                   row_number() OVER (PARTITION BY c.id ORDER BY s.line) AS round
+                   -- (records of one line, as a feed item's several records, in file order)
+                   row_number() OVER (PARTITION BY c.id ORDER BY s.line, s.ctid) AS round
               FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
              WHERE s.kind IN ('transition', 'assessment');
             CREATE INDEX ON verity_import_steps (round);
@@ -744,7 +810,7 @@ BEGIN
     IF NOT fast_done THEN
         FOR r IN SELECT s.*, c.id AS case_id
                    FROM verity_import_rows s JOIN cases c ON c.ref = s.case_ref
-                  WHERE s.kind IN ('transition', 'assessment') ORDER BY s.line LOOP
+                  WHERE s.kind IN ('transition', 'assessment') ORDER BY s.line, s.ctid LOOP
             PERFORM setval('pg_temp.verity_import_line', r.line);
             IF n_errors >= max_errors THEN EXIT; END IF;
             IF r.case_id = ANY (broken) THEN CONTINUE; END IF;
@@ -1042,8 +1108,10 @@ BEGIN
         restriction_reason text,
         latitude           numeric(8,6),    -- case: WGS 84 degrees, both or neither (as the columns of cases)
         longitude          numeric(9,6),
-        partial            boolean NOT NULL DEFAULT false  -- case from another tool's export: an existing case
-                                                           -- keeps its claimant, location, priority and due
+        partial            boolean NOT NULL DEFAULT false,  -- case from another tool's export: an existing case
+                                                            -- keeps its claimant, location, priority and due
+        claimant_type      text,            -- case: Person or Organization (an import sets it, never clears it)
+        link_role          text             -- link: appearance or evidence; NULL: the rule's (verity_import_apply_links)
     ) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS verity_import_errors (
         line     bigint NOT NULL,
@@ -1124,7 +1192,8 @@ BEGIN
                                    jsonb_strip_nulls(jsonb_build_object(
                                        'ref', n.ref, 'claim', n.claim, 'claimant', n.claimant, 'claimed_at', n.claimed_at,
                                        'location', n.location, 'tags', to_jsonb(n.tags), 'priority', n.priority, 'due', n.due,
-                                       'latitude', n.latitude, 'longitude', n.longitude))
+                                       'latitude', n.latitude, 'longitude', n.longitude,
+                                       'claimant_type', n.claimant_type))
                                    || extra AS details
                               FROM verity_import_pending k JOIN cases n ON n.id = k.item_id
                              WHERE k.phase = 1
@@ -1132,7 +1201,8 @@ BEGIN
                             -- case_sources_after_insert
                             SELECT 2, k.ord, n.case_id, n.linked_at, n.linked_by, 'link-source', NULL, NULL, why,
                                    coalesce(jsonb_strip_nulls(jsonb_build_object('source_id', s.id, 'source_ref', s.ref,
-                                                                                 'url', s.url, 'title', s.title)),
+                                                                                 'url', s.url, 'title', s.title,
+                                                                                 'role', n.role)),
                                             '{}'::jsonb) || extra
                               FROM verity_import_pending k
                               JOIN case_sources n ON n.case_id = k.case_id AND n.source_id = k.item_id

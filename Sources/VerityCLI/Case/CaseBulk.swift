@@ -83,7 +83,7 @@ extension CaseAssign {
 extension CaseUpdate {
     func runBulk() throws {
         let oneCaseOnly: [(Bool, String)] = [
-            (claim != nil, "--claim"), (claimant != nil, "--claimant"), (claimedAt != nil, "--claimed-at"),
+            (claim != nil, "--claim"), (claimant != nil, "--claimant"), (claimantType != nil, "--claimant-type"), (claimedAt != nil, "--claimed-at"),
             (location != nil, "--location"), (due != nil, "--due"), (restrict, "--restrict"), (unrestrict, "--unrestrict"),
         ]
         if let (_, option) = oneCaseOnly.first(where: { $0.0 }) {

@@ -31,6 +31,10 @@ struct CaseOpen: ParsableCommand {
 
     @Argument(help: "The claim, as stated.") var claim: String
     @Option(help: "Who made the claim.") var claimant: String
+    @Option(
+        name: .customLong("claimant-type"),
+        help: "Person or Organization: the claimant's type in ClaimReview (without it, the export guesses from the name).")
+    var claimantType: ClaimantType?
     @Option(name: .customLong("claimed-at"), help: "When the claim was made (YYYY-MM-DD).") var claimedAt: CalendarDate?
     @Option(help: "Where the claim is about.") var location: String?
     @Option(name: .customLong("tag"), help: "A tag; repeat for several.") var tags: [String] = []
@@ -52,6 +56,7 @@ struct CaseOpen: ParsableCommand {
             claim: claim, claimant: claimant, claimedAt: claimedAt, location: location, tags: tags, priority: priority,
             due: due, ref: ref)
         draft.restricted = restricted
+        draft.claimantType = claimantType
         let desk = try options.openDesk()
         let opened = try desk.openCase(draft, as: actor.actor)
         ModelViews.printCase(opened, format: options.format, sentence: "Opened case \(opened.label).")
@@ -155,7 +160,9 @@ struct CaseShow: ParsableCommand {
             CaseLinkViews.printExtras(detail)
             console.print("\nSources (\(detail.sources.count))")
             if !detail.sources.isEmpty {
-                console.print(TableOutput.render(header: ModelViews.sourceHeader, rows: detail.sources.map(ModelViews.sourceRow)))
+                console.print(TableOutput.render(
+                    header: ModelViews.sourceHeader + ["role"],
+                    rows: detail.sources.map { ModelViews.sourceRow($0) + [ModelViews.role($0)] }))
             }
             console.print("\nEvidence (\(detail.evidence.count))")
             if !detail.evidence.isEmpty {
@@ -188,6 +195,8 @@ struct CaseUpdate: ParsableCommand {
     @OptionGroup var selection: BulkOptions
     @Option(help: "New wording of the claim.") var claim: String?
     @Option(help: "New claimant.") var claimant: String?
+    @Option(name: .customLong("claimant-type"), help: "Person or Organization (ClaimReview's type of the claimant).")
+    var claimantType: ClaimantType?
     @Option(name: .customLong("claimed-at"), help: "New date of the claim (YYYY-MM-DD).") var claimedAt: CalendarDate?
     @Option(help: "New location.") var location: String?
     @Option(help: "New priority.") var priority: Priority?
@@ -206,6 +215,7 @@ struct CaseUpdate: ParsableCommand {
         var changes = CaseChanges()
         changes.claim = claim
         changes.claimant = claimant
+        changes.claimantType = claimantType
         changes.claimedAt = claimedAt
         changes.location = location
         changes.priority = priority

@@ -10,6 +10,8 @@ extension ReviewerRole: ExpressibleByArgument {}
 extension SourceKind: ExpressibleByArgument {}
 extension Reliability: ExpressibleByArgument {}
 extension Stance: ExpressibleByArgument {}
+extension ClaimantType: ExpressibleByArgument {}
+extension SourceRole: ExpressibleByArgument {}
 
 extension CalendarDate: ExpressibleByArgument {
     /// Dates are typed as YYYY-MM-DD.

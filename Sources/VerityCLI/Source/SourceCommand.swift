@@ -42,8 +42,18 @@ struct SourceAdd: ParsableCommand {
     @Option(name: .customLong("archive-url"), help: "An archived copy's URL.") var archiveURL: String?
     @Option(help: "External reference, unique, e.g. SRC-RT-2022-09-19.") var ref: String?
     @Option(name: .customLong("case"), help: "Link to this case (id or reference); repeat for several.") var cases: [String] = []
+    @Option(help: ArgumentHelp(
+        "What the source is to the --case cases: appearance (where the claim appeared) or evidence (what checks it).",
+        valueName: "role"))
+    var role: SourceRole?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
+
+    func validate() throws {
+        if role != nil && cases.isEmpty {
+            throw ValidationError("--role is the source's role for a case: give the case with --case")
+        }
+    }
 
     func run() throws {
         var draft = SourceDraft(url: url, title: title, publisher: publisher)
@@ -55,27 +65,46 @@ struct SourceAdd: ParsableCommand {
         draft.archiveURL = archiveURL
         draft.ref = ref
         draft.collection = try collection.collection(file: file)
-        let source = try options.openDesk().addSource(draft, linkTo: cases.map(CaseKey.init), as: actor.actor)
+        let source = try options.openDesk().addSource(draft, linkTo: cases.map(CaseKey.init), role: role, as: actor.actor)
         ModelViews.printSource(source, format: options.format, sentence: "Added source \(source.id).")
     }
 }
 
 struct SourceLink: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "link", abstract: "Link a source to a case.")
+    static let configuration = CommandConfiguration(
+        commandName: "link", abstract: "Link a source to a case, or set the role of a link.",
+        discussion: Help.paragraphs("""
+            A link's role says what the source is to the case: appearance (where the claim appeared: the \
+            post, the article quoting it) or evidence (what the desk used to check it). `verity export \
+            claimreview` lists only appearances. Without --role the export infers it: a source that a \
+            supporting or refuting note cites is evidence, any other an appearance. Linking again with \
+            another --role changes the role, recorded in the case's history.
+            Example: verity source link SRC-RT-IZIUM --case IZY-001 --role appearance --as analyst
+            """))
 
     @Argument(help: "Source id or reference.") var source: String
     @Option(name: .customLong("case"), help: "Case id or reference.") var caseID: String
+    @Option(help: ArgumentHelp("appearance (where the claim appeared) or evidence (what checks it).", valueName: "role"))
+    var role: SourceRole?
     @OptionGroup var actor: ActorOptions
     @OptionGroup var options: DeskOptions
 
     func run() throws {
         let desk = try options.openDesk()
         let sourceID = try desk.sourceID(named: source)
-        let linked = try desk.linkSource(sourceID, to: CaseKey(caseID), as: actor.actor)
+        let outcome = try desk.linkSource(sourceID, to: CaseKey(caseID), role: role, as: actor.actor)
         let source = try desk.source(sourceID)
-        ModelViews.printSource(
-            source, format: options.format,
-            sentence: linked ? "Linked source \(sourceID) to case \(caseID)." : "Source \(sourceID) was already linked to case \(caseID).")
+        let sentence: String
+        switch outcome {
+        case .linked:
+            sentence = "Linked source \(sourceID) to case \(caseID)" + (role.map { " as \($0.rawValue)" } ?? "") + "."
+        case .roleChanged(let from):
+            sentence = "Source \(sourceID) is now \(role?.rawValue ?? "") for case \(caseID)"
+                + (from.map { " (was \($0.rawValue))." } ?? " (its role was not said).")
+        case .unchanged:
+            sentence = "Source \(sourceID) was already linked to case \(caseID)" + (role.map { " as \($0.rawValue)" } ?? "") + "."
+        }
+        ModelViews.printSource(source, format: options.format, sentence: sentence)
     }
 }
 

@@ -11,6 +11,14 @@ struct ExportClaimReview: ParsableCommand {
             Named cases (--case) must all be assessed, or nothing is written and the command exits 65
             naming those that are not. --all-assessed exports every assessed case (or, with --case,
             the named ones that are assessed) and skips the rest.
+            Each review: claimReviewed (the claim), reviewRating (the desk's wording of the verdict as
+            alternateName, and ratingValue/bestRating/worstRating on a 1-5 scale, all three or, for
+            unverifiable, none), reviewBody (the rationale), datePublished (the assessment's date),
+            author (the desk), url, and itemReviewed: the claimant as a Person or Organization (the
+            case's --claimant-type, else guessed from the name) and the sources linked as appearances
+            (firstAppearance the earliest); sources linked as evidence are not listed.
+            The publisher, its address, the review pages and the verdicts' wording come from the desk
+            settings (verity config --help); the options below override them for one export.
             Example: verity export claimreview --all-assessed --publisher "Kharkiv Verification Desk" \\
                        --publisher-url https://desk.example --output claimreview.json
             """))
@@ -19,11 +27,17 @@ struct ExportClaimReview: ParsableCommand {
     var cases: [String] = []
     @Flag(name: .customLong("all-assessed"), help: "Export every assessed case; skip cases that are not assessed.")
     var allAssessed = false
-    @Option(help: "The publishing organisation: the `author` of each review.") var publisher: String?
-    @Option(name: .customLong("publisher-url"), help: "The publishing organisation's web address.") var publisherURL: String?
+    @Option(help: "The publishing organisation, the `author` of each review (default: the desk setting publisher).")
+    var publisher: String?
+    @Option(
+        name: .customLong("publisher-url"),
+        help: "Its web address (default: the desk setting publisher-url, unless --publisher names another organisation).")
+    var publisherURL: String?
     @Option(
         name: .customLong("url-template"),
-        help: ArgumentHelp("Address of each review's page, with {id} or {ref}, e.g. https://desk.example/checks/{ref}.", valueName: "template"))
+        help: ArgumentHelp(
+            "Address of each review's page, with {id} or {ref}, e.g. https://desk.example/checks/{ref} (default: the desk setting review-url-template).",
+            valueName: "template"))
     var urlTemplate: String?
     @OptionGroup var output: ReportOutputOptions
     @OptionGroup var actor: ActorOptions
@@ -32,9 +46,6 @@ struct ExportClaimReview: ParsableCommand {
     func validate() throws {
         if cases.isEmpty && !allAssessed {
             throw ValidationError("name cases with --case ID (repeatable) or export every assessed case with --all-assessed")
-        }
-        if publisherURL != nil && publisher == nil {
-            throw ValidationError("--publisher-url needs --publisher (the organisation's name)")
         }
         for (value, option) in [(publisherURL, "--publisher-url"), (urlTemplate, "--url-template")] {
             if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
@@ -45,7 +56,14 @@ struct ExportClaimReview: ParsableCommand {
 
     func run() throws {
         let desk = Desk(connection: try Database.open(connection.location))
-        let publisher = ClaimReviewPublisher(name: publisher, url: publisherURL, reviewURLTemplate: urlTemplate)
+        var publisher = try desk.claimReviewPublisher()
+        // Another organisation's name does not take the desk's address along.
+        if let name = self.publisher {
+            publisher.name = name
+            publisher.url = nil
+        }
+        if let publisherURL { publisher.url = publisherURL }
+        if let urlTemplate { publisher.reviewURLTemplate = urlTemplate }
         let keys = cases.map(CaseKey.init)
         // Named cases are checked before anything is written: all assessed, or a refusal.
         let named = allAssessed ? nil : try desk.assessedClaims(keys)
@@ -74,7 +92,12 @@ struct ExportClaimReview: ParsableCommand {
             caseCount: count, digest: digest, path: output.path, format: "claimreview")
         if !skipped.isEmpty { Console.current.writeErr("skipped (not assessed): \(skipped.joined(separator: ", "))\n") }
         if publisher.name == nil {
-            Console.current.writeErr("note: no --publisher given; the reviews have no author, which Google's fact-check markup requires\n")
+            Console.current.writeErr(
+                "note: no publisher (--publisher, or `verity config set publisher NAME`); the reviews have no author, which Google's fact-check markup requires\n")
+        }
+        if publisher.reviewURLTemplate == nil {
+            Console.current.writeErr(
+                "note: no review pages (--url-template, or `verity config set review-url-template URL`); the reviews have no url, which Google's fact-check markup requires\n")
         }
     }
 }

@@ -9,7 +9,7 @@ extension ImportFormat: ExpressibleByArgument {}
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines or CSV (all or nothing).",
+        abstract: "Import reviewers, cases, sources, evidence and history from JSON Lines, CSV or ClaimReview feeds (all or nothing).",
         discussion: Help.paragraphs("""
             JSON Lines: one record per line with "type" reviewer, case, source, evidence, assignment, \
             transition or assessment; records name each other by reference (cases, sources) and handle \
@@ -17,7 +17,11 @@ struct ImportCommand: ParsableCommand {
             (tags separated by ;). Other tools' exports: --format atlos-csv (Atlos's bulk CSV export: one case \
             per incident, its sources linked, its status as a state, sensitive incidents restricted) and \
             --format check-csv (Meedan Check's media export: one case per item); what they have no field \
-            for is kept in an evidence note. Re-importing the same file changes nothing. A file of `verity export` \
+            for is kept in an evidence note. --format claimreview: other desks' published reviews (schema.org \
+            ClaimReview JSON-LD, a DataFeed of them, or a Fact Check Tools claims:search response): each review \
+            a case, its page a source linked as evidence, its rating a context note, or with --as-assessed a \
+            verdict mapped by the rating map (--rating-map FILE overrides entries). Re-importing the same file \
+            changes nothing. A file of `verity export` \
             begins with "archive" records, every row of the desk as it was: into an empty desk they are \
             restored as they are (same ids, history, hashes, links, proposals, settings, custody; needs \
             the desk owner), and the records after them must describe the same desk; into a desk in use \
@@ -25,19 +29,51 @@ struct ImportCommand: ParsableCommand {
             import and nothing is written: errors read FILE:LINE: field: problem. Exit 64 for invalid input, \
             65 when a workflow rule refused a record. The format is described in docs/import-export.md.
             Example: verity import seeds/izium-2022.jsonl --as editor
+            Example: verity import factchecks.json --format claimreview --as-assessed --rating-map ratings.json --as editor
             """))
 
     @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file")) var file: String
-    @Option(help: "jsonl, csv, atlos-csv or check-csv. Default: from the file name (.csv is CSV), else jsonl.")
+    @Option(help: """
+        jsonl, csv, atlos-csv, check-csv or claimreview. Default: from the file name (.csv is CSV, .json and .jsonld \
+        ClaimReview), else jsonl.
+        """)
     var format: ImportFormat?
+    @Flag(name: .customLong("as-assessed"), help: "claimreview: assess each case with the verdict mapped from the review's rating.")
+    var asAssessed = false
+    @Option(
+        name: .customLong("rating-map"),
+        help: ArgumentHelp(
+            "claimreview: a JSON object of rating → verdict over the default table, e.g. {\"Pinocchio\": \"false\"}.",
+            valueName: "file"))
+    var ratingMap: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report what would change, then write nothing.")
     var dryRun = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var connection: ConnectionOptions
 
+    /// The format: --format, else from the file name.
+    var chosenFormat: ImportFormat {
+        let name = file.lowercased()
+        if let format { return format }
+        if name.hasSuffix(".csv") { return .csv }
+        return name.hasSuffix(".json") || name.hasSuffix(".jsonld") ? .claimreview : .jsonl
+    }
+
+    func validate() throws {
+        if chosenFormat != .claimreview && (asAssessed || ratingMap != nil) {
+            throw ValidationError("--as-assessed and --rating-map are for --format claimreview (ClaimReview feeds)")
+        }
+    }
+
     func run() throws {
         let console = Console.current
-        let chosen = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .jsonl)
+        let chosen = chosenFormat
+        var claimReview = ClaimReviewFeed.Options()
+        claimReview.asAssessed = asAssessed
+        if let ratingMap {
+            claimReview.ratingMap = try RatingMap.load(path: ratingMap)
+            claimReview.ratingMapName = "the rating map \((ratingMap as NSString).lastPathComponent) over Verity's default"
+        }
         let reader = try LineReader(path: file)
         let db = try Database.open(connection.location)
         let label = file == "-" ? "stdin" : file
@@ -45,7 +81,9 @@ struct ImportCommand: ParsableCommand {
         var shown = false
         let summary: ImportSummary
         do {
-            summary = try Importer(connection: db).run(
+            var importer = Importer(connection: db)
+            importer.claimReview = claimReview
+            summary = try importer.run(
                 reader, format: chosen, actor: actor.actor, dryRun: dryRun,
                 progress: showProgress ? { progress in
                     shown = true

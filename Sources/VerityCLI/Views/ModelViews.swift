@@ -130,6 +130,12 @@ enum ModelViews {
          s.url, s.fileSha256 ?? "", s.cases.map(String.init).joined(separator: " ")]
     }
 
+    /// A source's role for a case: "appearance", or "appearance (inferred)" when nobody said it.
+    static func role(_ s: Source) -> String {
+        guard let role = s.role else { return "" }
+        return role.rawValue + (s.roleInferred == true ? " (inferred)" : "")
+    }
+
     static func printSources(_ sources: [Source], format: OutputFormat) {
         printList(sources, format: format, header: sourceHeader, row: sourceRow, empty: "No sources yet.")
     }

@@ -67,6 +67,7 @@ public enum RecordChain {
 struct CaseReplay {
     static let claimFields = [
         "ref", "claim", "claimant", "claimed_at", "location", "tags", "priority", "due", "latitude", "longitude",
+        "claimant_type",
     ]
     private(set) var fields: [String: JSONValue] = [:]
     private(set) var state: String?
@@ -134,7 +135,7 @@ struct CurrentCases {
             SELECT c.id, jsonb_build_object(
                        'ref', c.ref, 'claim', c.claim, 'claimant', c.claimant, 'claimed_at', c.claimed_at,
                        'location', c.location, 'tags', to_jsonb(c.tags), 'priority', c.priority, 'due', c.due,
-                       'latitude', c.latitude, 'longitude', c.longitude,
+                       'latitude', c.latitude, 'longitude', c.longitude, 'claimant_type', c.claimant_type,
                        'state', c.state, 'verdict', c.verdict, 'confidence', c.confidence, 'rationale', c.rationale,
                        'restricted', c.restricted)::text AS fields
               FROM public.cases c ORDER BY c.id

@@ -11,6 +11,8 @@ public struct CaseDraft: Sendable {
     public var priority: Priority = .normal
     public var due: CalendarDate?
     public var ref: String?
+    /// Person or Organization (ClaimReview's type of the claimant); nil: not said.
+    public var claimantType: ClaimantType?
     /// Opened restricted: only its assigned reviewers, editors and admins see it.
     public var restricted = false
 
@@ -37,6 +39,7 @@ public struct CaseChanges: Sendable {
     public var location: String?
     public var priority: Priority?
     public var due: CalendarDate?
+    public var claimantType: ClaimantType?
     public var addTags: [String] = []
     public var removeTags: [String] = []
     /// true restricts the case, false lifts the restriction (both need a reason).
@@ -46,7 +49,7 @@ public struct CaseChanges: Sendable {
 
     public var isEmpty: Bool {
         claim == nil && claimant == nil && claimedAt == nil && location == nil && priority == nil && due == nil
-            && addTags.isEmpty && removeTags.isEmpty && restricted == nil
+            && claimantType == nil && addTags.isEmpty && removeTags.isEmpty && restricted == nil
     }
 }
 
@@ -221,7 +224,7 @@ extension Desk {
         let summary = try followingCanonical([own])[0]
         let evidence = try results[0].rows.map(Self.decodeNote)
         return CaseDetail(
-            summary: summary, sources: try results[1].rows.map(Self.decodeSource), evidence: evidence,
+            summary: summary, sources: try results[1].rows.map(Self.decodeCaseSource), evidence: evidence,
             history: try results[2].rows.map(Self.decodeHistory),
             allowedNextStates: try TransitionTable(results[5]).targets(from: own.state),
             links: try results[3].rows.map(Self.decodeLink), grades: GradeRollUp(notes: evidence),
@@ -268,9 +271,9 @@ extension Desk {
             id = try change(as: actor) { db in
                 let id: Int = try db.query(
                     """
-                    INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due)
+                    INSERT INTO cases (ref, claim, claimant, claimed_at, location, tags, priority, due, claimant_type)
                     VALUES (\(draft.ref), \(draft.claim), \(draft.claimant), \(draft.claimedAt), \(draft.location),
-                            \(tags), \(draft.priority.rawValue), \(draft.due))
+                            \(tags), \(draft.priority.rawValue), \(draft.due), \(draft.claimantType?.rawValue))
                     RETURNING id
                     """)[0].decode("id")
                 if draft.restricted { try restrictOpened(db, caseID: id) }
@@ -298,7 +301,7 @@ extension Desk {
         guard !changes.isEmpty else {
             throw VerityError.usage(
                 "nothing to update",
-                hint: "give at least one of --claim, --claimant, --priority, --due, --tag, --untag, --restrict, --unrestrict")
+                hint: "give at least one of --claim, --claimant, --claimant-type, --priority, --due, --tag, --untag, --restrict, --unrestrict")
         }
         if let claim = changes.claim { try Self.validate(text: claim, field: "--claim", limit: .limit("cases", "claim")) }
         if let claimant = changes.claimant {
@@ -321,6 +324,7 @@ extension Desk {
                     location = coalesce(\(changes.location), c.location),
                     priority = coalesce(\(changes.priority?.rawValue), c.priority),
                     due = coalesce(\(changes.due), c.due),
+                    claimant_type = coalesce(\(changes.claimantType?.rawValue), c.claimant_type),
                     tags = \(tags),
                     restricted = coalesce(\(changes.restricted), c.restricted)
                  WHERE c.id = \(current.id) AND c.version = \(current.version)

@@ -25,7 +25,11 @@ extension Desk {
         let target = try findCase(key)
         if let sourceID { _ = try source(sourceID) }
         let id: Int = try change(as: actor) { db in
-            if let sourceID { _ = try linkIfNeeded(db, source: sourceID, caseID: target.id) }
+            // A source linked by a note that supports or refutes the claim is evidence (the rule of
+            // docs/import-export.md, "Source roles"); one cited for context is left unsaid.
+            if let sourceID {
+                _ = try linkIfNeeded(db, source: sourceID, caseID: target.id, role: stance == .context ? nil : .evidence)
+            }
             return try db.query(
                 """
                 INSERT INTO evidence_notes (case_id, source_id, author_id, stance, credibility, note)

@@ -24,6 +24,13 @@ public struct SourceDraft: Sendable {
     }
 }
 
+/// What `source link` did.
+public enum SourceLinkOutcome: Sendable, Equatable {
+    case linked
+    case roleChanged(from: SourceRole?)
+    case unchanged
+}
+
 extension Desk {
     static let urlPattern = #"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"#
 
@@ -36,8 +43,12 @@ extension Desk {
         """
 
     /// Records a source (hashing its file, if given) and links it to `cases`, all in one transaction.
+    /// `role` is what the source is to those cases; nil leaves it to the export's rule
+    /// (docs/import-export.md, "Source roles").
     @discardableResult
-    public func addSource(_ draft: SourceDraft, linkTo cases: [CaseKey] = [], as actor: String?) throws -> Source {
+    public func addSource(
+        _ draft: SourceDraft, linkTo cases: [CaseKey] = [], role: SourceRole? = nil, as actor: String?
+    ) throws -> Source {
         for (value, field) in [(draft.url, "the URL"), (draft.archiveURL, "--archive-url")] {
             guard let value else { continue }
             guard value.range(of: Self.urlPattern, options: .regularExpression) != nil else {
@@ -74,28 +85,39 @@ extension Desk {
             }
             if let file { try recordCollection(db, source: inserted, file: file, collection: draft.collection) }
             for target in targets {
-                try db.query("INSERT INTO case_sources (case_id, source_id) VALUES (\(target.id), \(inserted))")
+                try db.query(
+                    "INSERT INTO case_sources (case_id, source_id, role) VALUES (\(target.id), \(inserted), \(role?.rawValue))")
             }
             return inserted
         }
         return try source(id)
     }
 
-    /// Links an existing source to a case; linking twice changes nothing.
-    /// Returns whether a new link was made.
+    /// Links an existing source to a case with `role` (nil: not said); linking twice changes
+    /// nothing, and a role given for an existing link sets it (a `source-role` history row).
     @discardableResult
-    public func linkSource(_ sourceID: Int, to key: CaseKey, as actor: String?) throws -> Bool {
+    public func linkSource(
+        _ sourceID: Int, to key: CaseKey, role: SourceRole? = nil, as actor: String?
+    ) throws -> SourceLinkOutcome {
         _ = try source(sourceID)
         let target = try findCase(key)
         return try change(as: actor) { db in
-            try linkIfNeeded(db, source: sourceID, caseID: target.id)
+            if try linkIfNeeded(db, source: sourceID, caseID: target.id, role: role) { return .linked }
+            guard let role else { return .unchanged }
+            let row = try db.query(
+                "SELECT role FROM case_sources WHERE case_id = \(target.id) AND source_id = \(sourceID) FOR UPDATE").first
+            let previous = try row?.decode("role", as: String?.self).flatMap(SourceRole.init(rawValue:))
+            guard previous != role else { return .unchanged }
+            try db.query(
+                "UPDATE case_sources SET role = \(role.rawValue) WHERE case_id = \(target.id) AND source_id = \(sourceID)")
+            return .roleChanged(from: previous)
         }
     }
 
-    func linkIfNeeded(_ db: Connection, source: Int, caseID: Int) throws -> Bool {
+    func linkIfNeeded(_ db: Connection, source: Int, caseID: Int, role: SourceRole? = nil) throws -> Bool {
         try db.query(
             """
-            INSERT INTO case_sources (case_id, source_id) VALUES (\(caseID), \(source))
+            INSERT INTO case_sources (case_id, source_id, role) VALUES (\(caseID), \(source), \(role?.rawValue))
             ON CONFLICT (case_id, source_id) DO NOTHING RETURNING case_id
             """
         ).rowCount == 1
@@ -123,11 +145,21 @@ extension Desk {
     }
 
     func sources(forCase caseID: Int) throws -> [Source] {
-        try db.query(Self.sourcesQuery(forCase: caseID)).rows.map(Self.decodeSource)
+        try db.query(Self.sourcesQuery(forCase: caseID)).rows.map(Self.decodeCaseSource)
     }
 
+    /// The sources of a case, each with its link's role (said, or inferred by the export's rule).
     static func sourcesQuery(forCase caseID: Int) -> Query {
-        sourceColumns + " WHERE EXISTS (SELECT 1 FROM case_sources l WHERE l.source_id = s.id AND l.case_id = \(caseID)) ORDER BY s.id"
+        "SELECT q.*, cs.role AS link_role, " + Query(unsafeSQL: effectiveRole) + " AS effective_role FROM ("
+            + sourceColumns + " WHERE EXISTS (SELECT 1 FROM case_sources l WHERE l.source_id = s.id AND l.case_id = \(caseID))"
+            + ") q JOIN case_sources cs ON cs.source_id = q.id AND cs.case_id = \(caseID) ORDER BY q.id"
+    }
+
+    static func decodeCaseSource(_ row: Row) throws -> Source {
+        var source = try decodeSource(row)
+        source.role = try row.decode("effective_role", as: String?.self).flatMap(SourceRole.init(rawValue:))
+        source.roleInferred = try row.decode("link_role", as: String?.self) == nil
+        return source
     }
 
     static func decodeSource(_ row: Row) throws -> Source {

@@ -90,7 +90,10 @@ extension HistoryEntry {
         case "assign": return "assigned \(text("reviewer") ?? "?")" + (text("lead") == "true" ? " (lead)" : "")
         case "unassign": return "removed \(text("reviewer") ?? "?")"
         case "link-source":
-            return "linked source \(text("source_id") ?? "?")" + (text("title").map { ": \($0)" } ?? "")
+            return "linked source \(text("source_id") ?? "?")" + (text("role").map { " as \($0)" } ?? "")
+                + (text("title").map { ": \($0)" } ?? "")
+        case "source-role":
+            return "source \(text("source_id") ?? "?") is \(text("to") ?? "?")" + (text("from").map { " (was \($0))" } ?? "")
         case "add-evidence":
             return "evidence note \(text("note_id") ?? "?") (\(text("stance") ?? "?"), credibility \(text("credibility") ?? "?"))"
         case "retract-evidence": return "retracted evidence note \(text("note_id") ?? "?")"

@@ -107,7 +107,7 @@ public struct Exporter {
             try stream(db, """
                 SELECT \(Self.caseRef) AS ref, c.claim, c.claimant, c.claimed_at::text AS claimed_at, c.location,
                        c.tags, c.priority, c.due::text AS due, v.handle AS by, verity_iso(c.created_at) AS at,
-                       c.restricted, c.latitude::text AS latitude, c.longitude::text AS longitude,
+                       c.restricted, c.latitude::text AS latitude, c.longitude::text AS longitude, c.claimant_type,
                        CASE WHEN c.restricted THEN
                            (SELECT h.reason FROM case_history h
                              WHERE h.case_id = c.id AND h.action = 'restrict' ORDER BY h.seq DESC LIMIT 1)
@@ -131,6 +131,7 @@ public struct Exporter {
                 }
                 json.field("by", try row.text("by"))
                 json.field("at", try row.text("at"))
+                if let type = try row.text("claimant_type") { json.field("claimant_type", type) }
                 // Only a restricted case says so: the file of a desk without restriction is as before.
                 if try row.decode("restricted", as: Bool.self) {
                     restrictedCases += 1
@@ -143,7 +144,7 @@ public struct Exporter {
                 SELECT \(Self.sourceRef) AS ref, o.url, o.title, o.publisher, o.author,
                        o.published_at::text AS published_at, o.kind, o.reliability::text AS reliability, o.file_name,
                        o.file_sha256, o.file_size, o.archive_url, v.handle AS by, verity_iso(o.created_at) AS at,
-                       (SELECT coalesce(jsonb_agg(jsonb_build_array(\(Self.caseRef), lv.handle, verity_iso(l.linked_at))
+                       (SELECT coalesce(jsonb_agg(jsonb_build_array(\(Self.caseRef), lv.handle, verity_iso(l.linked_at), l.role)
                                                   ORDER BY l.linked_at, l.case_id)::text, '[]')
                           FROM case_sources l JOIN cases c ON c.id = l.case_id
                           LEFT JOIN reviewers lv ON lv.id = l.linked_by
@@ -290,17 +291,20 @@ public struct Exporter {
         guard case .array(let items) = try JSONLineParser.parse(text) else { return "[]" }
         var out = "["
         for (index, item) in items.enumerated() {
-            guard case .array(let parts) = item, parts.count == 3, case .string(let ref) = parts[0] else { continue }
+            guard case .array(let parts) = item, parts.count == 4, case .string(let ref) = parts[0] else { continue }
             if index > 0 { out += "," }
             var linkBy: String?
             var linkAt: String?
+            var role: String?
             if case .string(let value) = parts[1] { linkBy = value }
             if case .string(let value) = parts[2] { linkAt = value }
-            if linkBy == by, linkAt == at {
+            if case .string(let value) = parts[3] { role = value }
+            if linkBy == by, linkAt == at, role == nil {
                 JSONLineWriter.appendString(ref, to: &out)
             } else {
                 var object = JSONLineWriter()
                 object.field("case", ref)
+                object.field("role", role)
                 object.field("by", linkBy)
                 object.field("at", linkAt)
                 out += object.text + "}"

@@ -29,6 +29,7 @@ enum StagingColumn: Int, CaseIterable {
     case stance, credibility, note, retractedAt, retractedBy, retractionReason
     case lead, toState, verdict, confidence, rationale, ensureState
     case restricted, restrictionReason
+    case claimantType, linkRole
     case latitude, longitude, partial
 
     var sqlName: String {
@@ -49,6 +50,8 @@ enum StagingColumn: Int, CaseIterable {
         case .toState: return "to_state"
         case .ensureState: return "ensure_state"
         case .restrictionReason: return "restriction_reason"
+        case .claimantType: return "claimant_type"
+        case .linkRole: return "link_role"
         default: return String(describing: self)
         }
     }
@@ -115,7 +118,7 @@ struct RecordValidator {
     static let allowedFields: [String: Set<String>] = [
         "reviewer": ["handle", "name", "email", "role", "active"],
         "case": ["ref", "claim", "claimant", "claimed_at", "location", "tags", "priority", "due", "restricted",
-                 "restriction_reason", "latitude", "longitude"],
+                 "restriction_reason", "claimant_type", "latitude", "longitude"],
         "source": ["ref", "url", "title", "publisher", "author", "published_at", "kind", "reliability", "file_name",
                    "file_sha256", "file_size", "archive_url", "cases"],
         "evidence": ["case", "source", "stance", "credibility", "note", "retracted_at", "retracted_by",
@@ -334,6 +337,9 @@ struct RecordValidator {
             row[.due] = fields.date("due")?.description
             row[.restricted] = fields.bool("restricted", default: false).map { $0 ? "t" : "f" }
             row[.restrictionReason] = fields.string("restriction_reason")
+            if fields.members["claimant_type"] != nil, fields.members["claimant_type"] != .null {
+                row[.claimantType] = fields.oneOf("claimant_type", ClaimantType.allCases.map(\.rawValue))
+            }
             row[.latitude] = fields.degrees("latitude", limit: 90)
             row[.longitude] = fields.degrees("longitude", limit: 180)
             if (row[.latitude] == nil) != (row[.longitude] == nil), fields.issues.isEmpty {
@@ -454,9 +460,14 @@ struct RecordValidator {
                 var inner = Fields(line: line)
                 for (key, value) in members {
                     inner.members[key] = value
-                    if !["case", "by", "at"].contains(key) { inner.problem("cases", "a link has only case, by and at, not \(key.prefix(40))") }
+                    if !["case", "by", "at", "role"].contains(key) {
+                        inner.problem("cases", "a link has only case, role, by and at, not \(key.prefix(40))")
+                    }
                 }
                 link[.caseRef] = inner.ref("case")
+                if inner.members["role"] != nil, inner.members["role"] != .null {
+                    link[.linkRole] = inner.oneOf("role", SourceRole.allCases.map(\.rawValue))
+                }
                 if let by = inner.handle("by", required: false) { link[.byHandle] = by }
                 if let at = inner.timestamp("at", latest: latest) { link[.at] = at }
                 fields.issues += inner.issues.map { ImportIssue(line: $0.line, field: "cases." + $0.field, problem: $0.problem) }

@@ -4,6 +4,7 @@ import PostgresClient
 /// The formats `verity import` reads.
 public enum ImportFormat: String, CaseIterable, Sendable {
     case jsonl, csv
+    case claimreview
     /// Other tools' exports, mapped to Verity's records (Transfer/Formats/).
     case atlosCSV = "atlos-csv", checkCSV = "check-csv"
 }
@@ -66,6 +67,8 @@ public struct ImportProgress: Sendable {
 public struct Importer {
     public let db: Connection
     public var maxIssues = 50
+    /// How `--format claimreview` turns reviews into records (Formats/ClaimReviewFeed.swift).
+    public var claimReview = ClaimReviewFeed.Options()
 
     public init(connection: Connection) { db = connection }
 
@@ -176,6 +179,17 @@ public struct Importer {
                         }
                         if header == nil { note([ImportIssue(line: 1, field: "csv", problem: "the file is empty; it needs a header row: \(RecordValidator.csvHeader.joined(separator: ","))")]) }
                         if issues.count >= maxIssues { truncated = true }
+                    case .claimreview:
+                        var document: [UInt8] = []
+                        while let line = try reader.nextLine() { document += line + [10] }
+                        let feed = ClaimReviewFeed.records(document, options: claimReview)
+                        note(feed.issues)
+                        for record in feed.records where issues.count < maxIssues {
+                            records += 1
+                            let (rows, found) = validator.stage(record.value, line: record.line)
+                            note(found.map { ImportIssue(line: $0.line, field: record.fieldNames[$0.field] ?? $0.field, problem: $0.problem) })
+                            if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
+                        }
                     case .atlosCSV, .checkCSV:
                         guard var mapping = format.foreignCSV else { break }
                         var csv = CSVReader(reader)

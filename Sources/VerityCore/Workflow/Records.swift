@@ -152,11 +152,15 @@ public struct Source: Codable, Sendable {
     public var createdAt: Date
     /// Ids of the cases the source is linked to.
     public var cases: [Int]
+    /// Only for the sources of one case (`case show`): what the source is to that case, and whether
+    /// the export infers it (docs/import-export.md, "Source roles") because nobody said it.
+    public var role: SourceRole?
+    public var roleInferred: Bool?
 
     enum CodingKeys: String, CodingKey {
         case id, ref, url, title, publisher, author, publishedAt, kind, reliability, fileName, fileSha256, fileSize
         case archiveURL = "archive_url"
-        case addedBy, createdAt, cases
+        case addedBy, createdAt, cases, role, roleInferred
     }
 
     /// Absent values are written as null, so scripts see every field.
@@ -178,6 +182,8 @@ public struct Source: Codable, Sendable {
         try c.encode(addedBy, forKey: .addedBy)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(cases, forKey: .cases)
+        try c.encodeIfPresent(role, forKey: .role)
+        try c.encodeIfPresent(roleInferred, forKey: .roleInferred)
     }
 }
 

@@ -10,6 +10,19 @@ public enum Verdict: String, CaseIterable, Codable, Sendable {
     case `false`
     case unverifiable
 
+    /// How a reader is told the verdict when the desk has not worded it otherwise
+    /// (`verity config set label-mostly-false ...`): ClaimReview's `alternateName`.
+    public var defaultLabel: String {
+        switch self {
+        case .true: return "True"
+        case .mostlyTrue: return "Mostly true"
+        case .mixed: return "Mixed"
+        case .mostlyFalse: return "Mostly false"
+        case .false: return "False"
+        case .unverifiable: return "Unverifiable"
+        }
+    }
+
     /// Position on a 1-5 truth scale for ClaimReview-style ratings (nil for unverifiable).
     public var ratingValue: Int? {
         switch self {
@@ -21,6 +34,19 @@ public enum Verdict: String, CaseIterable, Codable, Sendable {
         case .unverifiable: return nil
         }
     }
+}
+
+/// Whether a case's claimant is a person or an organisation: the schema.org type of
+/// ClaimReview's `itemReviewed.author` (hence the capitals).
+public enum ClaimantType: String, CaseIterable, Codable, Sendable {
+    case person = "Person"
+    case organization = "Organization"
+}
+
+/// What a source is to a case it is linked to: where the claim appeared (the post, the
+/// article quoting it) or what the desk used as evidence. ClaimReview lists only appearances.
+public enum SourceRole: String, CaseIterable, Codable, Sendable {
+    case appearance, evidence
 }
 
 public enum Priority: String, CaseIterable, Codable, Sendable {
