@@ -30,7 +30,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
     --ci) ci=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "ensure-deps.sh: unknown argument $arg (see --help)" >&2; exit 64 ;;
   esac
 done
