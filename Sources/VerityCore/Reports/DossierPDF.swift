@@ -115,6 +115,9 @@ public enum DossierPDF {
                 + "or set VERITY_CHROMIUM to the program; --format html gives the same dossier without it")
     }
 
+    /// How long Chromium may take to print a dossier.
+    static let renderTimeout: TimeInterval = 120
+
     /// The PDF of `html`, printed by Chromium at `chromium` in a throwaway directory.
     public static func render(html: String, chromium: String) throws -> Data {
         let directory = NSTemporaryDirectory() + "verity-pdf-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -131,7 +134,9 @@ public enum DossierPDF {
         // Chromium refuses to run as root with its sandbox on (containers, CI).
         if geteuid() == 0 { arguments.insert("--no-sandbox", at: 0) }
         arguments.append(URL(fileURLWithPath: page).absoluteString)
-        let outcome = try Subprocess.run(chromium, arguments)
+        // A dossier prints in seconds; a Chromium that hangs (a locked profile, a missing
+        // display library) must not hang the command with it.
+        let outcome = try Subprocess.run(chromium, arguments, timeout: renderTimeout)
         guard outcome.status == 0, let data = FileManager.default.contents(atPath: pdf), data.starts(with: Array("%PDF".utf8)) else {
             let said = outcome.output.split(separator: "\n").suffix(5).joined(separator: "\n")
             throw VerityError.unavailable(

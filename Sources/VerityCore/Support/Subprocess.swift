@@ -6,7 +6,7 @@ import Foundation
     import Darwin
 #endif
 
-/// Runs a helper program (initdb, pg_ctl) to completion with posix_spawn and
+/// Runs a helper program (initdb, pg_ctl, Chromium) to completion with posix_spawn and
 /// waitpid. Output goes to a temporary file, never a pipe: `pg_ctl start`
 /// leaves a server running that would inherit a pipe and hold it open, and
 /// Foundation's `Process` was seen waiting forever on exactly that.
@@ -16,7 +16,10 @@ enum Subprocess {
         var output: String
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> Outcome {
+    /// Runs `executable` and waits for it. With a `timeout`, the program runs in a process group
+    /// of its own, and the whole group (a browser's helper processes too) is killed when it has
+    /// not finished in time.
+    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval? = nil) throws -> Outcome {
         let outputPath = "/tmp/verity-\(getpid())-\(UUID().uuidString.prefix(8)).log"
         defer { unlink(outputPath) }
 
@@ -31,14 +34,38 @@ enum Subprocess {
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
 
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if timeout != nil {
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, &cArguments, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, &cArguments, environ)
         guard spawned == 0 else {
             throw VerityError.unavailable("could not run \(executable): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { break }
+        if let timeout {
+            let deadline = Date().addingTimeInterval(timeout)
+            while true {
+                let done = waitpid(pid, &status, WNOHANG)
+                if done == pid || (done == -1 && errno != EINTR) { break }
+                if Date() >= deadline {
+                    kill(-pid, SIGKILL)
+                    _ = waitpid(pid, &status, 0)
+                    throw VerityError.unavailable(
+                        "\(executable) did not finish within \(Int(timeout)) s and was stopped",
+                        hint: "run the command again; if it hangs again, check that the program runs on its own")
+                }
+                usleep(20_000)
+            }
+        } else {
+            while waitpid(pid, &status, 0) == -1 {
+                guard errno == EINTR else { break }
+            }
         }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
