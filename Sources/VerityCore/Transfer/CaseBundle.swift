@@ -158,7 +158,7 @@ public enum CaseBundle {
         if let walker = FileManager.default.enumerator(atPath: directory) {
             for case let path as String in walker {
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
                 if !isDirectory.boolValue, !listed.contains(path) {
                     problem(path, "is not in the manifest: it was added after the bundle was written")
                 }

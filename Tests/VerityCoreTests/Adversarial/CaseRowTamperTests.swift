@@ -33,7 +33,7 @@ struct CaseRowTamperTests {
         _ = try desk.assign(.id(open), reviewer: "analyst", lead: true, as: "editor")
         _ = try desk.assign(.id(open), reviewer: "editor", lead: false, as: "editor")
         try desk.link(.id(open), to: .id(assessed), as: .related, reason: "same bridge", by: "editor")
-        try desk.unlink(.id(open), from: .id(assessed), as: .related, reason: "different bridge", by: "editor")
+        _ = try desk.unlink(.id(open), from: .id(assessed), as: .related, reason: "different bridge", by: "editor")
         let link = try desk.link(.id(open), to: .id(assessed), as: .duplicateOf, reason: "  same claim  ", by: "editor").id
         _ = try desk.setFourEyes(true, as: "editor")
         try desk.addEvidence(to: .id(open), stance: .supports, credibility: 3, note: "footage of the dam", source: nil, as: "analyst")
