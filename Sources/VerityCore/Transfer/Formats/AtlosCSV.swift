@@ -49,18 +49,13 @@ struct AtlosCSV: ForeignCSVMapping {
 
     mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
         if headerRefused { return ([], []) }
-        guard record.count == header.count else {
-            return ([], [ImportIssue(
-                line: line, field: "record", problem: "has \(record.count) fields but the header has \(header.count)")])
+        let cell: ForeignCells
+        switch ForeignCells.read(record, header: header, line: line) {
+        case .success(let cells): cell = cells
+        case .failure(let issue): return ([], [issue])
         }
         var row = ForeignRow(line: line)
         row.columnOfMissing = ["ref": "slug", "claim": "description"]
-        var cells: [String: String] = [:]
-        for (name, cell) in zip(header, record) { cells[name] = SpreadsheetFormulas.restored(cell) }
-        func cell(_ name: String) -> String? {
-            guard let value = cells[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
-            return value
-        }
         let slug = cell("slug")
         if let slug { row.set("ref", .string(slug), from: "slug") } else { row.problem("slug", "is required: it becomes the case's reference") }
         if let description = cell("description") { row.set("claim", .string(description), from: "description") }

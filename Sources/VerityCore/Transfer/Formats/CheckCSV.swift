@@ -38,18 +38,13 @@ struct CheckCSV: ForeignCSVMapping {
 
     mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
         if headerRefused { return ([], []) }
-        guard record.count == header.count else {
-            return ([], [ImportIssue(
-                line: line, field: "record", problem: "has \(record.count) fields but the header has \(header.count)")])
+        let cell: ForeignCells
+        switch ForeignCells.read(record, header: header, line: line) {
+        case .success(let cells): cell = cells
+        case .failure(let issue): return ([], [issue])
         }
         var row = ForeignRow(line: line)
         row.columnOfMissing = ["ref": "Item page URL", "claim": "Claim"]
-        var cells: [String: String] = [:]
-        for (name, cell) in zip(header, record) { cells[name] = SpreadsheetFormulas.restored(cell) }
-        func cell(_ name: String) -> String? {
-            guard let value = cells[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
-            return value
-        }
 
         let page = cell("Item page URL")
         var ref: String?

@@ -134,6 +134,31 @@ struct ForeignRow {
 }
 
 /// Header checks shared by the foreign formats.
+// A row's problem is what reading it can fail with.
+extension ImportIssue: Error {}
+
+/// One data row's cells by their column's name, each with the tool's formula guard taken off.
+struct ForeignCells {
+    private var values: [String: String] = [:]
+
+    /// The row's cells, or the problem of a row whose field count is not the header's.
+    static func read(_ record: [String], header: [String], line: Int) -> Result<ForeignCells, ImportIssue> {
+        guard record.count == header.count else {
+            return .failure(ImportIssue(
+                line: line, field: "record", problem: "has \(record.count) fields but the header has \(header.count)"))
+        }
+        var cells = ForeignCells()
+        for (name, cell) in zip(header, record) { cells.values[name] = SpreadsheetFormulas.restored(cell) }
+        return .success(cells)
+    }
+
+    /// The cell of column `name`, trimmed; nil when the column is missing or the cell empty.
+    func callAsFunction(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+}
+
 enum ForeignHeader {
     /// Problems of a header: a column named twice, a required column missing.
     static func check(_ header: [String], required: [String], line: Int, format: String) -> [ImportIssue] {
