@@ -2298,25 +2298,29 @@ DECLARE
     n_created bigint;
     n_updated bigint;
     n_unchanged bigint;
+    n_renamed bigint;
     counts jsonb := '{}';
 BEGIN
-    SELECT count(*) FILTER (WHERE v.id IS NULL),
+    SELECT count(*) FILTER (WHERE v.id IS NOT NULL AND (v.name, v.email, v.role) IS DISTINCT FROM (s.name, s.email, s.role)),
+           count(*) FILTER (WHERE v.id IS NULL),
            count(*) FILTER (WHERE v.id IS NOT NULL AND (v.name, v.email, v.role, v.active)
                                   IS DISTINCT FROM (s.name, s.email, s.role, s.active)),
            count(*) FILTER (WHERE v.id IS NOT NULL AND (v.name, v.email, v.role, v.active)
                                   IS NOT DISTINCT FROM (s.name, s.email, s.role, s.active))
-      INTO n_created, n_updated, n_unchanged
+      INTO n_renamed, n_created, n_updated, n_unchanged
       FROM verity_import_rows s LEFT JOIN reviewers v ON v.handle = s.handle
      WHERE s.kind = 'reviewer';
     counts := counts || jsonb_build_object('reviewer', jsonb_build_array(n_created, n_updated, n_unchanged));
     -- Reviewers are the owner's and admins' to add and change (through `verity reviewer`):
     -- a login's import may carry reviewer records only as they already are (a desk's own
     -- export does), and the statements below are not even run for it then, since a write
-    -- that changes no row still needs the privilege.
-    IF n_created + n_updated = 0 THEN
+    -- that changes no row still needs the privilege. (Active flags come last, with their own check.)
+    IF n_created + n_renamed = 0 THEN
         RETURN counts;
     END IF;
-    IF NOT has_table_privilege('public.reviewers', 'INSERT, UPDATE') THEN
+    -- (has_table_privilege is true when any one of several listed rights is held: ask for each.)
+    IF (n_created > 0 AND NOT has_table_privilege('public.reviewers', 'INSERT'))
+       OR (n_renamed > 0 AND NOT has_table_privilege('public.reviewers', 'UPDATE')) THEN
         PERFORM setval('pg_temp.verity_import_line',
                        (SELECT min(s.line) FROM verity_import_rows s LEFT JOIN public.reviewers v ON v.handle = s.handle
                          WHERE s.kind = 'reviewer'

@@ -147,6 +147,15 @@ struct AccessCommandTests {
         #expect(!refused.stderr.contains("hint: \n") && !refused.stderr.hasSuffix("hint: "))
         #expect(!verity(["reviewer", "list", "--database-url", desk.url]).stdout.contains(intruder))
         #expect(verity(["case", "show", "FEED-2", "--database-url", desk.url]).status == 66)
+
+        // ... and so is one that would deactivate a reviewer, also with its line.
+        let deactivating = dir.appendingPathComponent("deactivate.jsonl")
+        try (#"{"type":"reviewer","handle":"\#(desk.bob)","name":"\#(desk.bob)","role":"reviewer","active":false}"# + "\n")
+            .write(to: deactivating, atomically: true, encoding: .utf8)
+        let flag = desk.run(["import", deactivating.path], as: desk.editor)
+        #expect(flag.status == 65, "\(flag.stderr)")
+        #expect(flag.stderr.contains("deactivate.jsonl:1: record: this reviewer record changes whether a reviewer is active"))
+        #expect(verity(["reviewer", "list", "--active", "--database-url", desk.url]).stdout.contains(desk.bob))
     }
 
     @Test("a reviewer login that tries an admin's task is told it may not, and nothing changes")
