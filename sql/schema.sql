@@ -1184,53 +1184,35 @@ BEGIN
         EXECUTE format('ALTER TABLE public.%I ENABLE TRIGGER USER', t);
     END LOOP;
 
-    -- Every chain, recomputed from its rows, must carry the hashes the file carries.
-    SELECT s.line INTO bad
-      FROM (SELECT h.id, h.hash, h.prev_hash, h.seq,
+    -- Every chain, recomputed from its rows, must carry the hashes the file carries: the
+    -- case chains first, then the record chains, then custody, each at its first bad line.
+    SELECT c.what, s.line INTO bad
+      FROM (SELECT 1 AS rank, 'a case history row' AS what, 'case_history' AS tbl, h.id, h.hash, h.prev_hash, h.seq,
                    public.verity_history_hash(h.case_id, h.seq, h.at, h.actor_id, h.action, h.from_state, h.to_state,
                                               h.reason, h.details, h.prev_hash) AS recomputed,
                    pg_catalog.lag(h.hash) OVER (PARTITION BY h.case_id ORDER BY h.seq) AS before,
                    pg_catalog.row_number() OVER (PARTITION BY h.case_id ORDER BY h.seq) AS position
-              FROM public.case_history h) c
-      JOIN pg_temp.verity_archive_rows s
-        ON s.record ->> 'table' = 'case_history' AND (s.record -> 'row' ->> 'id')::bigint = c.id
-     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
-     ORDER BY s.line LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '22000',
-            MESSAGE = 'a case history row does not match its hash or its place in its chain: the archive was edited after it was written',
-            DETAIL = format('import line %s', bad.line),
-            HINT = 'restore the file as `verity export` wrote it';
-    END IF;
-    SELECT s.line INTO bad
-      FROM (SELECT h.id, h.hash, h.prev_hash, h.seq,
+              FROM public.case_history h
+            UNION ALL
+            SELECT 2, 'a record history row', 'record_history', h.id, h.hash, h.prev_hash, h.seq,
                    public.verity_record_hash(h.table_name, h.row_id, h.seq, h.at, h.actor, h.db_user, h.action,
-                                             h.fields, h.prev_hash) AS recomputed,
-                   pg_catalog.lag(h.hash) OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq) AS before,
-                   pg_catalog.row_number() OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq) AS position
-              FROM public.record_history h) c
-      JOIN pg_temp.verity_archive_rows s
-        ON s.record ->> 'table' = 'record_history' AND (s.record -> 'row' ->> 'id')::bigint = c.id
-     WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
-     ORDER BY s.line LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '22000',
-            MESSAGE = 'a record history row does not match its hash or its place in its chain: the archive was edited after it was written',
-            DETAIL = format('import line %s', bad.line),
-            HINT = 'restore the file as `verity export` wrote it';
-    END IF;
-    SELECT s.line INTO bad
-      FROM (SELECT e.id, e.hash, e.prev_hash, e.seq, public.verity_custody_hash(e) AS recomputed,
-                   pg_catalog.lag(e.hash) OVER (PARTITION BY e.source_id ORDER BY e.seq) AS before,
-                   pg_catalog.row_number() OVER (PARTITION BY e.source_id ORDER BY e.seq) AS position
+                                             h.fields, h.prev_hash),
+                   pg_catalog.lag(h.hash) OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq),
+                   pg_catalog.row_number() OVER (PARTITION BY h.table_name, h.row_id ORDER BY h.seq)
+              FROM public.record_history h
+            UNION ALL
+            SELECT 3, 'a custody event', 'source_custody_events', e.id, e.hash, e.prev_hash, e.seq,
+                   public.verity_custody_hash(e),
+                   pg_catalog.lag(e.hash) OVER (PARTITION BY e.source_id ORDER BY e.seq),
+                   pg_catalog.row_number() OVER (PARTITION BY e.source_id ORDER BY e.seq)
               FROM public.source_custody_events e) c
       JOIN pg_temp.verity_archive_rows s
-        ON s.record ->> 'table' = 'source_custody_events' AND (s.record -> 'row' ->> 'id')::bigint = c.id
+        ON s.record ->> 'table' = c.tbl AND (s.record -> 'row' ->> 'id')::bigint = c.id
      WHERE c.hash <> c.recomputed OR c.prev_hash IS DISTINCT FROM c.before OR c.seq <> c.position
-     ORDER BY s.line LIMIT 1;
+     ORDER BY c.rank, s.line LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22000',
-            MESSAGE = 'a custody event does not match its hash or its place in its chain: the archive was edited after it was written',
+            MESSAGE = format('%s does not match its hash or its place in its chain: the archive was edited after it was written', bad.what),
             DETAIL = format('import line %s', bad.line),
             HINT = 'restore the file as `verity export` wrote it';
     END IF;

@@ -33,24 +33,17 @@ struct AtlosCSV: ForeignCSVMapping {
         ("Completed", "evidence-pending"), ("Cancelled", "claimed"),
     ]
 
-    private var header: [String] = []
+    private var table = ForeignTable(required: ["slug", "description"], format: "an Atlos export")
     private var knownSources: Set<String> = []
-    /// A header with problems is reported once, not again by every row.
-    private var headerRefused = false
 
     var missingHeader: String { "the file is empty; an Atlos export starts with its header row (slug, ..., description, ...)" }
 
-    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] {
-        self.header = header.map { $0.trimmingCharacters(in: .whitespaces) }
-        let issues = ForeignHeader.check(self.header, required: ["slug", "description"], line: line, format: "an Atlos export")
-        headerRefused = !issues.isEmpty
-        return issues
-    }
+    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] { table.readHeader(header, line: line) }
 
     mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
-        if headerRefused { return ([], []) }
+        if table.refused { return ([], []) }
         let cell: ForeignCells
-        switch ForeignCells.read(record, header: header, line: line) {
+        switch table.cells(record, line: line) {
         case .success(let cells): cell = cells
         case .failure(let issue): return ([], [issue])
         }
@@ -89,7 +82,7 @@ struct AtlosCSV: ForeignCSVMapping {
         }
 
         var kept: [String] = []
-        for name in header where !Self.mapped.contains(name) {
+        for name in table.header where !Self.mapped.contains(name) {
             guard let value = cell(name) else { continue }
             if Self.isSourceColumn(name) {
                 row.sources.append((value, name, ForeignRow.sourceKind(value)))

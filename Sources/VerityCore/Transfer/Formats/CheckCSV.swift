@@ -22,24 +22,17 @@ struct CheckCSV: ForeignCSVMapping {
     /// Check's status before any work, in its default English wording.
     static let unstarted = "Unstarted"
 
-    private var header: [String] = []
+    private var table = ForeignTable(required: ["Claim", "Item page URL", "Status"], format: "a Check export")
     private var knownSources: Set<String> = []
-    /// A header with problems is reported once, not again by every row.
-    private var headerRefused = false
 
     var missingHeader: String { "the file is empty; a Check export starts with its header row (Claim, Item page URL, Status, ...)" }
 
-    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] {
-        self.header = header.map { $0.trimmingCharacters(in: .whitespaces) }
-        let issues = ForeignHeader.check(self.header, required: ["Claim", "Item page URL", "Status"], line: line, format: "a Check export")
-        headerRefused = !issues.isEmpty
-        return issues
-    }
+    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] { table.readHeader(header, line: line) }
 
     mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
-        if headerRefused { return ([], []) }
+        if table.refused { return ([], []) }
         let cell: ForeignCells
-        switch ForeignCells.read(record, header: header, line: line) {
+        switch table.cells(record, line: line) {
         case .success(let cells): cell = cells
         case .failure(let issue): return ([], [issue])
         }
@@ -77,7 +70,7 @@ struct CheckCSV: ForeignCSVMapping {
         for name in ["Status", "Created by", "Report Published at", "Number of media"] {
             if let value = cell(name) { kept.append("\(name): \(value)") }
         }
-        for name in header where !Self.columns.contains(name) {
+        for name in table.header where !Self.columns.contains(name) {
             if let value = cell(name) { kept.append("\(name): \(value)") }
         }
         row.notes.append("Imported from Meedan Check (\(page ?? "?")):\n" + kept.joined(separator: "\n"))

@@ -159,9 +159,23 @@ struct ForeignCells {
     }
 }
 
-enum ForeignHeader {
-    /// Problems of a header: a column named twice, a required column missing.
-    static func check(_ header: [String], required: [String], line: Int, format: String) -> [ImportIssue] {
+/// A foreign export's header row, and its data rows read by column name against it.
+struct ForeignTable {
+    let required: [String]
+    /// How problems name the file's kind ("an Atlos export").
+    let format: String
+    private(set) var header: [String] = []
+    /// A header with problems is reported once, not again by every row.
+    private(set) var refused = false
+
+    init(required: [String], format: String) {
+        self.required = required
+        self.format = format
+    }
+
+    /// Takes the header row; its problems: a column named twice, a required column missing.
+    mutating func readHeader(_ row: [String], line: Int) -> [ImportIssue] {
+        header = row.map { $0.trimmingCharacters(in: .whitespaces) }
         var issues: [ImportIssue] = []
         var seen: Set<String> = []
         for name in header where !seen.insert(name).inserted {
@@ -172,6 +186,12 @@ enum ForeignHeader {
                 line: line, field: "header",
                 problem: "the column \"\(name)\" is required in \(format); is this file that tool's export? (see docs/import-export.md)"))
         }
+        refused = !issues.isEmpty
         return issues
+    }
+
+    /// A data row's cells, or the problem of a row whose field count is not the header's.
+    func cells(_ record: [String], line: Int) -> Result<ForeignCells, ImportIssue> {
+        ForeignCells.read(record, header: header, line: line)
     }
 }
