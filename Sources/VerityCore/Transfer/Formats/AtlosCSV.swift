@@ -33,20 +33,12 @@ struct AtlosCSV: ForeignCSVMapping {
         ("Completed", "evidence-pending"), ("Cancelled", "claimed"),
     ]
 
-    private var table = ForeignTable(required: ["slug", "description"], format: "an Atlos export")
+    var table = ForeignTable(required: ["slug", "description"], format: "an Atlos export")
     private var knownSources: Set<String> = []
 
     var missingHeader: String { "the file is empty; an Atlos export starts with its header row (slug, ..., description, ...)" }
 
-    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] { table.readHeader(header, line: line) }
-
-    mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
-        if table.refused { return ([], []) }
-        let cell: ForeignCells
-        switch table.cells(record, line: line) {
-        case .success(let cells): cell = cells
-        case .failure(let issue): return ([], [issue])
-        }
+    mutating func map(_ cell: ForeignCells, line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
         var row = ForeignRow(line: line)
         row.columnOfMissing = ["ref": "slug", "claim": "description"]
         let slug = cell("slug")

@@ -22,20 +22,12 @@ struct CheckCSV: ForeignCSVMapping {
     /// Check's status before any work, in its default English wording.
     static let unstarted = "Unstarted"
 
-    private var table = ForeignTable(required: ["Claim", "Item page URL", "Status"], format: "a Check export")
+    var table = ForeignTable(required: ["Claim", "Item page URL", "Status"], format: "a Check export")
     private var knownSources: Set<String> = []
 
     var missingHeader: String { "the file is empty; a Check export starts with its header row (Claim, Item page URL, Status, ...)" }
 
-    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] { table.readHeader(header, line: line) }
-
-    mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
-        if table.refused { return ([], []) }
-        let cell: ForeignCells
-        switch table.cells(record, line: line) {
-        case .success(let cells): cell = cells
-        case .failure(let issue): return ([], [issue])
-        }
+    mutating func map(_ cell: ForeignCells, line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
         var row = ForeignRow(line: line)
         row.columnOfMissing = ["ref": "Item page URL", "claim": "Claim"]
 

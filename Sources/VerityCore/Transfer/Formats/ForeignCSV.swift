@@ -6,12 +6,27 @@ import Foundation
 /// rules, the all-or-nothing transaction, the dry run and idempotency are the engine's,
 /// the same as for JSON Lines. docs/import-export.md documents each mapping.
 protocol ForeignCSVMapping {
-    /// Checks the header row (the file's first record); returns its problems.
-    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue]
-    /// One data row as Verity records, or the problems it has (named by the tool's column).
-    mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue])
+    /// The export's header and its required columns.
+    var table: ForeignTable { get set }
+    /// One data row, read by column name, as Verity records, or the problems it has (named by
+    /// the tool's column).
+    mutating func map(_ cell: ForeignCells, line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue])
     /// The problem of a file without a header row.
     var missingHeader: String { get }
+}
+
+extension ForeignCSVMapping {
+    /// Checks the header row (the file's first record); returns its problems.
+    mutating func readHeader(_ header: [String], line: Int) -> [ImportIssue] { table.readHeader(header, line: line) }
+
+    /// One data row as Verity records; nothing for any row of a file whose header was refused.
+    mutating func stage(_ record: [String], line: Int, validator: RecordValidator) -> (rows: [StagedRow], issues: [ImportIssue]) {
+        if table.refused { return ([], []) }
+        switch table.cells(record, line: line) {
+        case .success(let cells): return map(cells, line: line, validator: validator)
+        case .failure(let issue): return ([], [issue])
+        }
+    }
 }
 
 extension ImportFormat {
