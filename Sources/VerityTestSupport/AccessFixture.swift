@@ -33,6 +33,20 @@ public final class AccessFixture: @unchecked Sendable {
         return handle
     }
 
+    /// Creates a login in `verity_reader` only (no reviewer behind it) and returns its name.
+    @discardableResult
+    public func addReader(_ base: String) throws -> String {
+        let reader = handle(base)
+        let owner = try Connection(url)
+        let verifier = try owner.passwordVerifier(password, role: reader)
+        let create: String = try owner.query(
+            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE verity_reader', \(reader)::text, \(verifier)::text) AS s")[0]
+            .decode("s")
+        try owner.execute(unsafeSQL: create)
+        logins.append(reader)
+        return reader
+    }
+
     /// The URL that connects as `login` with the fixture's password.
     public func url(as login: String, password: String? = nil) -> String {
         var components = URLComponents(string: url)!

@@ -156,6 +156,17 @@ struct AccessCommandTests {
         #expect(flag.status == 65, "\(flag.stderr)")
         #expect(flag.stderr.contains("deactivate.jsonl:1: record: this reviewer record changes whether a reviewer is active"))
         #expect(verity(["reviewer", "list", "--active", "--database-url", desk.url]).stdout.contains(desk.bob))
+
+        // A reader login (no reviewer behind it) imports nothing, under its own name or another's.
+        let reader = try desk.fixture.addReader("reader")
+        let readerFeed = dir.appendingPathComponent("reader.jsonl")
+        try (#"{"type":"case","ref":"FEED-3","claim":"A reader's claim","claimant":"Someone"}"# + "\n")
+            .write(to: readerFeed, atomically: true, encoding: .utf8)
+        let unnamed = verity(["import", readerFeed.path, "--database-url", desk.fixture.url(as: reader)])
+        #expect(unnamed.status == 64 && unnamed.stderr.contains("no acting reviewer"), "\(unnamed.stderr)")
+        let asEditor = verity(["import", readerFeed.path, "--as", desk.editor, "--database-url", desk.fixture.url(as: reader)])
+        #expect(asEditor.status == 65 && asEditor.stderr.contains("not allowed"), "\(asEditor.stderr)")
+        #expect(verity(["case", "show", "FEED-3", "--database-url", desk.url]).status == 66)
     }
 
     @Test("a reviewer login that tries an admin's task is told it may not, and nothing changes")

@@ -45,6 +45,19 @@ struct RecordHistoryCommandTests {
         let none = verity(["source", "history", "SRC-NONE", "--database-url", fixture.url(as: mallory)])
         #expect(asMallory.status == 66 && none.status == 66)
         #expect(asMallory.stderr == none.stderr.replacingOccurrences(of: "SRC-NONE", with: "SRC-HID"))
+
+        // A reader login (no reviewer behind it) reads the open source's record, not the hidden
+        // one's, and cannot change a source in SQL: nothing new in the record.
+        let reader = try fixture.addReader("reader")
+        let read = verity(["source", "history", "SRC-ORIG", "--format", "json", "--database-url", fixture.url(as: reader)])
+        #expect((try read.json() as? [Any])?.count == 2, "\(read.stderr)")
+        #expect(verity(["source", "history", "SRC-HID", "--database-url", fixture.url(as: reader)]).status == 66)
+        let readerDB = try Connection(fixture.url(as: reader))
+        #expect(throws: PostgresError.self) {
+            _ = try readerDB.query("UPDATE sources SET url = \("https://reader.example/x") WHERE ref = 'SRC-ORIG'")
+        }
+        let after = verity(["source", "history", "SRC-ORIG", "--format", "json", "--database-url", fixture.url])
+        #expect((try after.json() as? [Any])?.count == 2)
     }
 
     @Test("reviewer history shows a deactivation with who made it")

@@ -341,14 +341,7 @@ struct AccessAttackTests {
         #expect(logged == desk.bob)
 
         // A reader (in verity_reader, no reviewer) cannot log under a reviewer's name either.
-        let reader = desk.fixture.handle("reader")
-        desk.fixture.track(reader)
-        let ownerDB = try Connection(desk.fixture.url)
-        let verifier = try ownerDB.passwordVerifier(desk.fixture.password, role: reader)
-        let create: String = try ownerDB.query(
-            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE verity_reader', \(reader)::text, \(verifier)::text) AS s")[0]
-            .decode("s")
-        try ownerDB.execute(unsafeSQL: create)
+        let reader = try desk.fixture.addReader("reader")
         let readerDB = try Connection(desk.fixture.url(as: reader))
         let readerLie = Self.refusal {
             _ = try readerDB.query("SELECT verity_log_output(\(desk.editor), 'export database', '{}', 0, \(zero), 0, 'stdout', 'jsonl')")
