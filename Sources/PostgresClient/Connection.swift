@@ -1,5 +1,14 @@
 import CLibPQ
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One session with a PostgreSQL server. Not `Sendable`: a connection belongs to
 /// one thread of work at a time, as libpq requires.
@@ -48,7 +57,7 @@ public final class Connection {
             var reason = "it could not be parsed"
             if let parseError {
                 reason = ConnectionString.redact(String(cString: parseError))
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                    .trimmed
                 PQfreemem(parseError)
             }
             throw PostgresError(
@@ -61,7 +70,7 @@ public final class Connection {
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let reason = ConnectionString.redact(String(cString: PQerrorMessage(handle)))
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+                .trimmed
             let place = Self.describePlace(handle)
             PQfinish(handle)
             throw PostgresError(
@@ -209,7 +218,7 @@ public final class Connection {
         let state = field(Int32(verity_diag_sqlstate)).map(SQLState.init(rawValue:))
         let message =
             field(Int32(verity_diag_message_primary))
-            ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? String(cString: PQresultErrorMessage(result)).trimmed
         if state == nil, PQstatus(handle) != CONNECTION_OK {
             return connectionError(sql: sql)
         }
@@ -222,7 +231,7 @@ public final class Connection {
     }
 
     func connectionError(sql: String?) -> PostgresError {
-        let reason = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = String(cString: PQerrorMessage(handle)).trimmed
         return PostgresError(
             kind: .connection,
             message: "lost the connection to PostgreSQL (\(target)): \(reason.isEmpty ? "no reply" : reason)",

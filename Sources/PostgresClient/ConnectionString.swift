@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A libpq connection string (a `postgresql://` URL or `key=value` pairs) that
 /// knows how to show itself without its password.
@@ -17,7 +21,7 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
     public static func redact(_ text: String) -> String {
         var result = text
         // URL userinfo: scheme://user:password@host
-        if let schemeEnd = result.range(of: "://") {
+        if let schemeEnd = result.firstRange(of: "://") {
             let afterScheme = result[schemeEnd.upperBound...]
             let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
             let authority = afterScheme[..<authorityEnd]
@@ -28,7 +32,7 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
         // password=... in a URL query or in keyword/value form.
         var output = ""
         var rest = result[...]
-        while let range = rest.range(of: "password=", options: [.caseInsensitive]) {
+        while let range = Self.passwordKey(in: rest) {
             output += rest[..<range.upperBound]
             rest = rest[range.upperBound...]
             if rest.first == "'" {
@@ -54,4 +58,25 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
         }
         return output + rest
     }
+
+    /// Where `password=` is, in any case (libpq's keywords are ASCII). By hand: a Regex built at
+    /// run time costs more than the rest of a short command's start.
+    static func passwordKey(in text: Substring) -> Range<String.Index>? {
+        let key = Array("password=".utf8)
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while start != utf8.endIndex {
+            var index = start
+            var matched = 0
+            while matched < key.count, index != utf8.endIndex, lowercasedASCII(utf8[index]) == key[matched] {
+                matched += 1
+                index = utf8.index(after: index)
+            }
+            if matched == key.count { return start..<index }
+            start = utf8.index(after: start)
+        }
+        return nil
+    }
+
+    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
 }

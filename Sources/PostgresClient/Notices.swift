@@ -1,5 +1,9 @@
 import CLibPQ
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A notice the server sent with a statement's result: what a trigger reports
 /// about a change it made on its own (e.g. a withdrawn verdict proposal).

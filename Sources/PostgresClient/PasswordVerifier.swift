@@ -1,5 +1,9 @@
 import CLibPQ
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Connection {
     /// The SCRAM-SHA-256 verifier of `password` for the role `role`, computed by
@@ -8,7 +12,7 @@ extension Connection {
     /// its statement log.
     public func passwordVerifier(_ password: String, role: String) throws -> String {
         guard let encrypted = PQencryptPasswordConn(handle, password, role, "scram-sha-256") else {
-            let reason = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let reason = String(cString: PQerrorMessage(handle)).trimmed
             throw PostgresError(kind: .connection, message: "libpq could not hash the password: \(reason)")
         }
         defer { PQfreemem(encrypted) }

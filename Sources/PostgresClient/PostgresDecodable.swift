@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A Swift type a result value (in text format) decodes into. NULL decodes only
 /// into an `Optional`; asking for a non-optional value of a NULL column throws.

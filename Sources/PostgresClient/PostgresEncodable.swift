@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A Swift value that can be bound as a query parameter. Values travel in
 /// PostgreSQL's text format together with their type OID, so the server never

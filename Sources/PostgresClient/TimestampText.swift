@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Converts between `Date` and PostgreSQL's ISO timestamp text without Foundation
 /// formatters, which are slow to create and not thread-safe to share.

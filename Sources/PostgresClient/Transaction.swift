@@ -1,5 +1,14 @@
 import CLibPQ
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Transaction isolation levels, as PostgreSQL spells them.
 public enum IsolationLevel: String, Sendable {

@@ -45,7 +45,7 @@ public final class ScratchCluster: Sendable {
     /// The postmaster's process id, from postmaster.pid.
     public func postmasterPID() throws -> pid_t {
         let text = try String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
-        guard let first = text.split(separator: "\n").first, let pid = pid_t(first.trimmingCharacters(in: .whitespaces))
+        guard let first = text.split(separator: "\n").first, let pid = pid_t(first.trimmed)
         else { throw ChildProcessError("postmaster.pid in \(dataDirectory) has no process id") }
         return pid
     }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VerityCore
 
 /// `verity audit ...`: the tamper-evident history.
@@ -52,7 +56,7 @@ struct AuditVerify: ParsableCommand {
         if let tsaCA, !FileManager.default.isReadableFile(atPath: tsaCA) {
             throw ValidationError("--tsa-ca \(tsaCA) is not a readable file (the CA certificate of the time-stamping authority, PEM)")
         }
-        if let expectHead, expectHead.range(of: "^[0-9a-fA-F]{64}$", options: .regularExpression) == nil {
+        if let expectHead, expectHead.wholeMatch(of: #/[0-9a-fA-F]{64}/#) == nil {
             throw ValidationError("--expect-head must be a SHA-256 in hex (64 characters), as `verity audit head` prints it")
         }
     }

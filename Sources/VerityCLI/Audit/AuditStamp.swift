@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VerityCore
 
 /// `verity audit stamp --tsa URL`: a trusted timestamp (RFC 3161) of the desk's head.

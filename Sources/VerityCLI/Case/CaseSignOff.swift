@@ -24,7 +24,7 @@ struct CaseSignOff: ParsableCommand {
     @OptionGroup var options: DeskOptions
 
     func validate() throws {
-        if reject, reason?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
+        if reject, reason?.trimmed.isEmpty ?? true {
             throw ValidationError("--reject needs --reason: say why the verdict goes back")
         }
         if !reject, reason != nil {

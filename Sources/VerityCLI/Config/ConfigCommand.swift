@@ -53,7 +53,7 @@ struct ConfigShow: ParsableCommand {
             }
             console.print(line)
             for (name, value) in Self.textSettings(settings) {
-                console.print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + (value.isEmpty ? "(not set)" : value))
+                console.print((name.count < 20 ? name + String(repeating: " ", count: 20 - name.count) : String(name.prefix(20))) + " " + (value.isEmpty ? "(not set)" : value))
             }
             if !settings.history.isEmpty {
                 console.print("\nChanges")

@@ -1,7 +1,16 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 import VerityCore
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `--format` of the reports: documents for people, JSON and CSV for programs.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -32,12 +41,7 @@ struct ReportOutputOptions: ParsableArguments {
         }
         let data = Data((text.hasSuffix("\n") ? text : text + "\n").utf8)
         digest.update(String(decoding: data, as: UTF8.self))
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw VerityError.usage(
-                "cannot write \(path): \(error.localizedDescription)", hint: "check that the directory exists and is writable")
-        }
+        try Self.replacing(path) { file in try data.withUnsafeBytes { try file.write($0) } }
         Console.current.writeErr("wrote \(path) (\(data.count) bytes)\n")
         return digest
     }
@@ -57,12 +61,7 @@ extension ReportOutputOptions {
         var digest = OutputDigest()
         digest.update(bytes: data)
         guard let path else { throw VerityError.usage("no --output file for the bytes", hint: "give --output FILE") }
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw VerityError.usage(
-                "cannot write \(path): \(error.localizedDescription)", hint: "check that the directory exists and is writable")
-        }
+        try Self.replacing(path) { file in try data.withUnsafeBytes { try file.write($0) } }
         Console.current.writeErr("wrote \(path) (\(data.count) bytes)\n")
         return digest
     }
@@ -81,30 +80,26 @@ extension ReportOutputOptions {
             }
             return digest
         }
-        let partial = path + ".partial-\(getpid())"
-        guard FileManager.default.createFile(atPath: partial, contents: nil) else {
-            throw VerityError.usage("cannot write \(path)", hint: "check that the directory exists and is writable")
-        }
         var bytes = 0
-        do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
-            defer { try? handle.close() }
+        try Self.replacing(path) { file in
             try body { text in
-                let data = Data(text.utf8)
-                try handle.write(contentsOf: data)
+                try file.write(text)
                 digest.update(text)
-                bytes += data.count
+                bytes += text.utf8.count
             }
-            try handle.synchronize()
-            guard rename(partial, path) == 0 else {
-                throw VerityError.usage("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: partial)
-            throw error
         }
         Console.current.writeErr("wrote \(path) (\(bytes) bytes)\n")
         return digest
+    }
+
+    /// `POSIXFile.replace`, its failures in the words of a command's usage error.
+    static func replacing(_ path: String, _ body: (POSIXFile) throws -> Void) throws {
+        do {
+            try POSIXFile.replace(path, body)
+        } catch let failure as POSIXFile.Failure {
+            throw VerityError.usage(
+                "cannot write \(path): \(failure.reason)", hint: "check that the directory exists and is writable")
+        }
     }
 }
 
@@ -112,7 +107,7 @@ extension ReportOutputOptions {
 /// (UTC when none), or plain dates (midnight UTC at the start of that day).
 enum ReportInstant {
     static func parse(_ text: String, option: String) throws -> Date {
-        guard let date = TimestampText.parse(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let date = TimestampText.parse(text.trimmed) else {
             throw VerityError.usage(
                 "\(option) \"\(text)\" is not a date or timestamp",
                 hint: "use 2022-09-20, 2022-09-20T12:00:00Z or 2022-09-20T12:00:00+03:00")

@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VerityCore
 
 /// `verity reviewer ...`: the people on the desk.
@@ -130,21 +134,23 @@ struct ReviewerPasswd: ParsableCommand {
 enum NewPassword {
     static func read(file: String?, for handle: String) throws -> String {
         if file == "-" {
-            let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            return firstLine(String(decoding: try POSIXFile.standardInput.readToEnd(), as: UTF8.self))
         }
         if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw VerityError.usage(
                     "cannot read the password file \(file)", hint: "check the path and that you may read it")
             }
-            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            return firstLine(text)
         }
         if let password = ProcessEnvironment.current["VERITY_NEW_PASSWORD"], !password.isEmpty { return password }
         throw VerityError.usage(
             "--login needs a password for \(handle)'s login",
             hint: "give --password-file PATH or set VERITY_NEW_PASSWORD (never on the command line)")
+    }
+
+    /// The first line, without its line break (LF or CRLF: "\r\n" is one Character).
+    static func firstLine(_ text: String) -> String {
+        String(text.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" })
     }
 }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VerityCore
 
 struct SearchCommand: ParsableCommand {
@@ -25,7 +29,7 @@ struct SearchCommand: ParsableCommand {
             row: { hit in
                 // A case or note hit is named by its case's reference, a source hit by the source's; the id where there is none.
                 let name = hit.ref ?? (hit.kind == "source" ? "source \(hit.id)" : "case \(hit.caseID ?? hit.id)")
-                return [hit.kind, name, hit.title, String(format: "%.3f", hit.rank), options.format == .table ? hit.highlighted : hit.snippet]
+                return [hit.kind, name, hit.title, NumberText.fixed(hit.rank, places: 3), options.format == .table ? hit.highlighted : hit.snippet]
             },
             empty: "No matches.")
     }

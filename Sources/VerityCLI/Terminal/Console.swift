@@ -1,4 +1,14 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import VerityCore
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where commands write. Commands never touch stdout directly, so tests can run
 /// them in-process and read exactly what a user would see.
@@ -15,8 +25,8 @@ public struct Console: Sendable {
     }
 
     public static let standard = Console(
-        writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        writeErr: { FileHandle.standardError.write(Data($0.utf8)) },
+        writeOut: { try? POSIXFile.standardOutput.write($0) },
+        writeErr: { try? POSIXFile.standardError.write($0) },
         isTerminal: isatty(STDOUT_FILENO) == 1)
 
     @TaskLocal public static var current: Console = .standard

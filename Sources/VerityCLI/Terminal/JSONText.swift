@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VerityCore
 
 /// The JSON text that `JSONOutput` prints, written without Foundation's `JSONEncoder`.
@@ -25,80 +29,78 @@ enum JSONText {
         }
         // (JSONEncoder refuses a top-level value that encodes nothing: leave that to it.)
         guard !state.unsupported, !root.isUnset else { return nil }
-        var out = ""
-        out.reserveCapacity(4096)
+        var out: [UInt8] = []
+        out.reserveCapacity(8192)
         write(root, indent: 0, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     // MARK: writing
 
-    private static func write(_ box: JSONBox, indent: Int, into out: inout String) {
+    // (Bytes, not a String: appending UTF-8 to an array is a copy; to a String, a check of each piece.)
+    private static func write(_ box: JSONBox, indent: Int, into out: inout [UInt8]) {
         switch box.value {
-        case .unset: out += "{\n\n" + String(repeating: " ", count: indent) + "}"  // (not reached: see TreeKeyed.set)
-        case .literal(let text): out += text
+        case .unset: emptyContainer("{", "}", indent: indent, into: &out)  // (not reached: see TreeKeyed.set)
+        case .literal(let text): out += text.utf8
         case .object(let members):
-            guard !members.isEmpty else {
-                out += "{\n\n" + String(repeating: " ", count: indent) + "}"
-                return
-            }
-            out += "{\n"
-            let inner = String(repeating: " ", count: indent + 2)
+            guard !members.isEmpty else { return emptyContainer("{", "}", indent: indent, into: &out) }
+            out.append(UInt8(ascii: "{"))
+            out.append(0x0A)
             let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for (index, (key, value)) in sorted.enumerated() {
-                out += inner
+                spaces(indent + 2, into: &out)
                 quote(key, into: &out)
-                out += " : "
+                out += " : ".utf8
                 write(value, indent: indent + 2, into: &out)
-                out += index == sorted.count - 1 ? "\n" : ",\n"
+                if index != sorted.count - 1 { out.append(UInt8(ascii: ",")) }
+                out.append(0x0A)
             }
-            out += String(repeating: " ", count: indent) + "}"
+            spaces(indent, into: &out)
+            out.append(UInt8(ascii: "}"))
         case .array(let items):
-            guard !items.isEmpty else {
-                out += "[\n\n" + String(repeating: " ", count: indent) + "]"
-                return
-            }
-            out += "[\n"
-            let inner = String(repeating: " ", count: indent + 2)
+            guard !items.isEmpty else { return emptyContainer("[", "]", indent: indent, into: &out) }
+            out.append(UInt8(ascii: "["))
+            out.append(0x0A)
             for (index, item) in items.enumerated() {
-                out += inner
+                spaces(indent + 2, into: &out)
                 write(item, indent: indent + 2, into: &out)
-                out += index == items.count - 1 ? "\n" : ",\n"
+                if index != items.count - 1 { out.append(UInt8(ascii: ",")) }
+                out.append(0x0A)
             }
-            out += String(repeating: " ", count: indent) + "]"
+            spaces(indent, into: &out)
+            out.append(UInt8(ascii: "]"))
         }
     }
 
-    static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        var plainStart = text.utf8.startIndex
-        let utf8 = text.utf8
-        var index = utf8.startIndex
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            let escape: String?
+    /// JSONEncoder's empty array or object: its brackets around an empty line.
+    private static func emptyContainer(_ open: Unicode.Scalar, _ close: Unicode.Scalar, indent: Int, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: open))
+        out += [0x0A, 0x0A]
+        spaces(indent, into: &out)
+        out.append(UInt8(ascii: close))
+    }
+
+    private static func spaces(_ count: Int, into out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
+
+    static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): escape = "\\\""
-            case UInt8(ascii: "\\"): escape = "\\\\"
-            case 0x0A: escape = "\\n"
-            case 0x0D: escape = "\\r"
-            case 0x09: escape = "\\t"
-            case 0x08: escape = "\\b"
-            case 0x0C: escape = "\\f"
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef")
-                escape = "\\u00" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
-            default: escape = nil
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x00..<0x20: out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default: out.append(byte)
             }
-            if let escape {
-                out += String(text[plainStart..<index])
-                out += escape
-                plainStart = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
         }
-        out += String(text[plainStart..<utf8.endIndex])
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// `JSONEncoder.KeyEncodingStrategy.convertToSnakeCase`, for ASCII keys (nil for others).
@@ -152,6 +154,15 @@ final class JSONBox {
 final class TreeState {
     var unsupported = false
     var snakeCache: [String: String] = [:]
+    var keyTypes: [ObjectIdentifier: Bool] = [:]
+
+    /// Whether keys of this type are converted to snake case: all but those of Swift's Dictionary.
+    func converts(_ type: any CodingKey.Type) -> Bool {
+        if let known = keyTypes[ObjectIdentifier(type)] { return known }
+        let converts = _typeName(type, qualified: true) != "Swift._DictionaryCodingKey"
+        keyTypes[ObjectIdentifier(type)] = converts
+        return converts
+    }
 
     func key(_ raw: String) -> String {
         if let known = snakeCache[raw] { return known }
@@ -174,8 +185,8 @@ private struct TreeEncoder: Encoder {
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if case .object = box.value {} else { box.value = .object([:]) }
         // Swift's own Dictionary encodes through a keyed container of this key type:
-        // JSONEncoder writes such keys as they are.
-        let converts = _typeName(Key.self, qualified: true) != "Swift._DictionaryCodingKey"
+        // JSONEncoder writes such keys as they are. (Its name once per key type: printing it costs.)
+        let converts = state.converts(Key.self)
         return KeyedEncodingContainer(TreeKeyed<Key>(box: box, state: state, codingPath: codingPath, converts: converts))
     }
 
@@ -204,9 +215,10 @@ private struct TreeEncoder: Encoder {
     }
 
     static func quoted(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
         JSONText.quote(text, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

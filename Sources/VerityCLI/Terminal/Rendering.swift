@@ -1,6 +1,15 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 import VerityCore
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// JSON for scripts: snake_case keys, sorted, ISO dates.
 enum JSONOutput {
@@ -37,7 +46,7 @@ enum CSVOutput {
     static func field(_ raw: String) -> String {
         let value = SpreadsheetFormulas.neutralised(ControlCharacters.visible(raw, keeping: ["\n", "\r", "\t"]))
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + value.replacing("\"", with: "\"\"") + "\""
     }
 }
 
@@ -161,7 +170,7 @@ struct TerminalWidth {
 
     static var current: TerminalWidth {
         if wideRequested { return TerminalWidth(columns: nil, wide: true) }
-        if let text = ProcessEnvironment.current["COLUMNS"], let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 {
+        if let text = ProcessEnvironment.current["COLUMNS"], let n = Int(text.trimmed), n > 0 {
             return TerminalWidth(columns: n, wide: false)
         }
         if Console.current.isTerminal {

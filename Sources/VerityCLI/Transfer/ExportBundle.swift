@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import VerityCore
 
 /// `verity export bundle CASE... [--where-...] --output DIR`: a directory that proves what
@@ -42,8 +46,8 @@ struct ExportBundle: ParsableCommand {
             throw ValidationError("which cases? name them (id or reference) or select them with --where-state, --where-tag or --where-reviewer")
         }
         if let files {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: files, isDirectory: &isDirectory), isDirectory.boolValue else {
+            var isDirectory = false
+            guard FileManager.default.fileExists(atPath: files, isDirectory: &isDirectory), isDirectory else {
                 throw ValidationError("--files \(files) is not a directory")
             }
         }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 import VerityCore
 
@@ -72,7 +76,7 @@ struct ImportCommand: ParsableCommand {
         claimReview.asAssessed = asAssessed
         if let ratingMap {
             claimReview.ratingMap = try RatingMap.load(path: ratingMap)
-            claimReview.ratingMapName = "the rating map \((ratingMap as NSString).lastPathComponent) over Verity's default"
+            claimReview.ratingMapName = "the rating map \(URL(fileURLWithPath: ratingMap).lastPathComponent) over Verity's default"
         }
         let reader = try LineReader(path: file)
         let db = try Database.open(connection.location)
@@ -164,11 +168,12 @@ func withOutput(_ path: String?, _ body: (ChunkedOutput) throws -> Void) throws 
         try body(ChunkedOutput { console.writeOut($0) })
         return
     }
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-        let handle = FileHandle(forWritingAtPath: path)
-    else {
-        throw VerityError.usage("cannot write \(path)", hint: "check that its directory exists and is writable")
+    let file: POSIXFile
+    do {
+        file = try POSIXFile.open(writing: path)
+    } catch {
+        throw VerityError.usage("cannot write \(path): \(error.reason)", hint: "check that its directory exists and is writable")
     }
-    defer { try? handle.close() }
-    try body(ChunkedOutput { try handle.write(contentsOf: Data($0.utf8)) })
+    defer { file.close() }
+    try body(ChunkedOutput { try file.write($0) })
 }

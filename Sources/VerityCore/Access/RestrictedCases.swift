@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// Restricted cases: graphic or personal material that only the case's
@@ -45,7 +49,7 @@ extension Desk {
     /// Explains a refused restriction before the database refuses it.
     func requireRestrictable(_ current: CaseSummary, _ restricted: Bool, reason: String?, by actor: String?) throws {
         let verb = restricted ? "restricting" : "lifting the restriction of"
-        guard !(reason?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true) else {
+        guard !(reason?.trimmed.isEmpty ?? true) else {
             throw VerityError.usage(
                 "\(verb) case \(current.label) needs a reason",
                 hint: "say why with --reason, e.g. --reason \"graphic images of victims\"")

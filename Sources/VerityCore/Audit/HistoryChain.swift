@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The canonical content of a history row and its hash, computed in Swift
 /// independently of the database's trigger (sql/definitions/20_history_chain.sql), from the

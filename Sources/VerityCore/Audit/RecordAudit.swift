@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// The record chains of sql/migrations/003_integrity.sql and sql/definitions/20_history_chain.sql (one per row of sources and

@@ -1,5 +1,14 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Trusted timestamps (RFC 3161) of the desk's head hash: a time-stamping authority (TSA)
 /// signs "this hash existed at this time", so a head anchored that way cannot have been
@@ -19,40 +28,19 @@ public enum TrustedTimestamp {
         public var problem: String?
     }
 
-    struct Tool {
-        var status: Int32
-        var output: Data
-        var errors: String
-    }
-
     /// Runs `tool` (openssl or curl) from the PATH with `arguments`.
-    static func run(_ tool: String, _ arguments: [String]) throws -> Tool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
+    static func run(_ tool: String, _ arguments: [String]) throws -> Subprocess.Outcome {
         // The command's environment (PATH, proxies), not necessarily this process's.
-        process.environment = ProcessEnvironment.current
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw VerityError(.failure, "cannot run \(tool): \(error.localizedDescription)", hint: "install \(tool); trusted timestamps need openssl and curl")
-        }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 127 {
+        let outcome = try Subprocess.run(
+            "/usr/bin/env", [tool] + arguments, separateErrors: true, environment: ProcessEnvironment.current)
+        if outcome.status == 127 {
             throw VerityError(.failure, "cannot run \(tool): not found on the PATH", hint: "install \(tool); trusted timestamps need openssl and curl")
         }
-        return Tool(status: process.terminationStatus, output: output, errors: errors)
+        return outcome
     }
 
     static func temporaryPath(_ suffix: String) -> String {
-        NSTemporaryDirectory() + "verity-ts-\(getpid())-\(UUID().uuidString)\(suffix)"
+        POSIXFile.temporaryDirectory + "verity-ts-\(UUID().uuidString)\(suffix)"
     }
 
     /// Asks the TSA at `url` to stamp `head` (a SHA-256 in hex); returns the reply (DER) and its time.
@@ -62,7 +50,7 @@ public enum TrustedTimestamp {
         defer { for path in [query, reply] { try? FileManager.default.removeItem(atPath: path) } }
         let made = try run("openssl", ["ts", "-query", "-digest", head, "-sha256", "-cert", "-out", query])
         guard made.status == 0 else {
-            throw VerityError(.failure, "openssl could not make the time-stamp request: \(made.errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw VerityError(.failure, "openssl could not make the time-stamp request: \(made.errors.trimmed)")
         }
         let sent = try run("curl", [
             "--silent", "--show-error", "--fail", "--connect-timeout", "10", "--max-time", "60", "--header", "Content-Type: application/timestamp-query",
@@ -70,7 +58,7 @@ public enum TrustedTimestamp {
         ])
         guard sent.status == 0, let data = FileManager.default.contents(atPath: reply) else {
             throw VerityError(
-                .unavailable, "the time-stamping authority at \(url) did not answer: \(sent.errors.trimmingCharacters(in: .whitespacesAndNewlines))",
+                .unavailable, "the time-stamping authority at \(url) did not answer: \(sent.errors.trimmed)",
                 hint: "check the URL (an RFC 3161 TSA takes POSTs of application/timestamp-query) and the network")
         }
         let stampedAt = try time(of: data, from: url)
@@ -83,7 +71,7 @@ public enum TrustedTimestamp {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try reply.write(to: URL(fileURLWithPath: path))
         let text = try run("openssl", ["ts", "-reply", "-in", path, "-text"])
-        let shown = String(decoding: text.output, as: UTF8.self)
+        let shown = text.output
         guard text.status == 0, shown.contains("Status: Granted") else {
             throw VerityError(
                 .failure, "the time-stamping authority at \(url) did not grant the stamp: \(shown.split(separator: "\n").prefix(3).joined(separator: "; "))")
@@ -91,17 +79,23 @@ public enum TrustedTimestamp {
         guard let line = shown.split(separator: "\n").first(where: { $0.hasPrefix("Time stamp: ") }) else {
             throw VerityError(.failure, "the reply of \(url) holds no time stamp")
         }
-        // "Time stamp: Dec  5 10:57:45 2026 GMT" → 2026-12-05T10:57:45Z
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "MMM d HH:mm:ss yyyy 'GMT'"
+        // "Time stamp: Dec  5 10:57:45 2026 GMT" (or "10:57:45.123 ...") → 2026-12-05T10:57:45Z
         let raw = line.dropFirst("Time stamp: ".count).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-        let withoutFraction = raw.replacingOccurrences(of: #"\.\d+"#, with: "", options: .regularExpression)
-        guard let date = formatter.date(from: withoutFraction) else {
+        guard let stamped = opensslTime(raw) else {
             throw VerityError(.failure, "cannot read the time \"\(raw)\" of the reply of \(url)")
         }
-        return TimestampText.format(date)
+        return stamped
+    }
+
+    /// openssl's "Dec 5 10:57:45 2026 GMT" (seconds' fraction dropped) as ISO 8601 in UTC.
+    static func opensslTime(_ text: String) -> String? {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard let match = text.wholeMatch(of: #/([A-Z][a-z]{2}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\d{4}) GMT/#),
+            let month = months.firstIndex(of: String(match.1)), let day = Int(match.2), (1...31).contains(day)
+        else { return nil }
+        let two = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
+        let iso = "\(match.6)-\(two(month + 1))-\(two(day))T\(match.3):\(match.4):\(match.5)Z"
+        return TimestampText.parse(iso).map(TimestampText.format)
     }
 
     /// Whether `reply` is a token for `head` signed by a TSA whose certificate chains to `caFile`.
@@ -130,7 +124,7 @@ extension Desk {
         let row = try db.query(
             """
             INSERT INTO audit_stamps (head, tsa_url, token, stamped_at, recorded_by)
-            VALUES (\(head), \(url), decode(\(reply.map { String(format: "%02x", $0) }.joined()), 'hex'), \(stampedAt)::timestamptz, \(reviewer))
+            VALUES (\(head), \(url), decode(\(SHA256Hasher.hex(reply)), 'hex'), \(stampedAt)::timestamptz, \(reviewer))
             RETURNING id
             """)[0]
         return TrustedTimestamp.Stamp(

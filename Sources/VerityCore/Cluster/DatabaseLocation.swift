@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// Where Verity's data lives, decided in this order: `--database-url`, then
@@ -27,7 +31,7 @@ public enum DatabaseLocation: Sendable {
 
     public static func home(environment: [String: String]) -> String {
         if let home = environment["VERITY_HOME"], !home.isEmpty { return home }
-        let userHome = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let userHome = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
         return userHome + "/.local/share/verity"
     }
 

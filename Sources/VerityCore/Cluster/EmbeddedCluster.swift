@@ -1,5 +1,14 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Verity's own PostgreSQL cluster: created with initdb on first use, started
 /// on demand with pg_ctl, reachable only through a Unix socket inside its own
@@ -97,7 +106,7 @@ public struct EmbeddedCluster: Sendable {
             "# Added by Verity: a socket only its owner can reach, no TCP port.",
             "listen_addresses = ''",
             // A quote in the path is doubled, as postgresql.conf's string syntax wants.
-            "unix_socket_directories = '\(dataDirectory.replacingOccurrences(of: "'", with: "''"))'",
+            "unix_socket_directories = '\(dataDirectory.replacing("'", with: "''"))'",
             "unix_socket_permissions = 0700",
             // A bulk import of a million cases writes gigabytes of WAL in one transaction
             // (BENCHMARKS.md has the figure); with the default 1 GB every gigabyte forced a
@@ -108,10 +117,9 @@ public struct EmbeddedCluster: Sendable {
         ]
         settings += extraSettings
         let conf = dataDirectory + "/postgresql.conf"
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: conf))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(("\n" + settings.joined(separator: "\n") + "\n").utf8))
-        try handle.close()
+        let file = try POSIXFile.open(writing: conf, append: true)
+        try file.write("\n" + settings.joined(separator: "\n") + "\n")
+        file.close()
     }
 
     /// The embedded cluster's pg_hba.conf.
@@ -130,7 +138,7 @@ public struct EmbeddedCluster: Sendable {
     /// Creates the data directory with mode 0700, owned by whoever runs the server.
     private func prepareDirectory() throws {
         let manager = FileManager.default
-        let parent = (dataDirectory as NSString).deletingLastPathComponent
+        let parent = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().path
         try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
         if !manager.fileExists(atPath: dataDirectory) {
             try manager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: false)

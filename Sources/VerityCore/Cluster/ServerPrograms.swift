@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Finds PostgreSQL's server programs (initdb, pg_ctl), which Debian keeps off
 /// the PATH in /usr/lib/postgresql/VERSION/bin.
@@ -13,7 +17,7 @@ public struct ServerPrograms: Sendable {
     /// hold only links to initdb and pg_ctl).
     public func program(_ name: String) -> String {
         let linked = (try? FileManager.default.destinationOfSymbolicLink(atPath: pgCtl))
-            .map { ($0.hasPrefix("/") ? $0 : directory + "/" + $0) as NSString }?.deletingLastPathComponent
+            .map { URL(fileURLWithPath: $0.hasPrefix("/") ? $0 : directory + "/" + $0).deletingLastPathComponent().path }
         for folder in [directory, linked].compactMap({ $0 })
         where FileManager.default.isExecutableFile(atPath: folder + "/" + name) {
             return folder + "/" + name

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// What happened to a source's file, after the Berkeley Protocol's chain of custody.
@@ -221,12 +225,12 @@ extension Desk {
             """)[0]
         if let at, let collected: Date = try row.decode("collected_at"), at < collected {
             throw VerityError.ruleViolated(
-                "a custody event of source \(sourceID) cannot be dated \(ISO8601DateFormatter().string(from: at)), "
-                    + "before the file was collected (\(ISO8601DateFormatter().string(from: collected)))",
+                "a custody event of source \(sourceID) cannot be dated \(TimestampText.format(at)), "
+                    + "before the file was collected (\(TimestampText.format(collected)))",
                 hint: "check --at; the chain starts with the collection")
         }
         if event == .handedOver, let holder, let current: String = try row.decode("holder"),
-            current == holder.trimmingCharacters(in: .whitespacesAndNewlines)
+            current == holder.trimmed
         {
             throw VerityError.ruleViolated(
                 "source \(sourceID)'s file is already held by \(current); a hand-over goes to someone else",
@@ -263,12 +267,12 @@ extension Desk {
             throw VerityError.usage(
                 "a verification is recorded by checking the file", hint: "run `verity source verify \(sourceID) --file PATH`")
         case .handedOver:
-            guard let holder, !holder.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard let holder, !holder.trimmed.isEmpty else {
                 throw VerityError.usage(
                     "a hand-over needs the recipient", hint: "name them with --to HANDLE (a reviewer or an outside holder)")
             }
         case .corrected:
-            guard filePath != nil, let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard filePath != nil, let note, !note.trimmed.isEmpty else {
                 throw VerityError.usage(
                     "a correction of the collected file needs the correct file and a reason",
                     hint: "give them with --file PATH --note \"why the collected hash was wrong\"")
@@ -297,7 +301,7 @@ extension Desk {
                     "\(filePath) is not a copy of source \(sourceID)'s collected file: its SHA-256 is \(digest.hex), the collected file's is \(expected); nothing was recorded",
                     hint: "copy the evidentiary file again, bit for bit, and hash the new copy")
             }
-            file = ((filePath as NSString).lastPathComponent, digest.hex, digest.size)
+            file = (URL(fileURLWithPath: filePath).lastPathComponent, digest.hex, digest.size)
         }
         if despiteMismatch != nil, event != .handedOver {
             throw VerityError.usage("--despite-mismatch is for --event handed-over")
@@ -330,7 +334,7 @@ extension Desk {
         }
         let digest = try SHA256Digest.hex(ofFileAt: filePath)
         let matches = digest.hex == expected
-        let name = (filePath as NSString).lastPathComponent
+        let name = URL(fileURLWithPath: filePath).lastPathComponent
         let id: Int = try change(as: actor) { db in
             try db.query(
                 """

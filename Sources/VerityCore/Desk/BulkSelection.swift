@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// The cases a bulk command works on: every case matching all the given
@@ -163,7 +167,7 @@ extension Desk {
             }
             if refusals.count == 1 { throw refusals[0] }
             if let first = refusals.first {
-                let lines = refusals.map { "  " + $0.message.replacingOccurrences(of: "; nothing was changed", with: "") }
+                let lines = refusals.map { "  " + $0.message.replacing("; nothing was changed", with: "") }
                 throw VerityError(
                     first.category,
                     "\(refusals.count) of the \(targets.count) matching cases cannot \(action) as asked; nothing was changed:\n"
@@ -192,7 +196,7 @@ extension Desk {
     public func bulkMove(
         _ selection: BulkSelection, to target: CaseState, reason: String?, dryRun: Bool, as actor: String?
     ) throws -> BulkOutcome {
-        let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmedReason = reason?.trimmed
         // Every case is checked against the database's table first, so that a refusal names them all.
         let table = try transitionTable()
         return try bulk("move", selection, dryRun: dryRun, as: actor, reason: trimmedReason) { current in

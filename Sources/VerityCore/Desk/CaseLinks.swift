@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// How one case relates to another. Read "case <kind> other": 12 duplicate-of 7.
@@ -61,7 +65,7 @@ extension Desk {
     ) throws -> CaseLink {
         let from = try findCase(key)
         let to = try findCase(other)
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = reason.trimmed
         guard !trimmed.isEmpty else {
             throw VerityError.usage("linking case \(from.label) needs a reason", hint: "say why with --reason \"...\"")
         }
@@ -103,7 +107,7 @@ extension Desk {
     ) throws -> CaseLink {
         let from = try findCase(key)
         let to = try findCase(other)
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = reason.trimmed
         guard !trimmed.isEmpty else {
             throw VerityError.usage("unlinking case \(from.label) needs a reason", hint: "say why with --reason \"...\"")
         }

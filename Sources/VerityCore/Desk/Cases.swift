@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// What a reviewer gives to open a case.
@@ -363,7 +367,7 @@ extension Desk {
                 "case \(current.label) is already \(target.rawValue)",
                 hint: try allowedHint(current))
         }
-        let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmedReason = reason?.trimmed
         // Only a move the table allows is explained here; any other the database refuses below.
         if target == .assessed, try transitionTable().step(from: current.state, to: target) != nil {
             guard let assessment else {
@@ -528,7 +532,7 @@ extension Desk {
     // MARK: validation and decoding
 
     static func validate(text: String, field: String, limit: FieldLimit? = nil) throws {
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !text.trimmed.isEmpty else {
             throw VerityError.usage("\(field) must not be empty")
         }
         try limit?.check(text, as: field)

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// The verification desk: every operation a reviewer can do, each in one
@@ -21,11 +25,11 @@ public struct Desk {
                 "who is acting? every change records its reviewer",
                 hint: "pass --as HANDLE or set VERITY_REVIEWER")
         }
-        try FieldLimit.limit("case_history", "reason").check(reason?.trimmingCharacters(in: .whitespacesAndNewlines), as: "--reason")
+        try FieldLimit.limit("case_history", "reason").check(reason?.trimmed, as: "--reason")
         // What the database reports about this change, and nothing older (a batch shares the connection).
         _ = db.takeNotices()
         return try db.transaction { db in
-            let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmedReason = reason?.trimmed
             try db.query(
                 """
                 SELECT set_config('verity.actor', \(actor), true),

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// The desk's settings, stored in the database (table `desk_settings`) so that
@@ -42,7 +46,7 @@ public enum DeskSetting: String, CaseIterable, Sendable {
     case labelUnverifiable = "label-unverifiable"
 
     /// The key in `desk_settings`.
-    var key: String { rawValue.replacingOccurrences(of: "-", with: "_") }
+    var key: String { rawValue.replacing("-", with: "_") }
 
     /// The verdict a `label-...` setting words.
     public var verdict: Verdict? {
@@ -69,7 +73,7 @@ public enum DeskSetting: String, CaseIterable, Sendable {
             if value.unicodeScalars.count > 500 { return "publisher is at most 500 characters" }
             return value.unicodeScalars.contains(where: { $0.value < 32 }) ? "publisher must not contain control characters" : nil
         default:
-            if value.trimmingCharacters(in: .whitespaces).isEmpty { return "\(rawValue) must not be empty: readers see it as the verdict" }
+            if value.trimmed.isEmpty { return "\(rawValue) must not be empty: readers see it as the verdict" }
             if value.unicodeScalars.count > 100 { return "\(rawValue) is at most 100 characters" }
             return value.unicodeScalars.contains(where: { $0.value < 32 }) ? "\(rawValue) must not contain control characters" : nil
         }
@@ -133,7 +137,7 @@ extension Desk {
             """
         ).rows.map { row in
             DeskSettingChange(
-                setting: (try row.decode("key", as: String.self)).replacingOccurrences(of: "_", with: "-"),
+                setting: (try row.decode("key", as: String.self)).replacing("_", with: "-"),
                 from: try row.decode("old_value"), to: try row.decode("new_value"), changedBy: try row.decode("handle"),
                 changedAt: try row.decode("changed_at"), reason: try row.decode("reason"))
         }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 extension Desk {
@@ -67,7 +71,7 @@ extension Desk {
             throw VerityError.ruleViolated(
                 "evidence note \(id) was already retracted by \(note.retractedBy ?? "?") at \(TimestampText.format(retractedAt))")
         }
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = reason.trimmed
         guard !trimmed.isEmpty else {
             throw VerityError.usage("retracting evidence note \(id) needs a reason", hint: "say why with --reason \"...\"")
         }

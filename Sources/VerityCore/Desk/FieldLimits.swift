@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The longest value, in characters, that each free-text field takes. The database
 /// keeps the rule (CHECK constraints named `<table>_<column>_length`, in
@@ -82,14 +86,14 @@ public struct FieldLimit: Sendable, Equatable {
 /// an import) writes it this way first, so that matching is case-insensitive.
 public enum Tag {
     public static func normalized(_ raw: String, option: String = "--tag") throws -> String {
-        let tag = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let tag = raw.trimmed.lowercased()
         guard let problem = problem(tag) else { return tag }
         throw VerityError.usage("\(option) \"\(raw.prefix(80))\": \(problem)", hint: "e.g. \(option) mass-graves")
     }
 
     /// A tag as given to a filter (--tag, --where-tag), as the desk stores it: tags match case-insensitively.
     public static func matching(_ given: String) -> String {
-        given.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        given.trimmed.lowercased()
     }
 
     /// Why a trimmed, lower-cased tag is not one, or nil.

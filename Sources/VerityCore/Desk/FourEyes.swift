@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// A verdict proposed under four-eyes assessment, awaiting (or past) sign-off.
@@ -89,7 +93,7 @@ extension Desk {
     public func rejectProposal(_ key: CaseKey, reason: String, as actor: String?) throws -> VerdictProposal {
         let current = try findCase(key)
         let proposal = try pendingProposal(current)
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = reason.trimmed
         guard !trimmed.isEmpty else {
             throw VerityError.usage(
                 "rejecting the proposed verdict of case \(current.label) needs a reason", hint: "say why with --reason \"...\"")

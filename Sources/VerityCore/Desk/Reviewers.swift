@@ -1,22 +1,26 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 extension Desk {
-    static let handlePattern = #"^[a-z0-9._-]{1,64}$"#
+    nonisolated(unsafe) static let handlePattern = #/[a-z0-9._-]{1,64}/#
 
     /// Adds a reviewer. Adding the first reviewers needs no acting reviewer.
     @discardableResult
     public func addReviewer(handle: String, name: String, email: String?, role: ReviewerRole) throws -> Reviewer {
-        guard handle.range(of: Self.handlePattern, options: .regularExpression) != nil else {
+        guard handle.wholeMatch(of: Self.handlePattern) != nil else {
             throw VerityError.usage(
                 "the handle \"\(handle)\" is not valid",
                 hint: "use 1-64 lowercase letters, digits, dots, underscores or dashes, e.g. \"analyst\" or \"j.doe\"")
         }
-        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !name.trimmed.isEmpty else {
             throw VerityError.usage("the reviewer's --name must not be empty")
         }
         try requireMayAddReviewers(login: false)
-        if let email, email.range(of: #"^[^@\s]+@[^@\s]+$"#, options: .regularExpression) == nil {
+        if let email, email.wholeMatch(of: #/[^@\s]+@[^@\s]+/#) == nil {
             throw VerityError.usage("\"\(email)\" is not an email address", hint: "use the form name@example.org")
         }
         do {

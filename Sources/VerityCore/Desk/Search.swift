@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 extension Desk {
@@ -13,7 +17,7 @@ extension Desk {
     /// Each hit names its case or source by reference: a case hit's title is its claim,
     /// a source hit's its title, a note hit's the case it is about.
     public func search(_ text: String, limit: Int = 20) throws -> [SearchHit] {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmed
         guard !trimmed.isEmpty else { throw VerityError.usage("give something to search for") }
         let options = "StartSel=\(Self.matchStart), StopSel=\(Self.matchStop), MaxWords=25, MinWords=10"
         return try db.query(

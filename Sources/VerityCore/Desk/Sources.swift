@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// What a reviewer gives to record a source.
@@ -32,7 +36,7 @@ public enum SourceLinkOutcome: Sendable, Equatable {
 }
 
 extension Desk {
-    static let urlPattern = #"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"#
+    nonisolated(unsafe) static let urlPattern = #/[A-Za-z][A-Za-z0-9+.-]*:[^\s]+/#
 
     static let sourceColumns: Query = """
         SELECT s.id, s.ref, s.url, s.title, s.publisher, s.author, s.published_at, s.kind, s.reliability,
@@ -51,7 +55,7 @@ extension Desk {
     ) throws -> Source {
         for (value, field) in [(draft.url, "the URL"), (draft.archiveURL, "--archive-url")] {
             guard let value else { continue }
-            guard value.range(of: Self.urlPattern, options: .regularExpression) != nil else {
+            guard value.wholeMatch(of: Self.urlPattern) != nil else {
                 throw VerityError.usage(
                     "\(field) \"\(value)\" is not a URL", hint: "give a full address such as https://example.org/page")
             }
@@ -65,7 +69,7 @@ extension Desk {
         var file: (name: String, hash: String, size: Int)?
         if let path = draft.filePath {
             let digest = try SHA256Digest.hex(ofFileAt: path)
-            file = ((path as NSString).lastPathComponent, digest.hex, digest.size)
+            file = (URL(fileURLWithPath: path).lastPathComponent, digest.hex, digest.size)
         }
         let targets = try cases.map { try findCase($0) }
         let id: Int = try change(as: actor) { db in

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The dossier's parts for typed case links, four-eyes proposals and the
 /// Admiralty roll-up (kept apart from CaseDossier.swift, which they extend).

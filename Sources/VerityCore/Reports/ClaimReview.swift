@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// Who publishes the fact checks: the `author` of every ClaimReview, and the desk's wording
@@ -120,8 +124,8 @@ public enum ClaimReview {
         }
         if let template = publisher.reviewURLTemplate {
             review["url"] = .string(
-                template.replacingOccurrences(of: "{id}", with: String(claim.id))
-                    .replacingOccurrences(of: "{ref}", with: claim.ref ?? String(claim.id)))
+                template.replacing("{id}", with: String(claim.id))
+                    .replacing("{ref}", with: claim.ref ?? String(claim.id)))
         }
         return .object(review)
     }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -120,7 +124,7 @@ public enum DossierPDF {
 
     /// The PDF of `html`, printed by Chromium at `chromium` in a throwaway directory.
     public static func render(html: String, chromium: String) throws -> Data {
-        let directory = NSTemporaryDirectory() + "verity-pdf-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let directory = POSIXFile.temporaryDirectory + "verity-pdf-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory + "/profile", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let page = directory + "/dossier.html"

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Charts drawn as inline SVG (no script, nothing fetched), built with `HTML`
 /// so every label is escaped like the rest of the page.
@@ -22,7 +26,7 @@ enum ReportCharts {
         var colour: String
     }
 
-    private static func n(_ value: Double) -> String { String(format: "%.1f", value) }
+    private static func n(_ value: Double) -> String { NumberText.fixed(value, places: 1) }
 
     private static func svg(width: Int, height: Int, title: String, _ children: [HTML]) -> HTML {
         HTML.element(

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// A piece of HTML that is safe to emit: text enters only through `text(_:)`
@@ -132,12 +136,12 @@ public enum Markdown {
 /// How reports print numbers, dates and times for people (Markdown and HTML alike).
 public enum ReportFormatting {
     /// "42.9%".
-    public static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+    public static func percent(_ share: Double) -> String { NumberText.fixed(share * 100, places: 1) + "%" }
     /// "3.25", or "–" when there is no value.
     /// Days to one decimal ("3.5"): a desk reads ages in days, not in hundredths of one.
-    public static func days(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "–" }
+    public static func days(_ value: Double?) -> String { value.map { NumberText.fixed($0, places: 1) } ?? "–" }
     /// A mean or median grade, to two decimals ("2.25").
-    public static func grade(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
+    public static func grade(_ value: Double?) -> String { value.map { NumberText.fixed($0, places: 2) } ?? "–" }
     /// "2022-09-20 09:30 UTC".
     public static func time(_ date: Date) -> String {
         let iso = TimestampText.format(date)

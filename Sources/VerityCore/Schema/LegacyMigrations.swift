@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The migrations of the releases before the baseline: sql/001..016 (there
 /// was no 004) and the unreleased 017, by name and SHA-256. A desk whose

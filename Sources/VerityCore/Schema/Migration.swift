@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One file of `sql/`, as embedded in the binary at build time: a versioned
 /// migration (`sql/migrations/NNN_*.sql`: tables, constraints, data; applied

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The environment variables commands read (VERITY_HOME, VERITY_DATABASE_URL,
 /// VERITY_REVIEWER, ...). A task-local, so tests can give each command its own

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// A verifiable bundle of one case or a selection: a directory that a court, a partner
@@ -74,7 +78,7 @@ public enum CaseBundle {
 
     /// A case's file name in the bundle: its reference (or case-ID), with / and : made safe.
     static func fileName(ref: String?, id: Int) -> String {
-        (ref ?? "case-\(id)").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_")
+        (ref ?? "case-\(id)").replacing("/", with: "_").replacing(":", with: "_")
     }
 
     static func sha256(_ data: Data) -> String { data.withUnsafeBytes { SHA256Hasher.hex(of: $0) } }
@@ -107,7 +111,7 @@ public enum CaseBundle {
         // The manifest's own hash: over its text before the last field, closed by "}".
         let trimmed = manifestText.hasSuffix("\n") ? String(manifestText.dropLast()) : manifestText
         let marker = ",\"manifest_sha256\":\""
-        if let range = trimmed.range(of: marker, options: .backwards), trimmed.hasSuffix("\"}") {
+        if let range = trimmed.ranges(of: marker).last, trimmed.hasSuffix("\"}") {
             let stated = String(trimmed[range.upperBound...].dropLast(2))
             let recomputed = hexDigest(String(trimmed[..<range.lowerBound]) + "}")
             result.manifestSHA256 = stated
@@ -155,11 +159,11 @@ public enum CaseBundle {
         } else {
             problem(manifestName, "lists no files")
         }
-        if let walker = FileManager.default.enumerator(atPath: directory) {
-            for case let path as String in walker {
-                var isDirectory: ObjCBool = false
+        if let paths = try? FileManager.default.subpathsOfDirectory(atPath: directory) {
+            for path in paths {
+                var isDirectory = false
                 _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
-                if !isDirectory.boolValue, !listed.contains(path) {
+                if !isDirectory, !listed.contains(path) {
                     problem(path, "is not in the manifest: it was added after the bundle was written")
                 }
             }
@@ -284,9 +288,9 @@ extension Desk {
         tsa: String? = nil
     ) throws -> CaseBundle.Written {
         let manager = FileManager.default
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue, (try? manager.contentsOfDirectory(atPath: directory))?.isEmpty == true else {
+            guard isDirectory, (try? manager.contentsOfDirectory(atPath: directory))?.isEmpty == true else {
                 throw VerityError.usage(
                     "--output \(directory) exists and is not an empty directory",
                     hint: "name a new directory: a bundle is written whole, never into other files")

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, fast generator whose

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// One problem with an import: `FILE:LINE: field: problem`.
@@ -245,7 +249,7 @@ struct RecordValidator {
             switch members[name] {
             case nil, .null?: return nil
             case .number(let number)?: text = number
-            case .string(let string)?: text = string.trimmingCharacters(in: .whitespaces)
+            case .string(let string)?: text = string.trimmed
             case let other?:
                 problem(name, "must be a number of degrees, not \(other.kindName)")
                 return nil
@@ -256,7 +260,7 @@ struct RecordValidator {
                 problem(name, "\"\(text.prefix(40))\" is not a \(name) in decimal degrees from -\(Int(limit)) to \(Int(limit)), such as \(name == "latitude" ? "49.2125" : "37.2569")")
                 return nil
             }
-            return String(format: "%.6f", value)
+            return NumberText.fixed(value, places: 6)
         }
 
         mutating func date(_ name: String) -> CalendarDate? {
@@ -419,7 +423,7 @@ struct RecordValidator {
                     fields.problem("tags", "must be an array of strings")
                     return []
                 }
-                let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+                let trimmed = tag.trimmed.lowercased()
                 if let problem = Tag.problem(trimmed) {
                     fields.problem("tags", "\"\(Importer.visible(String(tag.prefix(80))))\": \(problem)")
                     return []
@@ -481,9 +485,11 @@ struct RecordValidator {
 
     /// A text[] literal for COPY: {"a","b"} with quotes and backslashes escaped.
     static func arrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { value in
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
+        let quoted = values.map { (value: String) -> String in
+            let escaped = value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+            return "\"" + escaped + "\""
+        }
+        return "{" + quoted.joined(separator: ",") + "}"
     }
 
     // MARK: CSV

@@ -1,5 +1,14 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The formats `verity import` reads.
 public enum ImportFormat: String, CaseIterable, Sendable {
@@ -167,7 +176,7 @@ public struct Importer {
                             }
                             guard let (line, fields) = next else { break }
                             guard let known = header else {
-                                header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                                header = fields.map { $0.trimmed }
                                 note(Self.checkHeader(header!, line: line))
                                 continue
                             }
@@ -427,7 +436,7 @@ public struct Importer {
 /// go to their own COPY afterwards), so that memory stays flat whatever the desk's size.
 final class ArchiveSpool {
     private var path: String?
-    private var handle: FileHandle?
+    private var handle: POSIXFile?
     private var buffer = Data()
     private var lines: [Int] = []
 
@@ -435,11 +444,12 @@ final class ArchiveSpool {
 
     func append(line: Int, _ bytes: [UInt8]) throws {
         if handle == nil {
-            let file = NSTemporaryDirectory() + "verity-archive-\(getpid())-\(UUID().uuidString).jsonl"
-            guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
-                let opened = FileHandle(forWritingAtPath: file)
-            else {
-                throw VerityError(.failure, "cannot write a temporary file in \(NSTemporaryDirectory()) for the import's archive records")
+            let file = POSIXFile.temporaryDirectory + "verity-archive-\(getpid())-\(UUID().uuidString).jsonl"
+            let opened: POSIXFile
+            do {
+                opened = try POSIXFile.open(writing: file, mode: 0o600)
+            } catch {
+                throw VerityError(.failure, "cannot write a temporary file in \(POSIXFile.temporaryDirectory) for the import's archive records: \(error.reason)")
             }
             path = file
             handle = opened
@@ -452,13 +462,13 @@ final class ArchiveSpool {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try handle?.write(contentsOf: buffer)
+        try buffer.withUnsafeBytes { (bytes) throws(POSIXFile.Failure) in try handle?.write(bytes) }
         buffer.removeAll(keepingCapacity: true)
     }
 
     func finishWriting() throws {
         try flush()
-        try handle?.close()
+        handle?.close()
         handle = nil
     }
 
@@ -475,7 +485,7 @@ final class ArchiveSpool {
     }
 
     func remove() {
-        try? handle?.close()
+        handle?.close()
         if let path { try? FileManager.default.removeItem(atPath: path) }
     }
 }

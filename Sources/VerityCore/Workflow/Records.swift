@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// A person on the desk.
@@ -99,7 +103,7 @@ public struct CaseSummary: Codable, Sendable {
     /// "49.212500, 37.256900" (latitude, longitude; six decimals, as the desk keeps them), for people.
     public var coordinates: String? {
         guard let latitude, let longitude else { return nil }
-        return String(format: "%.6f, %.6f", latitude, longitude)
+        return NumberText.fixed(latitude, places: 6) + ", " + NumberText.fixed(longitude, places: 6)
     }
 }
 

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// Atlos's bulk-export CSV (`platform/lib/platform_web/controllers/media/export_controller.ex`):
@@ -63,7 +67,7 @@ struct AtlosCSV: ForeignCSVMapping {
                 return ([], row.issues)
             }
             row.state = known.state
-            tags.append("atlos:" + known.status.lowercased().replacingOccurrences(of: " ", with: "-"))
+            tags.append("atlos:" + known.status.lowercased().replacing(" ", with: "-"))
             if known.status == "Cancelled" { row.set("priority", .string("low"), from: "status") }
         }
         row.set("tags", .array(tags.map(JSONField.string)), from: "tags")

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// Meedan Check's media export (`lib/check_search.rb`, `get_exported_data`): `Claim, Item page

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import PostgresClient
 
 /// `verity import FILE --format claimreview`: other fact-checkers' published reviews, read in
@@ -58,7 +62,7 @@ public struct ClaimReviewFeed {
             let offset = (error as? JSONLineParser.Failure).map { $0.column - 1 } ?? 0
             let line = 1 + bytes.prefix(max(0, offset)).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
             let problem = (error as? JSONLineParser.Failure)?.problem ?? "not JSON"
-            return ([], [ImportIssue(line: line, field: "json", problem: problem.replacingOccurrences(of: "the line ends", with: "the file ends"))])
+            return ([], [ImportIssue(line: line, field: "json", problem: problem.replacing("the line ends", with: "the file ends"))])
         }
         let lines = LineIndex(bytes)
         let (reviews, found) = reviews(in: document, lines: lines)
@@ -70,7 +74,7 @@ public struct ClaimReviewFeed {
             records += made
             issues += problems
             guard problems.isEmpty, let url = review.url else { continue }
-            let caseRef = references(url: url.trimmingCharacters(in: .whitespaces)).case
+            let caseRef = references(url: url.trimmed).case
             for appearance in review.appearances {
                 if let index = appeared.firstIndex(where: { $0.appearance.url == appearance.url }) {
                     if !appeared[index].cases.contains(caseRef) { appeared[index].cases.append(caseRef) }
@@ -224,7 +228,7 @@ public struct ClaimReviewFeed {
             case nil: break
             }
             for (work, at) in listed {
-                guard let url = (work["url"].flatMap(text) ?? text(work))?.trimmingCharacters(in: .whitespaces), !url.isEmpty,
+                guard let url = (work["url"].flatMap(text) ?? text(work))?.trimmed, !url.isEmpty,
                     !review.appearances.contains(where: { $0.url == url })
                 else { continue }
                 let publisher = first(work["publisher"]) ?? first(work["author"])
@@ -249,8 +253,8 @@ public struct ClaimReviewFeed {
         let members: [(String, JSONField?)] = [
             ("type", .string("source")), ("ref", .string("CRA-" + String(SHA256Digest.hex(of: appearance.url).prefix(16)))),
             ("url", .string(appearance.url)),
-            ("title", .string(appearance.title?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? "Where the claim appeared")),
-            ("publisher", .string(appearance.publisher?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? bareHost ?? "unknown publisher")),
+            ("title", .string(appearance.title?.trimmed.nilIfEmpty ?? "Where the claim appeared")),
+            ("publisher", .string(appearance.publisher?.trimmed.nilIfEmpty ?? bareHost ?? "unknown publisher")),
             ("published_at", date.map(JSONField.string)), ("kind", .string(kind)),
             ("cases", .array(cases.map { .object([("case", .string($0)), ("role", .string(SourceRole.appearance.rawValue))]) })),
         ]
@@ -297,24 +301,24 @@ public struct ClaimReviewFeed {
         }
         func day(_ value: String?, _ field: String) -> String? {
             guard let value else { return nil }
-            let prefix = String(value.trimmingCharacters(in: .whitespaces).prefix(10))
+            let prefix = String(value.trimmed.prefix(10))
             guard CalendarDate(prefix) != nil else {
                 problem(field, "\"\(value.prefix(40))\" is not a date; a feed gives YYYY-MM-DD or an ISO 8601 time")
                 return nil
             }
             return prefix
         }
-        guard let url = review.url?.trimmingCharacters(in: .whitespaces), !url.isEmpty else {
+        guard let url = review.url?.trimmed, !url.isEmpty else {
             problem("url", "is required: the review's address is its source, and how a re-import recognises it")
             return ([], issues)
         }
-        guard let claim = review.claim?.trimmingCharacters(in: .whitespacesAndNewlines), !claim.isEmpty else {
+        guard let claim = review.claim?.trimmed, !claim.isEmpty else {
             problem("claim", "is required: the claim the review is about")
             return ([], issues)
         }
         let claimedAt = day(review.claimDate, "claimed_at")
         let reviewedAt = day(review.reviewDate, "published_at")
-        let publisher = review.publisher?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? host(url) ?? "unknown publisher"
+        let publisher = review.publisher?.trimmed.nilIfEmpty ?? host(url) ?? "unknown publisher"
         let (caseRef, sourceRef) = references(url: url)
         let rating = ratingWords(review)
         let verdict: Verdict?
@@ -341,13 +345,13 @@ public struct ClaimReviewFeed {
         }
         add([
             ("type", .string("case")), ("ref", .string(caseRef)), ("claim", .string(claim)),
-            ("claimant", .string(review.claimant?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? "(not named in the review)")),
+            ("claimant", .string(review.claimant?.trimmed.nilIfEmpty ?? "(not named in the review)")),
             ("claimant_type", review.claimantType.map { .string($0.rawValue) }),
             ("claimed_at", claimedAt.map(JSONField.string)), ("tags", .array([.string("claimreview")])),
         ])
         add([
             ("type", .string("source")), ("ref", .string(sourceRef)), ("url", .string(url)),
-            ("title", .string(review.title?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? "Fact check by \(publisher)")),
+            ("title", .string(review.title?.trimmed.nilIfEmpty ?? "Fact check by \(publisher)")),
             ("publisher", .string(publisher)), ("published_at", reviewedAt.map(JSONField.string)), ("kind", .string("article")),
             ("cases", .array([.object([("case", .string(caseRef)), ("role", .string(SourceRole.evidence.rawValue))])])),
         ])
@@ -410,7 +414,7 @@ public struct ClaimReviewFeed {
     static func number(_ value: JSONField) -> Double? {
         switch value {
         case .number(let text): return Double(text)
-        case .string(let text): return Double(text.trimmingCharacters(in: .whitespaces))
+        case .string(let text): return Double(text.trimmed)
         default: return nil
         }
     }
@@ -461,7 +465,7 @@ public struct RatingMap: Sendable {
 
     /// Lower-case, single spaces, hyphens as spaces, no closing punctuation: "Half-True!" is "half true".
     public static func normalised(_ text: String) -> String {
-        let words = text.lowercased().replacingOccurrences(of: "-", with: " ")
+        let words = text.lowercased().replacing("-", with: " ")
             .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         return String(words.reversed().drop { ".!?…".contains($0) }.reversed())
     }

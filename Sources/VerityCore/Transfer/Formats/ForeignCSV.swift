@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The CSV export of another tool (Atlos, Meedan Check), read as Verity's own import
 /// records: each row becomes `case`, `source` and `evidence` records and the step that
@@ -144,7 +148,7 @@ struct ForeignRow {
 
     /// Splits a list the tool joined with ", " (tags, assignments); empty items are dropped.
     static func list(_ text: String) -> [String] {
-        text.components(separatedBy: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        text.components(separatedBy: ",").map { $0.trimmed }.filter { !$0.isEmpty }
     }
 }
 
@@ -169,7 +173,7 @@ struct ForeignCells {
 
     /// The cell of column `name`, trimmed; nil when the column is missing or the cell empty.
     func callAsFunction(_ name: String) -> String? {
-        guard let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        guard let value = values[name]?.trimmed, !value.isEmpty else { return nil }
         return value
     }
 }
@@ -190,7 +194,7 @@ struct ForeignTable {
 
     /// Takes the header row; its problems: a column named twice, a required column missing.
     mutating func readHeader(_ row: [String], line: Int) -> [ImportIssue] {
-        header = row.map { $0.trimmingCharacters(in: .whitespaces) }
+        header = row.map { $0.trimmed }
         var issues: [ImportIssue] = []
         var seen: Set<String> = []
         for name in header where !seen.insert(name).inserted {
