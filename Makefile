@@ -48,9 +48,9 @@ lint:
 	@scripts/ensure-deps.sh --ci
 	shellcheck scripts/*.sh .ci/run
 
-# The everyday verity: a release build with the Swift runtime and Foundation linked in
-# (--static-swift-stdlib: nothing of Swift to load at start, about 3x faster per command than
-# the debug build), its shell completions and its man page, under PREFIX: /usr/local as root,
+# The everyday verity: the release build of scripts/build-release.sh (the Swift runtime linked
+# in, nothing of Swift to load at start: about 3x faster per command than the debug build), its
+# shell completions and its man page, under PREFIX: /usr/local as root,
 # ~/.local otherwise (PREFIX=/opt/verity for another; DESTDIR= for a staging root).
 # `make uninstall` with the same PREFIX removes exactly these files.
 PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
@@ -64,8 +64,8 @@ INSTALLED := $(DESTDIR)$(PREFIX)/bin/verity \
 # The man page comes from argument-parser's own generator (the tool behind its
 # generate-manual plugin), run on the built binary.
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product verity
-	$(SWIFT) build -c release --static-swift-stdlib --product generate-manual
+	SWIFT=$(SWIFT) scripts/build-release.sh --product verity
+	SWIFT=$(SWIFT) scripts/build-release.sh --product generate-manual
 	rm -rf $(RELEASE_DIR)/man && mkdir -p $(RELEASE_DIR)/man
 	$(RELEASE_DIR)/generate-manual $(RELEASE_DIR)/verity --output-directory $(RELEASE_DIR)/man
 

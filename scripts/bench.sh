@@ -117,10 +117,9 @@ phase() { # phase NAME: closes the phase that ran since the previous call
   phases+="$1"$'\t'"$((now - phase_started))"$'\n'; phase_started=$now
 }
 if [ -z "$verity_bin" ]; then
-  # The Swift runtime and Foundation linked statically: a process starts without
-  # loading and relocating them, which is most of a short command's time.
-  say "building the release binary (.build-bench, --static-swift-stdlib)"
-  (cd "$here" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product verity >&2)
+  # The binary `make install` builds (scripts/build-release.sh), in a build folder of its own.
+  say "building the release binary (.build-bench, scripts/build-release.sh)"
+  (cd "$here" && scripts/build-release.sh --scratch-path .build-bench --product verity >&2)
   verity_bin="$here/.build-bench/release/verity"
   phase "release build"
 fi
