@@ -29,6 +29,11 @@ public final class ChildProcess: @unchecked Sendable {
         public var stderr: String
     }
 
+    /// A test that feeds a child through a FIFO may write after the child has exited (a batch
+    /// that stopped at a failing line): that write must fail with EPIPE, not end the whole test
+    /// process with SIGPIPE.
+    private static let survivesBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     /// Starts `executable` with exactly `environment` (nil: this process's own),
     /// reading `standardInput` (a file or a FIFO; a FIFO must already have a writer,
     /// or the child blocks opening it).
@@ -38,6 +43,7 @@ public final class ChildProcess: @unchecked Sendable {
     ) throws {
         self.executable = executable
         self.arguments = arguments
+        Self.survivesBrokenPipes
         let stem = "/tmp/verity-child-\(getpid())-\(UUID().uuidString.prefix(8))"
         stdoutPath = stem + ".out"
         stderrPath = stem + ".err"
@@ -56,8 +62,18 @@ public final class ChildProcess: @unchecked Sendable {
         var cEnvironment: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
         defer { for pointer in cEnvironment { free(pointer) } }
 
+        // The child gets SIGPIPE's default back: `verity ... | head` ends as for a user.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, &cArguments, &cEnvironment)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, &cArguments, &cEnvironment)
         guard spawned == 0 else {
             throw ChildProcessError("could not start \(executable): \(String(cString: strerror(spawned)))")
         }

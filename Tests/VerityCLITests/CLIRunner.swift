@@ -24,7 +24,7 @@ func verity(_ arguments: [String], environment: [String: String] = [:]) -> CLIRe
     for key in ["VERITY_DATABASE_URL", "DATABASE_URL", "VERITY_REVIEWER", "VERITY_HOME"] { env[key] = nil }
     env.merge(environment) { $1 }
     let status = Console.$current.withValue(console) {
-        ProcessEnvironment.$current.withValue(env) { VerityCommand.run(arguments) }
+        ProcessEnvironment.$current.withValue(Environment(env)) { VerityCommand.run(arguments) }
     }
     return CLIResult(status: status, stdout: out.text, stderr: err.text)
 }

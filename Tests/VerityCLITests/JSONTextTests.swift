@@ -116,4 +116,17 @@ struct JSONTextTests {
         #expect(TableOutput.pad("日本語", 8) == "日本語  ")
         #expect(TableOutput.pad("e\u{301}", 3) == "e\u{301}  ")
     }
+
+    @Test("text counted a column a scalar (Latin, Cyrillic, quotes, the ellipsis) is that wide by the grapheme walk too")
+    func narrowScalars() {
+        for value in UInt32(0x20)...0x2FFF {
+            guard let scalar = Unicode.Scalar(value), DisplayWidth.isNarrowAlone(scalar) else { continue }
+            #expect(DisplayWidth.of(Character(scalar)) == 1, "U+\(String(value, radix: 16))")
+        }
+        // Next to a combining mark, a soft hyphen or a wide character, the walk decides.
+        #expect(DisplayWidth.of("Изюм…") == 5)
+        #expect(DisplayWidth.of("Изю\u{301}м") == 4)
+        #expect(DisplayWidth.of("a\u{AD}b") == 2)
+        #expect(DisplayWidth.of("«日本»") == 6)
+    }
 }

@@ -53,7 +53,7 @@ struct EmbeddedClusterTests {
 
     @Test("configuration order: flag, VERITY_DATABASE_URL, DATABASE_URL, then embedded")
     func configurationOrder() {
-        let all = ["VERITY_DATABASE_URL": "postgresql:///a", "DATABASE_URL": "postgresql:///b", "VERITY_HOME": "/h"]
+        let all: Environment = ["VERITY_DATABASE_URL": "postgresql:///a", "DATABASE_URL": "postgresql:///b", "VERITY_HOME": "/h"]
         guard case .url("postgresql:///f", .flag) = DatabaseLocation.resolve(flag: "postgresql:///f", environment: all)
         else { Issue.record("flag should win"); return }
         guard case .url("postgresql:///a", .verityEnvironment) = DatabaseLocation.resolve(flag: nil, environment: all)

@@ -190,7 +190,21 @@ enum DisplayWidth {
         // Printable ASCII (most cells) is one column a byte; only other text needs the
         // per-grapheme walk, which is most of what a long `case list` costs otherwise.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        // So is text of scripts with no combining, wide or invisible scalars (Latin, Greek,
+        // Cyrillic, the ellipsis of a cut cell, typographic quotes): one column a scalar.
+        if text.unicodeScalars.allSatisfy(isNarrowAlone) { return text.unicodeScalars.count }
         return text.reduce(0) { $0 + of($1) }
+    }
+
+    /// A scalar one column wide whatever comes next to it: printable, not a combining mark,
+    /// a format character (U+00AD, U+200B...), wide or emoji.
+    static func isNarrowAlone(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20...0x7E, 0xA0...0xAC, 0xAE...0x2FF, 0x370...0x482, 0x48A...0x52F, 0x2010...0x2027, 0x2030...0x205E:
+            return true
+        default:
+            return false
+        }
     }
 
     static func of(_ character: Character) -> Int {

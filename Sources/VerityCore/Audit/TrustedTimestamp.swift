@@ -32,7 +32,7 @@ public enum TrustedTimestamp {
     static func run(_ tool: String, _ arguments: [String]) throws -> Subprocess.Outcome {
         // The command's environment (PATH, proxies), not necessarily this process's.
         let outcome = try Subprocess.run(
-            "/usr/bin/env", [tool] + arguments, separateErrors: true, environment: ProcessEnvironment.current)
+            "/usr/bin/env", [tool] + arguments, separateErrors: true, environment: ProcessEnvironment.current.variables)
         if outcome.status == 127 {
             throw VerityError(.failure, "cannot run \(tool): not found on the PATH", hint: "install \(tool); trusted timestamps need openssl and curl")
         }

@@ -19,7 +19,7 @@ public enum DatabaseLocation: Sendable {
     }
 
     public static func resolve(
-        flag: String?, environment: [String: String] = ProcessEnvironment.current
+        flag: String?, environment: Environment = ProcessEnvironment.current
     ) -> DatabaseLocation {
         if let flag { return .url(flag, origin: .flag) }
         if let url = environment["VERITY_DATABASE_URL"], !url.isEmpty {
@@ -29,7 +29,7 @@ public enum DatabaseLocation: Sendable {
         return .embedded(home: home(environment: environment))
     }
 
-    public static func home(environment: [String: String]) -> String {
+    public static func home(environment: Environment) -> String {
         if let home = environment["VERITY_HOME"], !home.isEmpty { return home }
         let userHome = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
         return userHome + "/.local/share/verity"

@@ -33,7 +33,7 @@ public struct ServerPrograms: Sendable {
     }
 
     public static func locate(
-        environment: [String: String] = ProcessEnvironment.current, extraDirectories: [String] = standardDirectories
+        environment: Environment = ProcessEnvironment.current, extraDirectories: [String] = standardDirectories
     ) throws -> ServerPrograms {
         var candidates: [String] = []
         if let explicit = environment["VERITY_PG_BIN"], !explicit.isEmpty { candidates.append(explicit) }
