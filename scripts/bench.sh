@@ -397,19 +397,20 @@ floor_build() { # compiles bench/floor.c into $work/floor (cc, libpq's headers f
   cc -O2 -I"$(pg_config --includedir)" -o "$work/floor" "$here/bench/floor.c" -lpq >&2
   FLOOR_BIN="$work/floor"
 }
-# bench_three NAME VERITY REFERENCE FLOOR [PREPARE]: one warm-up round, then SHORT_ROUNDS rounds of
-# SHORT_RUNS/SHORT_ROUNDS runs of each command (by default one: the runs alternate verity,
-# psql, floor, verity, ...), so that what else a shared machine does falls on all three alike.
-# Writes $work/hf/NAME.stats (JSON: mean, median, stddev and runs of verity, reference, floor).
+# bench_three NAME VERITY REFERENCE FLOOR OWN [PREPARE]: one warm-up round, then SHORT_ROUNDS rounds
+# of SHORT_RUNS/SHORT_ROUNDS runs of each command (by default one: the runs alternate verity,
+# psql, floor, own, verity, ...), so that what else a shared machine does falls on all alike.
+# OWN is the C floor sending the statements Verity itself sent (own_statements).
+# Writes $work/hf/NAME.stats (JSON: mean, median, stddev and runs of each label).
 bench_three() {
-  local name=$1 prepare_name=${5:-} round per=$(( (SHORT_RUNS + SHORT_ROUNDS - 1) / SHORT_ROUNDS ))
-  local cmds=("$2" "$3" "$4") labels=(verity reference floor) i
+  local name=$1 prepare_name=${6:-} round per=$(( (SHORT_RUNS + SHORT_ROUNDS - 1) / SHORT_ROUNDS ))
+  local cmds=("$2" "$3" "$4" "$5") labels=(verity reference floor own) i
   : > "$work/hf/$name.times"
   for ((round = -1; round < SHORT_ROUNDS; round++)); do
     if [ "$have_hyperfine" = 1 ]; then
       local args=(-N --runs "$per" --export-json "$work/hf/$name.$round.json" --style none)
       [ -n "$prepare_name" ] && args+=(--prepare "$(hyperfine_words "$prepare_name")")
-      for i in 0 1 2; do args+=(-n "${labels[$i]}" "$(hyperfine_words "${cmds[$i]}")"); done
+      for i in 0 1 2 3; do args+=(-n "${labels[$i]}" "$(hyperfine_words "${cmds[$i]}")"); done
       hyperfine "${args[@]}" >&2
       if [ "$round" -lt 0 ]; then continue; fi # (the warm-up round)
       python3 - "$work/hf/$name.$round.json" >> "$work/hf/$name.times" <<'EOF'
@@ -420,7 +421,7 @@ EOF
     else
       local j t0
       for ((j = 0; j < per; j++)); do
-        for i in 0 1 2; do
+        for i in 0 1 2 3; do
           if [ -n "$prepare_name" ]; then run_named "$prepare_name" </dev/null >/dev/null; fi
           t0=${EPOCHREALTIME/./}
           run_named "${cmds[$i]}" </dev/null >/dev/null
@@ -450,13 +451,27 @@ record_three() {
   local ratio; ratio=$(calc "$v / $r")
   record "$name" "$v" "$r" "$ratio" "$target" "$(calc "str($ratio <= $limit).lower()")" "$(python3 - "$stats" "$SHORT_ROUNDS" <<'EOF'
 import json, sys
-s = json.loads(sys.argv[1]); v, r, f = s["verity"], s["reference"], s["floor"]
+s = json.loads(sys.argv[1]); v, r, f, o = s["verity"], s["reference"], s["floor"], s["own"]
 print(json.dumps({"floor_s": round(f["median"], 6), "floor_ratio": round(v["median"] / f["median"], 6),
-                  "reference_floor_ratio": round(r["median"] / f["median"], 6), "times": "medians",
-                  "mean_s": {"verity": round(v["mean"], 6), "reference": round(r["mean"], 6), "floor": round(f["mean"], 6)},
+                  "reference_floor_ratio": round(r["median"] / f["median"], 6),
+                  "own_floor_s": round(o["median"], 6), "own_floor_ratio": round(v["median"] / o["median"], 6),
+                  "own_floor_reference_ratio": round(o["median"] / r["median"], 6), "times": "medians",
+                  "mean_s": {"verity": round(v["mean"], 6), "reference": round(r["mean"], 6), "floor": round(f["mean"], 6),
+                             "own": round(o["mean"], 6)},
                   "ratio_of_means": round(v["mean"] / r["mean"], 6), "runs": v["runs"], "rounds": int(sys.argv[2])}))
 EOF
 )"
+}
+# own_statements NAME COMMAND...: the statements COMMAND sends (session set-up and migration check
+# included), from the server log with their parameters written in, into $work/NAME-own.sql: what
+# Verity asks of the server, for the C floor to send as one message (the floor of those statements).
+own_statements() {
+  local name=$1 mark; shift
+  mark=$(stat -c %s "$LOG")
+  "${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity SET log_min_duration_statement = 0" >/dev/null
+  "$@" >/dev/null
+  "${PSQL[@]}" "$BIGURL" -c "ALTER DATABASE verity RESET log_min_duration_statement" >/dev/null
+  tail -c +"$((mark + 1))" "$LOG" | python3 "$here/scripts/bench-log-to-sql.py" > "$work/$name-own.sql"
 }
 short_case_show() { # case show ID --format json against one SELECT building the same JSON
   show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
@@ -467,7 +482,10 @@ short_case_show() { # case show ID --format json against one SELECT building the
   local reference=("$PSQL_BIN" -X -At -v ON_ERROR_STOP=1 -f "$work/show.sql" "$BIGURL")
   # shellcheck disable=SC2034
   local floor=("$FLOOR_BIN" "$BIGURL" "$work/show.sql")
-  bench_three case-show verity reference floor
+  own_statements show "${verity[@]}"
+  # shellcheck disable=SC2034
+  local own=("$FLOOR_BIN" "$BIGURL" "$work/show-own.sql")
+  bench_three case-show verity reference floor own
   record_three case-show "<= 1.2" 1.2
   # Peak RSS of one run of each (the most of 3 runs).
   local mb=() who
@@ -496,7 +514,10 @@ short_case_list() { # case list --limit 50 (a table) against psql printing the s
   local reference=("$PSQL_BIN" -X -q -P pager=off -v ON_ERROR_STOP=1 -f "$work/list.sql" "$BIGURL")
   # shellcheck disable=SC2034
   local floor=("$FLOOR_BIN" "$BIGURL" "$work/list.sql")
-  bench_three case-list verity reference floor
+  own_statements list "${verity[@]}"
+  # shellcheck disable=SC2034
+  local own=("$FLOOR_BIN" "$BIGURL" "$work/list-own.sql")
+  bench_three case-list verity reference floor own
   record_three case-list "<= 1.3" 1.3
 }
 short_case_move() { # case move ID --to evidence-pending against the same SQL in one transaction
@@ -521,7 +542,13 @@ EOF
   local floor=("$FLOOR_BIN" "$BIGURL" "$work/move.sql")
   # shellcheck disable=SC2034
   local prepare=("$PSQL_BIN" -X -q -v ON_ERROR_STOP=1 -f "$work/dispute.sql" "$BIGURL")
-  bench_three case-move verity reference floor prepare
+  "${prepare[@]}" >/dev/null
+  own_statements move "${verity[@]}"
+  # (The UPDATE names the version it read; the floor's runs each find the case disputed again.)
+  sed -i -E "s/AND version = '[0-9]+'/AND state = 'disputed'/" "$work/move-own.sql"
+  # shellcheck disable=SC2034
+  local own=("$FLOOR_BIN" "$BIGURL" "$work/move-own.sql")
+  bench_three case-move verity reference floor own prepare
   record_three case-move "<= 1.2" 1.2
 }
 # short_batch show|move: verity batch's cost of one more line: a batch of BATCH_LINES lines
@@ -735,7 +762,8 @@ for r in rows:
         ref = f"{r['reference_mb']} MB (psql); C floor {r['floor_mb']} MB"
     elif "floor_s" in r:
         v = f"{r['verity_s'] * 1000:.1f} ms"
-        ref = f"{r['reference_s'] * 1000:.1f} ms (psql); C floor {r['floor_s'] * 1000:.1f} ms, Verity {r['floor_ratio']:.2f}x of it"
+        ref = (f"{r['reference_s'] * 1000:.1f} ms (psql); C floor {r['floor_s'] * 1000:.1f} ms, Verity {r['floor_ratio']:.2f}x of it; "
+               f"Verity's own statements by the C floor {r['own_floor_s'] * 1000:.1f} ms ({r['own_floor_reference_ratio']:.2f}x psql)")
     elif n.startswith("batch-"):
         v, ref = f"{r['verity_s'] * 1000:.2f} ms a line", f"{r['reference_s'] * 1000:.1f} ms (a psql process)"
     elif "-vs-" in n:
@@ -767,7 +795,7 @@ lines += ["", "## Commands", "",
   "- `report-SMALL-vs-BIG`: the same Verity command on the small database; ratio = big ÷ small.",
   "- `case-show`: `hyperfine -N '$V case show ID --format json'` vs `psql -X -At -f show.sql` (one SELECT building the same case, sources, evidence and history as JSON).",
   "- `case-list`: `$V case list --limit 50` (a table) vs `psql -X -q -P pager=off -f list.sql` printing the same rows as psql's own aligned table, list.sql being the statements the command sent after its session set-up and migration check (from the server log, as for the report).",
-  "- Short commands (`case-show`, `case-list`, `case-move`): Verity, psql and the C floor (`bench/floor.c`, compiled with `cc` and libpq: it connects with the same URL, sends the same SQL file as one simple-query message and prints every row), their runs alternating (after a warm-up round, `BENCH_SHORT_ROUNDS` hyperfine calls of `BENCH_SHORT_RUNS`/rounds runs of each: by default one, so verity, psql, floor, verity, ...) so that what else the shared machine does falls on all three alike; the times are medians (`mean_s` has the means), `floor_s` is the C program's, `floor_ratio` Verity's over it; the ratio to psql is the target. `case-show-memory`: peak RSS (`/usr/bin/time -v`, the most of 3 runs) of each.",
+  "- Short commands (`case-show`, `case-list`, `case-move`): Verity, psql and the C floor (`bench/floor.c`, compiled with `cc` and libpq: it connects with the same URL, sends the same SQL file as one simple-query message and prints every row), their runs alternating (after a warm-up round, `BENCH_SHORT_ROUNDS` hyperfine calls of `BENCH_SHORT_RUNS`/rounds runs of each: by default one, so verity, psql, floor, verity, ...) so that what else the shared machine does falls on all three alike; the times are medians (`mean_s` has the means), `floor_s` is the C program's, `floor_ratio` Verity's over it; the ratio to psql is the target. The same C program also sends the statements Verity itself sent for the command (its session set-up and migration check included, taken from the server log; for the move, its UPDATE finds the case by state instead of the version it read): `own_floor_s`, and `own_floor_reference_ratio` is that over psql's, the floor of what Verity asks of the server, whatever the client. `case-show-memory`: peak RSS (`/usr/bin/time -v`, the most of 3 runs) of each.",
   "- `batch-case-show`, `batch-case-move`: `$V batch --file F` with BENCH_BATCH_LINES lines of `case show ID --format json` (or of moves there and back) against a batch of one line (two moves); the cost of one more line, next to one psql process doing the work.",
   "- `case-move`: `hyperfine -N --prepare '<dispute the case again with psql>' '$V case move ID --to evidence-pending --as editor'` vs `psql -X -f move.sql` (BEGIN; set verity.actor; SELECT ... FOR UPDATE; UPDATE ... RETURNING; COMMIT). The prepare step is not timed.",
   "- `concurrent-moves`: STREAMS `$V batch` processes, each reading from a pipe an endless alternation of `case move ID --to disputed --reason ...` and `case move ID --to evidence-pending` of its own case, stopped after the given seconds; transitions counted from the history rows committed in that time; vs `pgbench -n -c STREAMS -j 2 -T SECONDS -f` a script doing the same UPDATE (one transition per transaction, one case per client).",

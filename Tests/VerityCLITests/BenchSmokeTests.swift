@@ -86,10 +86,12 @@ struct BenchSmokeTests {
             let row = try #require(rows.first { $0["name"] as? String == name })
             #expect((row["verity_s"] as? Double ?? 0) > 0 && (row["reference_s"] as? Double ?? 0) > 0, "\(name): \(row)")
         }
-        // The short commands' C floor (bench/floor.c) beside Verity and psql.
+        // The short commands' C floor (bench/floor.c) beside Verity and psql, of the reference's SQL
+        // and of the statements Verity itself sent.
         for name in ["case-show", "case-list", "case-move"] {
             let row = try #require(rows.first { $0["name"] as? String == name })
             #expect((row["floor_s"] as? Double ?? 0) > 0 && (row["floor_ratio"] as? Double ?? 0) > 0, "\(name): \(row)")
+            #expect((row["own_floor_s"] as? Double ?? 0) > 0 && (row["own_floor_ratio"] as? Double ?? 0) > 0, "\(name): \(row)")
         }
         let concurrent = try #require(rows.first { $0["name"] as? String == "concurrent-moves" })
         #expect((concurrent["verity_tps"] as? Double ?? 0) > 0, "no Verity transitions counted: \(concurrent)")
