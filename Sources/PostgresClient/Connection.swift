@@ -83,12 +83,13 @@ public final class Connection {
         // Notices ("relation already exists, skipping") are for DBAs, not users; only
         // the database's own reports (class VR) are kept, for the command to read.
         NoticeBuffer.install(on: handle, buffer: noticeBuffer)
-        // One round trip: the session's text formats that decoding relies on, the caller's
-        // statements, and the check interval below.
-        var setUp: [Query] = [
+        // One round trip, in three groups each with its Sync (its own implicit transaction): the
+        // session's text formats that decoding relies on, alone (a session setting made in a
+        // transaction that fails is undone); the caller's statements, together (one snapshot,
+        // one Sync; the first failure among them is the one they answer with first); the
+        // check interval below, alone.
+        let formats: Query =
             "SELECT set_config('DateStyle', 'ISO, YMD', false), set_config('TimeZone', 'UTC', false), set_config('client_encoding', 'UTF8', false)"
-        ]
-        setUp += extra
         // A client that dies (kill -9, a dropped network) mid-statement would leave the
         // server working for it until the statement ends, minutes for a large import,
         // holding its locks. PostgreSQL 14+ can poll the socket while it runs a query
@@ -96,10 +97,10 @@ public final class Connection {
         // the needed kernel support the setting is refused (the error is ignored: last in
         // the pipeline, with its own Sync); that server keeps its old behaviour.
         let checksClient = PQserverVersion(handle) >= 140000
-        if checksClient {
-            setUp.append("SELECT set_config('client_connection_check_interval', \(Self.clientConnectionCheckInterval), false)")
-        }
-        var answers = try pipelineEach(setUp)
+        let checkInterval: [Query] =
+            checksClient
+            ? ["SELECT set_config('client_connection_check_interval', \(Self.clientConnectionCheckInterval), false)"] : []
+        var answers = try pipelineEach([[formats], extra, checkInterval])
         if case .failure(let error) = answers[0] { throw error }
         answers.removeFirst()
         if checksClient { answers.removeLast() }

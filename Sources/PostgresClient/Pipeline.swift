@@ -61,38 +61,60 @@ extension Connection {
         return results
     }
 
-    /// Sends `queries` in one pipeline, each with its own Sync (its own implicit
-    /// transaction: an error cancels nothing else), and returns each one's result or
-    /// error, in order. Throws only when the connection itself fails.
-    func pipelineEach(_ queries: [Query]) throws -> [Result<ResultSet, PostgresError>] {
-        guard !queries.isEmpty else { return [] }
+    /// Sends `groups` of statements in one pipeline, a Sync after each group (its own implicit
+    /// transaction: an error cancels the rest of its group and nothing else), and returns each
+    /// statement's result or error, in order; a statement after an error in its group answers
+    /// that it was not run, so the first failure in order is the real one. Throws only when the
+    /// connection itself fails. (A Sync is a transaction and a reply of the server's: ten
+    /// statements in one group instead of ten took 0.8 ms off a short command's 11 ms.)
+    func pipelineEach(_ groups: [[Query]]) throws -> [Result<ResultSet, PostgresError>] {
+        let groups = groups.filter { !$0.isEmpty }
+        guard !groups.isEmpty else { return [] }
         guard PQenterPipelineMode(handle) == 1 else { throw connectionError(sql: nil) }
         defer { _ = PQexitPipelineMode(handle) }
-        for query in queries {
-            let sql = query.sql
-            let sent = withCStrings(query.parameters) { pointers in
-                PQsendQueryParams(
-                    handle, sql, Int32(pointers.count), query.parameterTypes.map { Oid($0.rawValue) }, pointers, nil,
-                    nil, 0)
+        for group in groups {
+            for query in group {
+                let sql = query.sql
+                let sent = withCStrings(query.parameters) { pointers in
+                    PQsendQueryParams(
+                        handle, sql, Int32(pointers.count), query.parameterTypes.map { Oid($0.rawValue) }, pointers, nil,
+                        nil, 0)
+                }
+                guard sent == 1 else {
+                    drainResults()
+                    throw connectionError(sql: sql)
+                }
             }
-            guard sent == 1, PQpipelineSync(handle) == 1 else {
+            guard PQpipelineSync(handle) == 1 else {
                 drainResults()
-                throw connectionError(sql: sql)
+                throw connectionError(sql: nil)
             }
         }
         var answers: [Result<ResultSet, PostgresError>] = []
-        answers.reserveCapacity(queries.count)
-        for query in queries {
-            var answer: Result<ResultSet, PostgresError>?
-            while let result = PQgetResult(handle) {
-                do {
-                    let set = try check(result, sql: query.sql)
-                    if answer == nil { answer = .success(set) }
-                } catch let error as PostgresError {
-                    if answer == nil { answer = .failure(error) }
-                } catch {
-                    throw error
+        answers.reserveCapacity(groups.reduce(0) { $0 + $1.count })
+        for group in groups {
+            for query in group {
+                var answer: Result<ResultSet, PostgresError>?
+                while let result = PQgetResult(handle) {
+                    if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                        PQclear(result)
+                        if answer == nil {
+                            answer = .failure(PostgresError(
+                                kind: .server, message: "not run: an earlier statement of its pipeline group failed"))
+                        }
+                        continue
+                    }
+                    do {
+                        let set = try check(result, sql: query.sql)
+                        if answer == nil { answer = .success(set) }
+                    } catch let error as PostgresError {
+                        if answer == nil { answer = .failure(error) }
+                    } catch {
+                        throw error
+                    }
                 }
+                guard let answer else { throw connectionError(sql: query.sql) }
+                answers.append(answer)
             }
             guard let sync = PQgetResult(handle) else { throw connectionError(sql: nil) }
             let syncStatus = PQresultStatus(sync)
@@ -100,8 +122,6 @@ extension Connection {
             guard syncStatus == PGRES_PIPELINE_SYNC else {
                 throw PostgresError(kind: .protocolViolation, message: "pipeline lost its Sync point")
             }
-            guard let answer else { throw connectionError(sql: query.sql) }
-            answers.append(answer)
         }
         return answers
     }
