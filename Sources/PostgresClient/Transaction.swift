@@ -25,16 +25,36 @@ extension Connection {
     ///
     /// Called inside an open transaction it uses a savepoint, so helpers can be
     /// composed without knowing whether their caller already began one.
+    ///
+    /// `opening`, a statement that begins the work (the session settings of a change), is sent
+    /// with BEGIN in one round trip; inside an open transaction it runs first, alone.
     @discardableResult
     public func transaction<Result>(
         _ isolation: IsolationLevel = .readCommitted,
         retryingConflicts retries: Int = 0,
+        opening: Query? = nil,
         _ body: (Connection) throws -> Result
     ) throws -> Result {
-        if isInTransaction { return try savepoint(body) }
+        if isInTransaction {
+            return try savepoint { db in
+                if let opening { try db.query(opening) }
+                return try body(db)
+            }
+        }
         var attempt = 0
         while true {
-            try execute(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            let begin = Query(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            if let opening {
+                // (BEGIN in a pipeline opens a block that its Sync does not end.)
+                let answers = try pipelineEach([[begin, opening]])
+                if case .failure(let error) = answers[0] { throw error }
+                if case .failure(let error) = answers[1] {
+                    if isInTransaction { try? execute(unsafeSQL: "ROLLBACK") }
+                    throw error
+                }
+            } else {
+                try execute(unsafeSQL: begin.sql)
+            }
             do {
                 let value = try body(self)
                 // COMMIT of a failed transaction quietly rolls back; say so instead.

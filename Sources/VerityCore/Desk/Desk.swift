@@ -28,17 +28,15 @@ public struct Desk {
         try FieldLimit.limit("case_history", "reason").check(reason?.trimmed, as: "--reason")
         // What the database reports about this change, and nothing older (a batch shares the connection).
         _ = db.takeNotices()
-        return try db.transaction { db in
-            let trimmedReason = reason?.trimmed
-            try db.query(
-                """
-                SELECT set_config('verity.actor', \(actor), true),
-                       set_config('verity.reason', \(trimmedReason ?? ""), true),
-                       set_config('verity.details', \(details ?? ""), true),
-                       set_config('verity.at', \(at.map(TimestampText.format) ?? ""), true)
-                """)
-            return try body(db)
-        }
+        let trimmedReason = reason?.trimmed
+        // (sent with BEGIN, in one round trip)
+        let settings: Query = """
+            SELECT set_config('verity.actor', \(actor), true),
+                   set_config('verity.reason', \(trimmedReason ?? ""), true),
+                   set_config('verity.details', \(details ?? ""), true),
+                   set_config('verity.at', \(at.map(TimestampText.format) ?? ""), true)
+            """
+        return try db.transaction(opening: settings) { db in try body(db) }
     }
 
     /// The given handle, or else the reviewer this session's login belongs to.
