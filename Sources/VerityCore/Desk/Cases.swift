@@ -396,15 +396,19 @@ extension Desk {
         try change(as: actor, reason: reason, details: details) { db in
             // A cited source (the counter-claim of a dispute) is linked in the same transaction.
             if let sourceID { _ = try linkIfNeeded(db, source: sourceID, caseID: current.id) }
-            let updated = try db.query(
+            // The update and the read of the case it leaves, in one round trip (the read runs after
+            // the update and its triggers, and not at all when the update fails).
+            let answers = try db.pipeline([
                 """
                 UPDATE cases SET state = \(target.rawValue), verdict = \(assessment?.verdict.rawValue),
                        confidence = \(assessment?.confidence), rationale = \(assessment?.rationale)
                  WHERE id = \(current.id) AND version = \(current.version)
                 RETURNING id
-                """)
-            try requireUnchanged(updated, current)
-            return try findCase(.id(current.id))
+                """,
+                Self.findQuery(.id(current.id)),
+            ])
+            try requireUnchanged(answers[0], current)
+            return try Self.decodeFound(answers[1].first, .id(current.id))
         }
     }
 
