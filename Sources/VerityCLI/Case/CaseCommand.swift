@@ -126,7 +126,12 @@ struct CaseList: ParsableCommand {
 
     /// The command's work, for `run` and for FastPath.
     static func list(_ filter: CaseFilter, format: OutputFormat, location: DatabaseLocation) throws {
-        ModelViews.printCases(try Desk(connection: Database.open(location)).cases(filter), format: format)
+        // The read goes in the connection's first round trip, with the migration check.
+        guard let query = Desk.casesQuery(filter) else {
+            return ModelViews.printCases(try Desk(connection: Database.open(location)).cases(filter), format: format)
+        }
+        let (connection, answers) = try Database.open(location, asking: [query])
+        ModelViews.printCases(try Desk(connection: connection).cases(filter, answer: answers?.first), format: format)
     }
 }
 

@@ -131,6 +131,23 @@ extension Desk {
     }
 
     public func cases(_ filter: CaseFilter = CaseFilter()) throws -> [CaseSummary] {
+        if filter.mineOnly { try requireActingReviewer(filter.mineHandle) }
+        return try cases(filter, answer: nil)
+    }
+
+    /// `cases`' read, for a caller that sends it in the connection's first round trip
+    /// (`Database.open(_:asking:)`); nil for a filter that needs a check first (`--mine`).
+    public static func casesQuery(_ filter: CaseFilter) -> Query? {
+        filter.mineOnly ? nil : listQuery(filter)
+    }
+
+    /// `cases`, from what `casesQuery(filter)` answered (nil: not sent, read it now).
+    public func cases(_ filter: CaseFilter, answer: Result<ResultSet, PostgresError>?) throws -> [CaseSummary] {
+        let rows = try answer?.get() ?? db.query(Self.listQuery(filter))
+        return try followingCanonical(try rows.rows.map(Self.decodeCase))
+    }
+
+    private static func listQuery(_ filter: CaseFilter) -> Query {
         var conditions: [Query] = ["true"]
         if let state = filter.state {
             // A duplicate is listed under the state it is shown with: its canonical case's.
@@ -155,7 +172,6 @@ extension Desk {
         if filter.openOnly { conditions.append("c.state <> 'assessed'") }
         if filter.awaitingSignOffOnly { conditions.append("vp.id IS NOT NULL") }
         if filter.mineOnly {
-            try requireActingReviewer(filter.mineHandle)
             let me: Query = filter.mineHandle.map { "r.handle = \($0)" } ?? "r.login = session_user"
             conditions.append(
                 "EXISTS (SELECT 1 FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id AND "
@@ -166,7 +182,7 @@ extension Desk {
         }
         var query = Self.caseColumns + " WHERE " + Query.joined(conditions, separator: " AND ") + " ORDER BY c.id"
         if let limit = filter.limit { query += " LIMIT \(limit)" }
-        return try followingCanonical(try db.query(query).rows.map(Self.decodeCase))
+        return query
     }
 
     /// `--mine` needs to know who "me" is: a known handle, or a login that is a reviewer's.
