@@ -61,6 +61,15 @@ extension Connection {
         return results
     }
 
+    /// `queries` in one round trip (a pipeline with one Sync: the first failure throws, and the
+    /// statements after it do not run); in a session that prepares its repeated statements
+    /// (`verity batch`), one by one as prepared statements instead, which saves it more than the
+    /// round trips do.
+    public func queries(_ queries: [Query]) throws -> [ResultSet] {
+        if preparesRepeatedStatements { return try queries.map { try query($0) } }
+        return try pipeline(queries)
+    }
+
     /// Sends `groups` of statements in one pipeline, a Sync after each group (its own implicit
     /// transaction: an error cancels the rest of its group and nothing else), and returns each
     /// statement's result or error, in order; a statement after an error in its group answers

@@ -44,8 +44,9 @@ extension Connection {
         var attempt = 0
         while true {
             let begin = Query(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
-            if let opening {
-                // (BEGIN in a pipeline opens a block that its Sync does not end.)
+            if let opening, !preparesRepeatedStatements {
+                // (BEGIN in a pipeline opens a block that its Sync does not end. A session that
+                // prepares its repeated statements runs them one by one, as prepared statements.)
                 let answers = try pipelineEach([[begin, opening]])
                 if case .failure(let error) = answers[0] { throw error }
                 if case .failure(let error) = answers[1] {
@@ -54,6 +55,14 @@ extension Connection {
                 }
             } else {
                 try execute(unsafeSQL: begin.sql)
+                if let opening {
+                    do {
+                        try query(opening)
+                    } catch {
+                        try? execute(unsafeSQL: "ROLLBACK")
+                        throw error
+                    }
+                }
             }
             do {
                 let value = try body(self)

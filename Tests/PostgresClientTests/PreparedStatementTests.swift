@@ -22,6 +22,32 @@ struct PreparedStatementTests {
         #expect(statements.filter { $0.contains("+ 1 AS n") } == ["SELECT $1 + 1 AS n"], "prepared once: \(statements)")
     }
 
+    @Test("a batch session's statements sent together (queries, a transaction's opening) are prepared like any other; a one-shot session's go in one round trip")
+    func togetherPrepared() throws {
+        let db = try TestServer.shared.connect(migrated: false)
+        db.preparesRepeatedStatements = true
+        for value in 1...3 {
+            let answers = try db.queries(["SELECT \(value) * 2 AS twice", "SELECT \(value) * 3 AS thrice"])
+            #expect(try answers.map { try $0[0].decode(at: 0, as: Int.self) } == [value * 2, value * 3])
+            let seen = try db.transaction(opening: "SELECT set_config('verity.test', \(String(value)), true)") { db in
+                try db.query("SELECT current_setting('verity.test') AS v")[0].decode("v", as: String.self)
+            }
+            #expect(seen == String(value))
+        }
+        let statements = try Self.prepared(db)
+        for text in ["SELECT $1 * 2 AS twice", "SELECT $1 * 3 AS thrice", "SELECT set_config('verity.test', $1, true)"] {
+            #expect(statements.contains(text), "\(text) not prepared: \(statements)")
+        }
+        // Without preparing, the same calls prepare nothing and answer the same.
+        let oneShot = try TestServer.shared.connect(migrated: false)
+        #expect(try oneShot.queries(["SELECT \(4) * 2 AS twice", "SELECT \(4) * 3 AS thrice"]).map { try $0[0].decode(at: 0, as: Int.self) } == [8, 12])
+        let seen = try oneShot.transaction(opening: "SELECT set_config('verity.test', \("4"), true)") { db in
+            try db.query("SELECT current_setting('verity.test') AS v")[0].decode("v", as: String.self)
+        }
+        #expect(seen == "4")
+        #expect(try Self.prepared(oneShot).isEmpty)
+    }
+
     @Test("a table that changes shape under a prepared statement fails it once; it then runs again")
     func tableChangesShape() throws {
         let db = try TestServer.shared.connect(migrated: false)

@@ -412,9 +412,10 @@ extension Desk {
         try change(as: actor, reason: reason, details: details) { db in
             // A cited source (the counter-claim of a dispute) is linked in the same transaction.
             if let sourceID { _ = try linkIfNeeded(db, source: sourceID, caseID: current.id) }
-            // The update and the read of the case it leaves, in one round trip (the read runs after
-            // the update and its triggers, and not at all when the update fails).
-            let answers = try db.pipeline([
+            // The update and the read of the case it leaves, in one round trip (`queries`: in a batch,
+            // two prepared statements); the read runs after the update and its triggers, and not at
+            // all when the update fails.
+            let answers = try db.queries([
                 """
                 UPDATE cases SET state = \(target.rawValue), verdict = \(assessment?.verdict.rawValue),
                        confidence = \(assessment?.confidence), rationale = \(assessment?.rationale)
