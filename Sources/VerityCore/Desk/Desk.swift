@@ -36,7 +36,7 @@ public struct Desk {
                    set_config('verity.details', \(details ?? ""), true),
                    set_config('verity.at', \(at.map(TimestampText.format) ?? ""), true)
             """
-        return try db.transaction(opening: settings) { db in try body(db) }
+        return try db.transaction(opening: settings, body)
     }
 
     /// The given handle, or else the reviewer this session's login belongs to.

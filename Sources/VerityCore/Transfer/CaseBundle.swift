@@ -329,13 +329,7 @@ extension Desk {
             for table in Exporter.archiveTables {
                 guard let filter = filters[table.name] else { continue }
                 for row in try db.query(Query(unsafeSQL: table.query(where: filter))).rows {
-                    var json = JSONLineWriter()
-                    json.field("type", "archive")
-                    json.field("table", table.name)
-                    json.field("by", try row.text("by"))
-                    json.field("at", try row.text("at"))
-                    json.field("row", json: try row.text("row") ?? "{}")
-                    records += json.line()
+                    records += try Exporter.archiveLine(table, row)
                 }
             }
             let chain = try db.query(Query(unsafeSQL: """

@@ -83,15 +83,7 @@ public struct Exporter {
             try db.execute(unsafeSQL: "SET LOCAL TimeZone = 'UTC'")
             if withArchive {
                 for table in Self.archiveTables + (withOutputLog ? [Self.outputLogTable] : []) {
-                    try stream(db, table.query) { row in
-                        var json = JSONLineWriter()
-                        json.field("type", "archive")
-                        json.field("table", table.name)
-                        json.field("by", try row.text("by"))
-                        json.field("at", try row.text("at"))
-                        json.field("row", json: try row.text("row") ?? "{}")
-                        return json.line()
-                    }
+                    try stream(db, table.query) { row in try Self.archiveLine(table, row) }
                 }
             }
             try stream(db, """
@@ -285,6 +277,17 @@ public struct Exporter {
         ArchiveTable(name: "source_custody_events", by: "actor_id", at: "at", order: "x.id"),
         ArchiveTable(name: "audit_stamps", by: "recorded_by", at: "stamped_at", order: "x.id"),
     ]
+
+    /// One `archive` record: a row of `table` as stored, with who wrote it and when.
+    static func archiveLine(_ table: ArchiveTable, _ row: Row) throws -> String {
+        var json = JSONLineWriter()
+        json.field("type", "archive")
+        json.field("table", table.name)
+        json.field("by", try row.text("by"))
+        json.field("at", try row.text("at"))
+        json.field("row", json: try row.text("row") ?? "{}")
+        return json.line()
+    }
 
     /// The output log, last, with `withOutputLog` (its reviewer is a handle already).
     static let outputLogTable = ArchiveTable(name: "output_log", by: "reviewer", at: "at", order: "x.id")

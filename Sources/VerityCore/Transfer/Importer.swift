@@ -163,7 +163,9 @@ public struct Importer {
                             if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
                             report("reading")
                         }
-                    case .csv:
+                    case .csv, .atlosCSV, .checkCSV:
+                        // Verity's own columns, or an Atlos or Check export's mapped to its records.
+                        var foreign = format.foreignCSV
                         var csv = CSVReader(reader)
                         var header: [String]?
                         while issues.count < maxIssues {
@@ -177,16 +179,21 @@ public struct Importer {
                             guard let (line, fields) = next else { break }
                             guard let known = header else {
                                 header = fields.map { $0.trimmed }
-                                note(Self.checkHeader(header!, line: line))
+                                note(foreign?.readHeader(fields, line: line) ?? Self.checkHeader(header!, line: line))
                                 continue
                             }
                             records += 1
-                            let (rows, found) = validator.stageCSV(fields, header: known, line: line)
+                            let (rows, found) =
+                                foreign?.stage(fields, line: line, validator: validator)
+                                ?? validator.stageCSV(fields, header: known, line: line)
                             note(found)
                             if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
                             report("reading")
                         }
-                        if header == nil { note([ImportIssue(line: 1, field: "csv", problem: "the file is empty; it needs a header row: \(RecordValidator.csvHeader.joined(separator: ","))")]) }
+                        if header == nil {
+                            let empty = "the file is empty; it needs a header row: \(RecordValidator.csvHeader.joined(separator: ","))"
+                            note([ImportIssue(line: 1, field: "csv", problem: foreign?.missingHeader ?? empty)])
+                        }
                         if issues.count >= maxIssues { truncated = true }
                     case .claimreview:
                         var document: [UInt8] = []
@@ -199,32 +206,6 @@ public struct Importer {
                             note(found.map { ImportIssue(line: $0.line, field: record.fieldNames[$0.field] ?? $0.field, problem: $0.problem) })
                             if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
                         }
-                    case .atlosCSV, .checkCSV:
-                        guard var mapping = format.foreignCSV else { break }
-                        var csv = CSVReader(reader)
-                        var haveHeader = false
-                        while issues.count < maxIssues {
-                            let next: (line: Int, fields: [String])?
-                            do {
-                                next = try csv.next()
-                            } catch let failure as CSVReader.Failure {
-                                note([ImportIssue(line: failure.line, field: "csv", problem: failure.problem)])
-                                break
-                            }
-                            guard let (line, fields) = next else { break }
-                            guard haveHeader else {
-                                haveHeader = true
-                                note(mapping.readHeader(fields, line: line))
-                                continue
-                            }
-                            records += 1
-                            let (rows, found) = mapping.stage(fields, line: line, validator: validator)
-                            note(found)
-                            if issues.isEmpty { for row in rows { try writer.writeRow(row.values) } }
-                            report("reading")
-                        }
-                        if !haveHeader { note([ImportIssue(line: 1, field: "csv", problem: mapping.missingHeader)]) }
-                        if issues.count >= maxIssues { truncated = true }
                     }
                 }
                 report("applying", force: true)
