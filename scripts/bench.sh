@@ -474,7 +474,30 @@ own_statements() {
   tail -c +"$((mark + 1))" "$LOG" | python3 "$here/scripts/bench-log-to-sql.py" > "$work/$name-own.sql"
 }
 short_case_show() { # case show ID --format json against one SELECT building the same JSON
-  show_sql="SELECT json_build_object('case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle, coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by WHERE c.id = $ID) c), 'sources', (SELECT json_agg(s ORDER BY s.id) FROM sources s JOIN case_sources l ON l.source_id = s.id WHERE l.case_id = $ID), 'evidence', (SELECT json_agg(e ORDER BY e.id) FROM evidence_notes e WHERE e.case_id = $ID), 'history', (SELECT json_agg(h ORDER BY h.id) FROM (SELECT h.id, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h))"
+  # Everything `case show` prints: the case (reviewers, lead, duplicate, pending sign-off, the
+  # states it may move to), its sources (their link's role, every case citing them), evidence
+  # (author), history, links and verdict proposals (who proposed and decided).
+  show_sql="SELECT json_build_object(
+  'case', (SELECT to_json(c) FROM (SELECT c.*, ab.handle AS assessed_by_handle,
+      coalesce((SELECT array_agg(r.handle ORDER BY a.is_lead DESC, r.handle) FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id), '{}') AS reviewers,
+      (SELECT r.handle FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id WHERE a.case_id = c.id AND a.is_lead) AS lead,
+      dl.other_id AS duplicate_of, vp.id IS NOT NULL AS awaiting_sign_off,
+      (SELECT array_agg(t.to_state ORDER BY t.to_state) FROM case_transitions t WHERE t.from_state = c.state) AS allowed_next_states
+    FROM cases c LEFT JOIN reviewers ab ON ab.id = c.assessed_by
+    LEFT JOIN case_links dl ON dl.case_id = c.id AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL
+    LEFT JOIN verdict_proposals vp ON vp.case_id = c.id AND vp.state = 'pending' WHERE c.id = $ID) c),
+  'sources', (SELECT json_agg(s ORDER BY s.id) FROM (SELECT s.*, l.role, r.handle AS added_by_handle,
+      (SELECT array_agg(o.case_id ORDER BY o.case_id) FROM case_sources o WHERE o.source_id = s.id) AS cases
+    FROM sources s JOIN case_sources l ON l.source_id = s.id LEFT JOIN reviewers r ON r.id = s.added_by WHERE l.case_id = $ID) s),
+  'evidence', (SELECT json_agg(e ORDER BY e.id) FROM (SELECT e.*, a.handle AS author, rb.handle AS retracted_by_handle
+    FROM evidence_notes e JOIN reviewers a ON a.id = e.author_id LEFT JOIN reviewers rb ON rb.id = e.retracted_by WHERE e.case_id = $ID) e),
+  'history', (SELECT json_agg(h ORDER BY h.seq) FROM (SELECT h.id, h.seq, h.at, r.handle AS actor, h.action, h.from_state, h.to_state, h.reason, h.details
+    FROM case_history h LEFT JOIN reviewers r ON r.id = h.actor_id WHERE h.case_id = $ID) h),
+  'links', (SELECT json_agg(l ORDER BY l.id) FROM (SELECT l.*, o.ref AS other_ref, r.handle AS linked_by_handle
+    FROM case_links l JOIN cases o ON o.id = CASE WHEN l.case_id = $ID THEN l.other_id ELSE l.case_id END LEFT JOIN reviewers r ON r.id = l.linked_by
+    WHERE (l.case_id = $ID OR l.other_id = $ID) AND l.unlinked_at IS NULL) l),
+  'proposals', (SELECT json_agg(p ORDER BY p.id) FROM (SELECT p.*, pb.handle AS proposed_by_handle, db.handle AS decided_by_handle
+    FROM verdict_proposals p JOIN reviewers pb ON pb.id = p.proposed_by LEFT JOIN reviewers db ON db.id = p.decided_by WHERE p.case_id = $ID) p))"
   printf '%s;\n' "$show_sql" > "$work/show.sql"
   # shellcheck disable=SC2034 # read by name in bench_three
   local verity=("$verity_bin" case show "$ID" --format json --database-url "$BIGURL")
