@@ -19,6 +19,9 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
     /// Replaces passwords in URLs (`user:secret@`, `?password=secret`) and in
     /// keyword form (`password=secret`, `password='se cret'`).
     public static func redact(_ text: String) -> String {
+        // Without an "@" there is no URL userinfo, and without "password=" no keyword: most
+        // strings, answered by two scans of their bytes (every command redacts its URL).
+        guard text.utf8.contains(UInt8(ascii: "@")) || passwordKey(in: text[...]) != nil else { return text }
         var result = text
         // URL userinfo: scheme://user:password@host
         if let schemeEnd = result.firstRange(of: "://") {

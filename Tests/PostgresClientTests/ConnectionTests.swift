@@ -41,6 +41,8 @@ struct ConnectionTests {
             ("postgresql:///db?user=u&password=pw&host=/s", "postgresql:///db?user=u&password=***&host=/s"),
             ("host=h password='p w\\' x' dbname=d", "host=h password=*** dbname=d"),
             ("host=h dbname=d", "host=h dbname=d"),
+            ("postgresql://u@h/db", "postgresql://u@h/db"),
+            ("host=h PassWord=pw dbname=d", "host=h PassWord=*** dbname=d"),
         ])
     func redaction(input: String, expected: String) {
         #expect(ConnectionString.redact(input) == expected)

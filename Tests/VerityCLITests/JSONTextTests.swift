@@ -42,6 +42,8 @@ struct JSONTextTests {
             try Outer().inner.encode(to: encoder)
             var c = encoder.container(keyedBy: Keys.self)
             try c.encodeNil(forKey: .nilValue)
+            try c.encode("written again", forKey: .nilValue)  // (the last value of a key is kept)
+            try c.encodeNil(forKey: .nilValue)
             var nested = c.nestedContainer(keyedBy: Keys.self, forKey: .nestedBox)
             try nested.encode("x", forKey: .listOfThings)
             var list = c.nestedUnkeyedContainer(forKey: .listOfThings)

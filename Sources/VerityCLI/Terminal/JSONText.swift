@@ -42,11 +42,12 @@ enum JSONText {
         switch box.value {
         case .unset: emptyContainer("{", "}", indent: indent, into: &out)  // (not reached: see TreeKeyed.set)
         case .literal(let text): out += text.utf8
+        case .string(let text): quote(text, into: &out)
         case .object(let members):
             guard !members.isEmpty else { return emptyContainer("{", "}", indent: indent, into: &out) }
             out.append(UInt8(ascii: "{"))
             out.append(0x0A)
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let sorted = sortedMembers(members)
             for (index, (key, value)) in sorted.enumerated() {
                 spaces(indent + 2, into: &out)
                 quote(key, into: &out)
@@ -72,6 +73,23 @@ enum JSONText {
         }
     }
 
+    /// An object's members by their keys' UTF-8 bytes; of a key written more than once, its last
+    /// value (as a dictionary keeps it: JSONEncoder's containers are dictionaries).
+    private static func sortedMembers(_ members: [(key: String, box: JSONBox)]) -> [(key: String, box: JSONBox)] {
+        let sorted = members.indices.sorted { a, b in
+            let (x, y) = (members[a].key, members[b].key)
+            if x == y { return a < b }
+            return x.utf8.lexicographicallyPrecedes(y.utf8)
+        }
+        var kept: [(key: String, box: JSONBox)] = []
+        kept.reserveCapacity(sorted.count)
+        for (position, index) in sorted.enumerated()
+        where position == sorted.count - 1 || members[sorted[position + 1]].key != members[index].key {
+            kept.append(members[index])
+        }
+        return kept
+    }
+
     /// JSONEncoder's empty array or object: its brackets around an empty line.
     private static func emptyContainer(_ open: Unicode.Scalar, _ close: Unicode.Scalar, indent: Int, into out: inout [UInt8]) {
         out.append(UInt8(ascii: open))
@@ -84,23 +102,36 @@ enum JSONText {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// `text` in quotes: runs of bytes that need no escape are copied whole.
     static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x00..<0x20: out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices where bytes[index] < 0x20 || bytes[index] == 0x22 || bytes[index] == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                escape(bytes[index], into: &out)
+                start = index + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func escape(_ byte: UInt8, into out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+        case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+        case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+        case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+        case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+        case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+        case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+        case 0x00..<0x20: out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+        default: out.append(byte)
+        }
     }
 
     /// `JSONEncoder.KeyEncodingStrategy.convertToSnakeCase`, for ASCII keys (nil for others).
@@ -130,9 +161,13 @@ enum JSONText {
             searchStart = lower + 1
         }
         words.append(wordStart..<end)
-        return words.map { range in
-            String(decoding: chars[range].map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
-        }.joined(separator: "_")
+        var snake: [UInt8] = []
+        snake.reserveCapacity(chars.count + words.count)
+        for (index, range) in words.enumerated() {
+            if index > 0 { snake.append(UInt8(ascii: "_")) }
+            for char in chars[range] { snake.append(isUpper(char) ? char + 0x20 : char) }
+        }
+        return String(decoding: snake, as: UTF8.self)
     }
 }
 
@@ -141,7 +176,10 @@ final class JSONBox {
     enum Value {
         case unset
         case literal(String)
-        case object([String: JSONBox])
+        /// A string, quoted when written.
+        case string(String)
+        /// Members in the order written (`JSONText.sortedMembers` orders them).
+        case object([(key: String, box: JSONBox)])
         case array([JSONBox])
     }
     var value: Value = .unset
@@ -183,7 +221,7 @@ private struct TreeEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = box.value {} else { box.value = .object([:]) }
+        if case .object = box.value {} else { box.value = .object([]) }
         // Swift's own Dictionary encodes through a keyed container of this key type:
         // JSONEncoder writes such keys as they are. (Its name once per key type: printing it costs.)
         let converts = state.converts(Key.self)
@@ -202,9 +240,9 @@ private struct TreeEncoder: Encoder {
     /// Any value: the types JSONEncoder treats specially are compared by metatype (no protocol casts).
     func encodeValue<T: Encodable>(_ value: T) throws {
         if T.self == Date.self {
-            box.value = .literal(Self.quoted(TimestampFormatting.iso(value as! Date)))
+            box.value = .string(TimestampFormatting.iso(value as! Date))
         } else if T.self == String.self {
-            box.value = .literal(Self.quoted(value as! String))
+            box.value = .string(value as! String)
         } else if T.self == Double.self || T.self == Float.self || T.self == URL.self || T.self == Data.self
             || T.self == Decimal.self
         {
@@ -214,12 +252,6 @@ private struct TreeEncoder: Encoder {
         }
     }
 
-    static func quoted(_ text: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + 2)
-        JSONText.quote(text, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 private struct TreeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
@@ -232,8 +264,8 @@ private struct TreeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         if key.intValue != nil && !converts { state.unsupported = true }
         let name = converts ? state.key(key.stringValue) : key.stringValue
         guard case .object(var members) = box.value else { state.unsupported = true; return }
-        box.value = .unset  // keep the dictionary uniquely referenced while it changes
-        members[name] = child
+        box.value = .unset  // keep the array uniquely referenced while it grows
+        members.append((name, child))
         box.value = .object(members)
     }
 
@@ -243,9 +275,15 @@ private struct TreeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         set(child, key)
     }
 
+    private func string(_ text: String, _ key: Key) {
+        let child = JSONBox()
+        child.value = .string(text)
+        set(child, key)
+    }
+
     mutating func encodeNil(forKey key: Key) throws { literal("null", key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { literal(value ? "true" : "false", key) }
-    mutating func encode(_ value: String, forKey key: Key) throws { literal(TreeEncoder.quoted(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { string(value, key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { literal(String(value), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { literal(String(value), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { literal(String(value), key) }
@@ -296,12 +334,13 @@ private struct TreeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
 private protocol LiteralScalars {
     var state: TreeState { get }
     func literal(_ text: String)
+    func string(_ text: String)
 }
 
 extension LiteralScalars {
     mutating func encodeNil() throws { literal("null") }
     mutating func encode(_ value: Bool) throws { literal(value ? "true" : "false") }
-    mutating func encode(_ value: String) throws { literal(TreeEncoder.quoted(value)) }
+    mutating func encode(_ value: String) throws { string(value) }
     mutating func encode(_ value: Int) throws { literal(String(value)) }
     mutating func encode(_ value: Int8) throws { literal(String(value)) }
     mutating func encode(_ value: Int16) throws { literal(String(value)) }
@@ -338,6 +377,12 @@ private struct TreeUnkeyed: UnkeyedEncodingContainer, LiteralScalars {
         append(child)
     }
 
+    func string(_ text: String) {
+        let child = JSONBox()
+        child.value = .string(text)
+        append(child)
+    }
+
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let child = JSONBox()
@@ -370,6 +415,7 @@ private struct TreeSingle: SingleValueEncodingContainer, LiteralScalars {
     var codingPath: [CodingKey]
 
     func literal(_ text: String) { box.value = .literal(text) }
+    func string(_ text: String) { box.value = .string(text) }
 
 
     mutating func encode<T: Encodable>(_ value: T) throws {
