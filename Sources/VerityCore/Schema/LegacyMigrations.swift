@@ -33,7 +33,7 @@ enum LegacyMigrations {
     static let access = (name: "017_access.sql", checksum: "d4e0f5f2381893aa892739ec5844c94b034680953c315147550ea42441ceabc9")
 
     /// Whether a record name is one of the old, flat `sql/NNN_*.sql` names.
-    static func isLegacy(_ name: String) -> Bool { !name.contains("/") }
+    static func isLegacy(_ name: String) -> Bool { !name.utf8.contains(UInt8(ascii: "/")) }
 
     /// The versioned migrations a legacy record stands for, or an error that
     /// says what is wrong with it. `records` are the legacy rows only.
