@@ -4,8 +4,10 @@
 // decoding, no rendering, no argument parsing: what is left of its time and memory over psql's is
 // the price of a Swift program and of the statements themselves.
 //
+//   make install PREFIX=/tmp/vinst     # (scripts/build-release.sh: .build-libstdcxx/ for the link)
 //   swiftc -O -static-stdlib -I CLibPQ -I "$(pg_config --includedir)" bench/minimal-client.swift \
-//     -o /tmp/minimal-client -Xlinker -lpq
+//     -o /tmp/minimal-client -Xlinker -lpq -L .build-libstdcxx -use-ld=lld \
+//     -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic
 //   /tmp/minimal-client URL FILE N
 import CLibPQ
 

@@ -83,7 +83,7 @@ WITH report_assignments AS (
                AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL)
 )
 , ages AS (
-    SELECT rc.state, extract(epoch FROM '2026-12-05 11:47:32.742178+00'::timestamptz - rc.state_since) / 86400 AS days
+    SELECT rc.state, extract(epoch FROM '2026-12-05 15:51:22.116803+00'::timestamptz - rc.state_since) / 86400 AS days
       FROM report_cases rc
 )
 SELECT s.state, count(a.days) AS count,
@@ -105,7 +105,7 @@ WITH report_assignments AS (
                AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL)
 )
 SELECT rc.id, rc.ref, rc.claim, rc.state, rc.state_since, rc.opened_at,
-       round((extract(epoch FROM '2026-12-05 11:47:32.742178+00'::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
+       round((extract(epoch FROM '2026-12-05 15:51:22.116803+00'::timestamptz - rc.state_since) / 86400)::numeric, 2)::float8 AS days_in_state,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
            WHERE a.case_id = rc.id), '{}') AS reviewers
   FROM report_cases rc
  WHERE rc.state IN (SELECT state FROM case_states WHERE is_open)
@@ -122,12 +122,12 @@ WITH report_assignments AS (
                AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL)
 )
 , bounds AS (
-    SELECT date_trunc('week', coalesce(NULL, '2026-12-05 11:47:32.742178+00'::timestamptz - interval '11 weeks')) AS first_week,
-           date_trunc('week', '2026-12-05 11:47:32.742178+00'::timestamptz) AS last_week
+    SELECT date_trunc('week', coalesce(NULL, '2026-12-05 15:51:22.116803+00'::timestamptz - interval '11 weeks')) AS first_week,
+           date_trunc('week', '2026-12-05 15:51:22.116803+00'::timestamptz) AS last_week
 ), events AS (
     SELECT date_trunc('week', h.at) AS week, h.action, h.at, rc.opened_at
       FROM case_history h JOIN report_cases rc ON rc.id = h.case_id
-     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-12-05 11:47:32.742178+00'
+     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-12-05 15:51:22.116803+00'
        AND h.at >= (SELECT first_week FROM bounds)
 )
 SELECT w.week::date AS week_start,
@@ -149,12 +149,12 @@ WITH report_assignments AS (
                AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL)
 )
 , bounds AS (
-    SELECT date_trunc('week', coalesce(NULL, '2026-12-05 11:47:32.742178+00'::timestamptz - interval '11 weeks')) AS first_week,
-           date_trunc('week', '2026-12-05 11:47:32.742178+00'::timestamptz) AS last_week
+    SELECT date_trunc('week', coalesce(NULL, '2026-12-05 15:51:22.116803+00'::timestamptz - interval '11 weeks')) AS first_week,
+           date_trunc('week', '2026-12-05 15:51:22.116803+00'::timestamptz) AS last_week
 ), events AS (
     SELECT date_trunc('week', h.at) AS week, h.action, h.at, rc.opened_at
       FROM case_history h JOIN report_cases rc ON rc.id = h.case_id
-     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-12-05 11:47:32.742178+00'
+     WHERE h.action IN ('open', 'assess') AND h.at <= '2026-12-05 15:51:22.116803+00'
        AND h.at >= (SELECT first_week FROM bounds)
 )
 SELECT (SELECT first_week::date FROM bounds) AS first_week, (SELECT last_week::date FROM bounds) AS last_week,
@@ -178,7 +178,7 @@ SELECT h.id, h.case_id, rc.ref, h.at, r.handle AS actor, h.action, h.from_state,
   FROM case_history h
   JOIN report_cases rc ON rc.id = h.case_id
   LEFT JOIN reviewers r ON r.id = h.actor_id
- WHERE h.at <= '2026-12-05 11:47:32.742178+00' AND (NULL::timestamptz IS NULL OR h.at >= NULL)
+ WHERE h.at <= '2026-12-05 15:51:22.116803+00' AND (NULL::timestamptz IS NULL OR h.at >= NULL)
  ORDER BY h.at DESC, h.id DESC
  LIMIT '20';
 WITH report_assignments AS (
@@ -190,7 +190,7 @@ WITH report_assignments AS (
       FROM cases c
      WHERE true AND NOT EXISTS (SELECT 1 FROM case_links dl WHERE dl.case_id = c.id
                AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL)
-) SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < ('2026-12-05 11:47:32.742178+00'::timestamptz AT TIME ZONE 'UTC')::date;
+) SELECT count(*) AS n FROM report_cases rc WHERE rc.state <> 'assessed' AND rc.due < ('2026-12-05 15:51:22.116803+00'::timestamptz AT TIME ZONE 'UTC')::date;
 WITH report_assignments AS (
     SELECT a.case_id, r.handle AS reviewer
       FROM case_assignments a JOIN reviewers r ON r.id = a.reviewer_id
@@ -201,13 +201,13 @@ WITH report_assignments AS (
      WHERE true AND NOT EXISTS (SELECT 1 FROM case_links dl WHERE dl.case_id = c.id
                AND dl.kind = 'duplicate-of' AND dl.unlinked_at IS NULL)
 )
-SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, ('2026-12-05 11:47:32.742178+00'::timestamptz AT TIME ZONE 'UTC')::date - rc.due AS days_overdue,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
+SELECT rc.id, rc.ref, rc.claim, rc.state, rc.due, ('2026-12-05 15:51:22.116803+00'::timestamptz AT TIME ZONE 'UTC')::date - rc.due AS days_overdue,coalesce((SELECT array_agg(a.reviewer ORDER BY a.reviewer) FROM report_assignments a
            WHERE a.case_id = rc.id), '{}') AS reviewers
   FROM report_cases rc
- WHERE rc.state <> 'assessed' AND rc.due < ('2026-12-05 11:47:32.742178+00'::timestamptz AT TIME ZONE 'UTC')::date
+ WHERE rc.state <> 'assessed' AND rc.due < ('2026-12-05 15:51:22.116803+00'::timestamptz AT TIME ZONE 'UTC')::date
  ORDER BY rc.due, rc.id
  LIMIT '50';
 COMMIT;
 SELECT verity_log_output('editor', 'report status', '{}'::jsonb, '1000000',
-                         '99a945e165c153ce7d4deb675cdf88cb04faae7bd4c06fff856dccbd133cce34', '117530', 'stdout', 'json') AS id;
+                         'd369fd8116e3d39905b5a445ff4bbd2602f795be76611d4853b3648ac653a543', '117528', 'stdout', 'json') AS id;
 ALTER DATABASE verity RESET log_min_duration_statement;
