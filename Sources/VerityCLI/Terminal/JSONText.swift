@@ -251,7 +251,6 @@ private struct TreeEncoder: Encoder {
             try value.encode(to: self)
         }
     }
-
 }
 
 private struct TreeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
