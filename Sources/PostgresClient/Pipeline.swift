@@ -7,55 +7,15 @@ extension Connection {
     /// pipeline is drained, and (outside an explicit transaction) its group is
     /// rolled back. Use inside `transaction { }` for all-or-nothing batches.
     public func pipeline(_ queries: [Query], groupSize: Int = 500) throws -> [ResultSet] {
-        guard !queries.isEmpty else { return [] }
-        guard PQenterPipelineMode(handle) == 1 else { throw connectionError(sql: nil) }
-        defer { _ = PQexitPipelineMode(handle) }
         var results: [ResultSet] = []
         results.reserveCapacity(queries.count)
-        var firstError: Error?
         var start = 0
         while start < queries.count {
-            // Small groups keep both socket buffers from filling up while the
-            // client is still sending, which could block client and server alike.
-            let group = queries[start..<min(start + groupSize, queries.count)]
-            for query in group {
-                let sql = query.sql
-                let sent = withCStrings(query.parameters) { pointers in
-                    PQsendQueryParams(
-                        handle, sql, Int32(pointers.count), query.parameterTypes.map { Oid($0.rawValue) },
-                        pointers, nil, nil, 0)
-                }
-                guard sent == 1 else {
-                    drainResults()
-                    throw connectionError(sql: sql)
-                }
-            }
-            guard PQpipelineSync(handle) == 1 else { throw connectionError(sql: nil) }
-            for query in group {
-                // Each statement yields its result(s) and then a NULL.
-                var own: ResultSet?
-                while let result = PQgetResult(handle) {
-                    let status = PQresultStatus(result)
-                    if status == PGRES_PIPELINE_ABORTED {
-                        PQclear(result)
-                        continue
-                    }
-                    do {
-                        own = try check(result, sql: query.sql)
-                    } catch {
-                        firstError = firstError ?? error
-                    }
-                }
-                if let own { results.append(own) }
-            }
-            // Then the group's Sync.
-            guard let sync = PQgetResult(handle) else { throw connectionError(sql: nil) }
-            let syncStatus = PQresultStatus(sync)
-            PQclear(sync)
-            guard syncStatus == PGRES_PIPELINE_SYNC else {
-                throw PostgresError(kind: .protocolViolation, message: "pipeline lost its Sync point")
-            }
-            if let firstError { throw firstError }
+            // Small groups, each answered before the next is sent, keep both socket buffers from
+            // filling up while the client is still sending, which could block client and server alike.
+            let group = Array(queries[start..<min(start + groupSize, queries.count)])
+            // (The first failure in order is the real one; the statements after it were not run.)
+            for answer in try pipelineEach([group]) { results.append(try answer.get()) }
             start += groupSize
         }
         return results

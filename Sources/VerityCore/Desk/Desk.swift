@@ -25,10 +25,10 @@ public struct Desk {
                 "who is acting? every change records its reviewer",
                 hint: "pass --as HANDLE or set VERITY_REVIEWER")
         }
-        try FieldLimit.limit("case_history", "reason").check(reason?.trimmed, as: "--reason")
+        let trimmedReason = reason?.trimmed
+        try FieldLimit.limit("case_history", "reason").check(trimmedReason, as: "--reason")
         // What the database reports about this change, and nothing older (a batch shares the connection).
         _ = db.takeNotices()
-        let trimmedReason = reason?.trimmed
         // (sent with BEGIN, in one round trip)
         let settings: Query = """
             SELECT set_config('verity.actor', \(actor), true),
